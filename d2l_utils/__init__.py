@@ -1,0 +1,36 @@
+"""d2l_utils: the small, tested helpers the course notebooks share.
+
+One home per helper. The names follow *Dive into Deep Learning* (``load_data_fashion_mnist``, ``train_ch6``,
+``evaluate_accuracy_gpu``, ``try_gpu``, ``layer_summary``) so the book's code reads the same.
+"""
+
+from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
+from .data import (
+    TEXT_LABELS,
+    DataUnavailableError,
+    InMemoryBatches,
+    ensure_fashion_mnist,
+    get_fashion_mnist_labels,
+    load_data_fashion_mnist,
+)
+from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
+from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
+from .metrics import Accumulator, Timer, accuracy
+from .models import alexnet, lenet
+from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
+from .seeding import seed_everything
+from .shapes import LayerRow, ShapeMismatchError, check_input_fits, conv_output_size, layer_summary, output_shape
+from .training import TrainHistory, TrainingDivergedError, init_cnn_weights, save_checkpoint, train_ch6
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DATA_DIR_ENV", "SMOKE_ENV", "SYNTHETIC_ENV", "TEXT_LABELS", "Accumulator", "DataUnavailableError",
+    "DeviceNotAvailableError", "InMemoryBatches", "LayerRow", "ShapeMismatchError", "Timer", "TrainHistory",
+    "TrainingDivergedError", "TrainingPlot", "accuracy", "alexnet", "check_input_fits", "confusion_matrix",
+    "conv_output_size", "cpu", "data_dir", "ensure_fashion_mnist", "evaluate_accuracy_gpu",
+    "get_fashion_mnist_labels", "init_cnn_weights", "layer_summary", "lenet", "load_data_fashion_mnist",
+    "num_gpus", "output_shape", "per_class_accuracy", "plot_confusion_matrix", "resolve_device",
+    "save_checkpoint", "seed_everything", "set_figsize", "show_images", "smoke_mode", "synthetic_mode",
+    "train_ch6", "try_all_gpus", "try_gpu",
+]  # fmt: skip

@@ -1,0 +1,72 @@
+"""Where the course keeps its data and which mode it runs in.
+
+Everything here is read from environment variables at call time, so a notebook, a script and the test suite
+can each switch mode without touching code:
+
+- ``D2L_DATA_DIR``: the one data directory (default: ``~/.cache/d2l-course/data``), independent of the
+  current working directory, so every notebook finds the same download.
+- ``D2L_SYNTHETIC=1``: use the learnable synthetic Fashion-MNIST stand-in at full size.
+- ``D2L_SMOKE=1``: continuous-integration smoke mode: synthetic data, a small subset, at most one epoch and no
+  live plot redraws. The notebooks keep the book's settings; the helpers apply these limits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR_ENV = "D2L_DATA_DIR"
+SYNTHETIC_ENV = "D2L_SYNTHETIC"
+SMOKE_ENV = "D2L_SMOKE"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SmokeLimits:
+    """How far smoke mode shrinks a run: enough to execute every line, small enough for CI."""
+
+    train_examples: int = 512
+    test_examples: int = 256
+    max_epochs: int = 1
+
+
+SMOKE_LIMITS = SmokeLimits()
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is not understood: set it to 1 (on) or 0 (off).")
+
+
+def smoke_mode() -> bool:
+    """True when ``D2L_SMOKE`` asks for the small, fast CI run."""
+    return _flag(SMOKE_ENV)
+
+
+def synthetic_mode() -> bool:
+    """True when the synthetic stand-in data is requested (``D2L_SYNTHETIC=1``, or smoke mode)."""
+    return _flag(SYNTHETIC_ENV) or smoke_mode()
+
+
+def default_data_dir() -> Path:
+    """The per-user cache folder used when ``D2L_DATA_DIR`` is not set."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "d2l-course" / "data"
+
+
+def data_dir() -> Path:
+    """The one directory all notebooks share for downloaded (and synthetic) data."""
+    configured = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(configured).expanduser().resolve() if configured else default_data_dir()
+
+
+def banner(message: str) -> None:
+    """Print a one-line notice that a run is not the book's: synthetic data, smoke limits, CPU fallbacks."""
+    print(f"[d2l_utils] {message}", flush=True)

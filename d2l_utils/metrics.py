@@ -1,0 +1,68 @@
+"""Small counters the training loop needs: an accumulator, a wall-clock timer, and accuracy."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+
+class Accumulator:
+    """Running sums of ``n`` quantities, e.g. (loss sum, correct predictions, examples)."""
+
+    def __init__(self, n: int) -> None:
+        self.data = [0.0] * n
+
+    def add(self, *args: float) -> None:
+        if len(args) != len(self.data):
+            raise ValueError(f"expected {len(self.data)} values, got {len(args)}")
+        self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
+
+    def reset(self) -> None:
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx: int) -> float:
+        return self.data[idx]
+
+
+class Timer:
+    """Record several wall-clock intervals (``start``/``stop``) and report their sum, mean or running total."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self._tik: float | None = None
+
+    def start(self) -> None:
+        self._tik = time.perf_counter()
+
+    def stop(self) -> float:
+        if self._tik is None:
+            raise RuntimeError("Timer.stop() called before Timer.start()")
+        self.times.append(time.perf_counter() - self._tik)
+        self._tik = None
+        return self.times[-1]
+
+    def avg(self) -> float:
+        return sum(self.times) / len(self.times) if self.times else 0.0
+
+    def sum(self) -> float:
+        return sum(self.times)
+
+    def cumsum(self) -> list[float]:
+        out, total = [], 0.0
+        for t in self.times:
+            total += t
+            out.append(total)
+        return out
+
+
+def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Number of correct predictions as a 0-d tensor on the logits' device (no host sync)."""
+    if y_hat.ndim > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(dim=1)
+    return (y_hat.to(y.dtype) == y).sum()
+
+
+def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
+    """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate)."""
+    return float(correct_count(y_hat, y))

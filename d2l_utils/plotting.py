@@ -1,0 +1,137 @@
+"""Plotting: figure size, line plots, image grids, and a live training plot that works in every front end.
+
+The book's ``Animator`` redraws with ``clear_output``, which shows nothing in scripts and PyCharm and piles up
+frames under nbval. :class:`TrainingPlot` instead updates one display in place (JupyterLab, VS Code, Colab),
+and outside a notebook draws a single figure at the end.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, Notebook, VS Code, Colab), False in scripts and plain IPython."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """Set matplotlib's default figure size (the book's 3.5 × 2.5 inches)."""
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def set_axes(ax, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear", legend=None):
+    """Label, limit and scale one matplotlib axes in a single call."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xscale(xscale)
+    ax.set_yscale(yscale)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    if legend:
+        ax.legend(legend)
+    ax.grid(True)
+
+
+def _to_numpy(image) -> np.ndarray:
+    if isinstance(image, torch.Tensor):
+        image = image.detach().cpu()
+        if image.ndim == 3 and image.shape[0] in (1, 3):
+            image = image.permute(1, 2, 0)
+        image = image.squeeze(-1) if image.ndim == 3 and image.shape[-1] == 1 else image
+        return image.numpy()
+    return np.asarray(image)
+
+
+def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None = None, scale: float = 1.5,
+                cmap: str = "gray"):  # fmt: skip
+    """Plot a grid of images (tensors of shape (H, W) or (C, H, W), or arrays) with optional titles; return axes."""
+    fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
+    axes = axes.flatten()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < len(imgs):
+            ax.imshow(_to_numpy(imgs[i]), cmap=cmap)
+            if titles is not None and i < len(titles):
+                ax.set_title(titles[i], fontsize=9)
+    fig.tight_layout()
+    return axes
+
+
+class TrainingPlot:
+    """Loss and accuracy curves per epoch, updated in place while training runs in a notebook.
+
+    ``live=True`` shows one display that is updated at each :meth:`add` (no stacked frames, no flicker);
+    ``live=False`` draws nothing until :meth:`finish`, which shows the single final figure (in a notebook), or
+    calls ``plt.show()`` when a script runs with an interactive backend.
+    """
+
+    def __init__(self, legend: Sequence[str], xlabel: str = "epoch", xlim: tuple[float, float] | None = None,
+                 live: bool | None = None, figsize: tuple[float, float] = (3.5, 2.5)) -> None:  # fmt: skip
+        self.legend = list(legend)
+        self.live = in_notebook() if live is None else live
+        self.X: list[list[float]] = [[] for _ in self.legend]
+        self.Y: list[list[float]] = [[] for _ in self.legend]
+        self.fig, self.ax = plt.subplots(figsize=figsize)
+        self._xlabel, self._xlim = xlabel, xlim
+        self._handle = None
+        if self.live:
+            from IPython.display import display
+
+            self._draw()
+            self._handle = display(self.fig, display_id=True)
+
+    def _draw(self) -> None:
+        self.ax.cla()
+        for x, y, fmt in zip(self.X, self.Y, ("-", "m--", "g-.", "r:"), strict=False):
+            self.ax.plot(x, y, fmt)
+        set_axes(self.ax, self._xlabel, None, self._xlim, None, legend=self.legend)
+
+    def add(self, x: float, values: Sequence[float | None]) -> None:
+        """Append one point per curve (``None`` skips a curve), and refresh the live display."""
+        for i, value in enumerate(values):
+            if value is not None:
+                self.X[i].append(x)
+                self.Y[i].append(value)
+        if self.live and self._handle is not None:
+            self._draw()
+            self._handle.update(self.fig)
+
+    def finish(self) -> matplotlib.figure.Figure:
+        """Draw the final figure once and stop updating; returns the figure."""
+        self._draw()
+        if self.live and self._handle is not None:
+            self._handle.update(self.fig)
+        elif in_notebook():
+            from IPython.display import display
+
+            display(self.fig)
+        elif matplotlib.get_backend().lower() not in {"agg", "pdf", "svg", "ps", "cairo", "template"}:
+            plt.show(block=False)
+        plt.close(self.fig)  # the inline backend would otherwise show it a second time
+        return self.fig
+
+
+def plot_confusion_matrix(matrix: torch.Tensor, labels: Sequence[str], ax=None):
+    """Show a confusion matrix (rows: true class, columns: predicted) normalised per row; return the axes."""
+    counts = matrix.detach().cpu().double()
+    rates = counts / counts.sum(dim=1, keepdim=True).clamp_min(1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    image = ax.imshow(rates.numpy(), cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046)
+    return ax

@@ -1,0 +1,191 @@
+"""Shapes: the layer-by-layer shape probe, and output sizes computed from layer hyper-parameters."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+
+class LayerRow(NamedTuple):
+    """One line of a shape table: the leaf layer's position, qualified name, class and output shape."""
+
+    index: int
+    name: str
+    layer_type: str
+    output_shape: torch.Size
+
+
+class ShapeMismatchError(ValueError):
+    """An input did not fit a network; the message names the layer, the shape that reached it and what it wanted."""
+
+    def __init__(self, message: str, *, index: int, name: str, layer_type: str, input_shape: torch.Size | None):
+        super().__init__(message)
+        self.index, self.name, self.layer_type, self.input_shape = index, name, layer_type, input_shape
+
+
+def _as_int_pair(value: int | Sequence[int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def conv_output_size(
+    n: int, kernel_size: int, padding: int = 0, stride: int = 1, dilation: int = 1, ceil_mode: bool = False
+) -> int:
+    """Output length along one side of a convolution or pooling window: ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1.
+
+    With dilation 1 this is the book's ⌊(n − k + 2p) / s⌋ + 1. ``ceil_mode`` rounds up, as pooling layers may.
+    Raises ``ValueError`` when the window does not fit in the padded input.
+    """
+    span = dilation * (kernel_size - 1) + 1
+    if n + 2 * padding < span:
+        raise ValueError(
+            f"a window of size {span} (kernel_size={kernel_size}, dilation={dilation}) does not fit an input of "
+            f"size {n} with padding {padding}"
+        )
+    rounding = math.ceil if ceil_mode else math.floor
+    out = rounding((n + 2 * padding - span) / stride) + 1
+    if ceil_mode and (out - 1) * stride >= n + padding:
+        out -= 1  # PyTorch's rule: the last window must start inside the input or left padding
+    return out
+
+
+def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...]:
+    """The output shape a layer gives for ``input_shape``, computed from its hyper-parameters alone.
+
+    Knows ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``Linear`` and shape-preserving layers
+    (activations, dropout, batch norm). Used to explain shape tables without running the layer.
+    """
+    shape = tuple(int(s) for s in input_shape)
+    if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        *lead, h, w = shape
+        k, p, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "padding", "stride"))
+        d = _as_int_pair(getattr(layer, "dilation", 1))
+        ceil = bool(getattr(layer, "ceil_mode", False))
+        hw = tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
+        if isinstance(layer, nn.Conv2d):
+            if lead[-1] != layer.in_channels:
+                raise ValueError(f"{layer} expects {layer.in_channels} input channels, got {lead[-1]}")
+            lead = [*lead[:-1], layer.out_channels]
+        return (*lead, *hw)
+    if isinstance(layer, nn.Flatten):
+        start, end = layer.start_dim % len(shape), layer.end_dim % len(shape)
+        return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+    if isinstance(layer, nn.Linear):
+        if shape[-1] != layer.in_features:
+            raise ValueError(f"{layer} expects in_features={layer.in_features}, got {shape[-1]}")
+        return (*shape[:-1], layer.out_features)
+    if isinstance(layer, nn.Sequential):
+        for child in layer:
+            shape = output_shape(child, shape)
+        return shape
+    if not any(True for _ in layer.children()):
+        return shape  # activations, dropout, normalisation: elementwise
+    raise TypeError(f"output_shape does not know {type(layer).__name__}; run layer_summary on a real input")
+
+
+def _expectation(layer: nn.Module) -> str:
+    """What a layer needs of its input, in its own hyper-parameters' words."""
+    if isinstance(layer, nn.Linear):
+        return f"in_features={layer.in_features}, i.e. inputs of shape (batch, {layer.in_features})"
+    if isinstance(layer, nn.Conv2d):
+        return f"in_channels={layer.in_channels}, i.e. inputs of shape (batch, {layer.in_channels}, H, W)"
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        return f"num_features={layer.num_features} channels"
+    if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+        return f"kernel_size={layer.kernel_size} to fit inside its (padded) input"
+    return f"an input it can process ({layer})"
+
+
+def _leaves(net: nn.Module) -> list[tuple[str, nn.Module]]:
+    return [(name, m) for name, m in net.named_modules() if not any(True for _ in m.children())]
+
+
+def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
+    """Run ``net(X)`` with hooks on every leaf; return the rows, or raise ShapeMismatchError naming the culprit."""
+    leaves = _leaves(net)
+    rows: list[LayerRow] = []
+    entered: list[tuple[int, str, nn.Module, torch.Size | None]] = []
+    handles = []
+
+    def pre_hook(index: int, name: str) -> Callable:
+        def hook(module, inputs):
+            shape = inputs[0].shape if inputs and isinstance(inputs[0], torch.Tensor) else None
+            entered.append((index, name, module, shape))
+
+        return hook
+
+    def post_hook(index: int, name: str) -> Callable:
+        def hook(module, inputs, output):
+            shape = output.shape if isinstance(output, torch.Tensor) else torch.Size([])
+            rows.append(LayerRow(index, name, type(module).__name__, shape))
+            entered.pop()
+
+        return hook
+
+    for index, (name, module) in enumerate(leaves):
+        handles.append(module.register_forward_pre_hook(pre_hook(index, name)))
+        handles.append(module.register_forward_hook(post_hook(index, name)))
+    try:
+        net(X)
+    except RuntimeError as err:
+        if not entered:
+            raise
+        index, name, module, shape = entered[-1]
+        layer_type = type(module).__name__
+        message = (
+            f"Input of shape {tuple(X.shape)} does not fit the network: layer {index} "
+            f"({layer_type}{f', named {name!r}' if name else ''}) received shape "
+            f"{tuple(shape) if shape is not None else '?'} but expects {_expectation(module)}. "
+            f"Check the input size (e.g. LeNet wants 1×28×28 images, the course's AlexNet 1×224×224) or change "
+            f"that layer. PyTorch said: {err}"
+        )
+        raise ShapeMismatchError(message, index=index, name=name, layer_type=layer_type, input_shape=shape) from err
+    finally:
+        for handle in handles:
+            handle.remove()
+    return rows
+
+
+def _example_input(net: nn.Module, X: torch.Tensor | Sequence[int]) -> torch.Tensor:
+    param = next(net.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    if isinstance(X, torch.Tensor):
+        return X.to(device)
+    return torch.randn(*X, generator=torch.Generator().manual_seed(0)).to(device)
+
+
+def check_input_fits(net: nn.Module, X: torch.Tensor | Sequence[int]) -> None:
+    """Raise :class:`ShapeMismatchError` if ``X`` (a tensor or shape) cannot pass through ``net``; silent if it can."""
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            _probe(net, _example_input(net, X))
+    finally:
+        net.train(was_training)
+
+
+def layer_summary(
+    net: nn.Module, X: torch.Tensor | Sequence[int], *, print_fn: Callable[..., None] | None = print
+) -> list[LayerRow]:
+    """Pass ``X`` (a tensor, or a shape such as ``(1, 1, 28, 28)``) through ``net``; print each leaf layer's output.
+
+    One line per leaf module, blocks inside blocks included, in the book's form
+    ``Conv2d output shape:\\t torch.Size([1, 6, 28, 28])``. Returns the rows. The net runs in eval mode under
+    ``no_grad`` and is left in the mode it was in. If ``X`` does not fit, raises :class:`ShapeMismatchError`
+    naming the failing layer (position and class), the shape that reached it and what it expected.
+    """
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            rows = _probe(net, _example_input(net, X))
+    finally:
+        net.train(was_training)
+    if print_fn is not None:
+        for row in rows:
+            print_fn(row.layer_type, "output shape:\t", row.output_shape)
+    return rows

@@ -1,0 +1,35 @@
+"""Shared test set-up.
+
+Plain ``pytest`` is always safe: notebooks run in smoke mode (synthetic data, one short epoch) unless the caller
+says otherwise, and unit tests each start from a clean course environment with their own data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+# Before any kernel starts: notebooks executed by nbval inherit this and never download or train for long.
+os.environ.setdefault("D2L_SMOKE", "1")
+matplotlib.use("agg")  # this process only; notebook kernels keep their inline backend
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory) -> Path:
+    """One data directory per test worker, so the synthetic files are written once."""
+    return tmp_path_factory.mktemp("d2l-data")
+
+
+@pytest.fixture(autouse=True)
+def course_env(monkeypatch, shared_data_dir):
+    """Every unit test starts with no mode switches set and a private data directory."""
+    monkeypatch.delenv("D2L_SMOKE", raising=False)
+    monkeypatch.delenv("D2L_SYNTHETIC", raising=False)
+    monkeypatch.setenv("D2L_DATA_DIR", str(shared_data_dir))
+    yield
