@@ -56,7 +56,8 @@ def build(path: Path, timeout: int = 900) -> None:
     nb = with_header_cells(nb, path)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     os.environ["D2L_SMOKE"] = "1"
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    resources = {"metadata": {"path": str(path.parent)}}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources)
     client.execute()
     nb = strip_untrusted_outputs(nb, path.name)
     nb.metadata.pop("widgets", None)

@@ -33,7 +33,7 @@ def _github_path() -> str:
 
 def setup_source() -> str:
     """Source of the Colab set-up cell (the same text in every notebook)."""
-    return f'''# On Colab: install the course helpers and the book's d2l package (without its old pins). Elsewhere: nothing.
+    return f"""# On Colab: install the course helpers and the book's d2l (without its old pins). Elsewhere: nothing.
 import sys
 
 if "google.colab" in sys.modules:
@@ -41,7 +41,7 @@ if "google.colab" in sys.modules:
 
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.run([*pip, "d2l_utils @ git+{repository_url()}"], check=True)
-    subprocess.run([*pip, "--no-deps", "d2l==1.0.3"], check=True)'''
+    subprocess.run([*pip, "--no-deps", "d2l==1.0.3"], check=True)"""
 
 
 def colab_url(notebook: Path) -> str:
@@ -54,13 +54,13 @@ def badge_markdown(notebook: Path) -> str:
 
 
 def setup_cell() -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_code_cell(setup_source())
+    cell = nbformat.v4.new_code_cell(setup_source(), id=SETUP_TAG)
     cell.metadata["tags"] = [SETUP_TAG]
     return cell
 
 
 def badge_cell(notebook: Path) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_markdown_cell(badge_markdown(notebook))
+    cell = nbformat.v4.new_markdown_cell(badge_markdown(notebook), id=BADGE_TAG)
     cell.metadata["tags"] = [BADGE_TAG]
     return cell
 
@@ -73,9 +73,9 @@ def with_header_cells(nb: nbformat.NotebookNode, notebook: Path) -> nbformat.Not
     """Return ``nb`` with the current set-up and badge cells first (replacing older versions of them)."""
     body = [c for c in nb.cells if not {SETUP_TAG, BADGE_TAG} & set(_tags(c))]
     nb.cells = [setup_cell(), badge_cell(notebook), *body]
-    for cell in nb.cells:
-        cell.pop("id", None)
-    nbformat.validator.normalize(nb)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    for index, cell in enumerate(nb.cells):
+        cell.setdefault("id", f"cell-{index}")
     return nb
 
 
