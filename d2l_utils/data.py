@@ -270,6 +270,8 @@ def load_data_fashion_mnist(
     num_workers: int | None = None,
     data_dir: str | Path | None = None,
     seed: int = 0,
+    max_train_examples: int | None = None,
+    max_test_examples: int | None = None,
 ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST, as the book's function of the same name.
 
@@ -282,6 +284,8 @@ def load_data_fashion_mnist(
         num_workers: DataLoader worker processes (``"dataloader"`` only); default :func:`default_num_workers`.
         data_dir: overrides ``D2L_DATA_DIR`` and the default cache folder.
         seed: seeds the training set's shuffling, so runs repeat.
+        max_train_examples, max_test_examples: keep only the first examples of each split, for a quick run
+            on a slow machine (smoke mode caps them further).
 
     The real data is downloaded once into the data directory. Offline without it, a
     :class:`DataUnavailableError` explains where the files go. In smoke mode (``D2L_SMOKE=1``) the data is
@@ -307,7 +311,13 @@ def load_data_fashion_mnist(
             f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {limits.train_examples} training and "
             f"{limits.test_examples} test examples, at most {limits.max_epochs} epoch."
         )
-    sizes = {True: limits.train_examples, False: limits.test_examples} if smoke else {True: None, False: None}
+    sizes = {True: max_train_examples, False: max_test_examples}
+    if smoke:
+        sizes = {True: min(sizes[True] or limits.train_examples, limits.train_examples),
+                 False: min(sizes[False] or limits.test_examples, limits.test_examples)}  # fmt: skip
+    for train, size in sizes.items():
+        if size is not None and size < 1:
+            raise ValueError(f"max_{'train' if train else 'test'}_examples must be at least 1, got {size}")
     description = "synthetic Fashion-MNIST stand-in" if use_synthetic else "Fashion-MNIST"
 
     if loader == "fast":
