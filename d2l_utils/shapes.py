@@ -36,19 +36,20 @@ def conv_output_size(
 ) -> int:
     """Output length along one side of a convolution or pooling window: ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1.
 
-    With dilation 1 this is the book's ⌊(n − k + 2p) / s⌋ + 1. ``ceil_mode`` rounds up, as pooling layers may.
-    Raises ``ValueError`` when the window does not fit in the padded input.
+    With dilation 1 this is the book's ⌊(n − k + 2p) / s⌋ + 1. ``ceil_mode`` rounds up, as pooling layers may:
+    then a last window may hang over the end, as long as it starts inside the input or the left padding.
+    Raises ``ValueError`` when not a single window fits in the padded input.
     """
     span = dilation * (kernel_size - 1) + 1
-    if n + 2 * padding < span:
-        raise ValueError(
-            f"a window of size {span} (kernel_size={kernel_size}, dilation={dilation}) does not fit an input of "
-            f"size {n} with padding {padding}"
-        )
     rounding = math.ceil if ceil_mode else math.floor
     out = rounding((n + 2 * padding - span) / stride) + 1
     if ceil_mode and (out - 1) * stride >= n + padding:
         out -= 1  # PyTorch's rule: the last window must start inside the input or left padding
+    if out < 1:
+        raise ValueError(
+            f"a window of size {span} (kernel_size={kernel_size}, dilation={dilation}) does not fit an input of "
+            f"size {n} with padding {padding}"
+        )
     return out
 
 
@@ -61,8 +62,13 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
     shape = tuple(int(s) for s in input_shape)
     if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
         *lead, h, w = shape
-        k, p, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "padding", "stride"))
+        k, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
         d = _as_int_pair(getattr(layer, "dilation", 1))
+        if layer.padding == "same":  # Conv2d(padding="same") pads so that the output keeps the input's size
+            p = tuple(d[i] * (k[i] - 1) // 2 for i in range(2))
+            p = tuple(p[i] + (d[i] * (k[i] - 1)) % 2 for i in range(2))  # the odd extra pad goes right/bottom
+        else:
+            p = (0, 0) if layer.padding == "valid" else _as_int_pair(layer.padding)
         ceil = bool(getattr(layer, "ceil_mode", False))
         hw = tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
         if isinstance(layer, nn.Conv2d):
