@@ -64,13 +64,12 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
         *lead, h, w = shape
         k, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
         d = _as_int_pair(getattr(layer, "dilation", 1))
-        if layer.padding == "same":  # Conv2d(padding="same") pads so that the output keeps the input's size
-            p = tuple(d[i] * (k[i] - 1) // 2 for i in range(2))
-            p = tuple(p[i] + (d[i] * (k[i] - 1)) % 2 for i in range(2))  # the odd extra pad goes right/bottom
-        else:
-            p = (0, 0) if layer.padding == "valid" else _as_int_pair(layer.padding)
+        p = (0, 0) if layer.padding in ("valid", "same") else _as_int_pair(layer.padding)
         ceil = bool(getattr(layer, "ceil_mode", False))
-        hw = tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
+        if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
+            hw = (h, w)
+        else:
+            hw = tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
         if isinstance(layer, nn.Conv2d):
             if lead[-1] != layer.in_channels:
                 raise ValueError(f"{layer} expects {layer.in_channels} input channels, got {lead[-1]}")
@@ -146,8 +145,8 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
             f"({layer_type}{f', named {name!r}' if name else ''}) received shape "
             f"{tuple(shape) if shape is not None else '?'} but expects {_expectation(module)}. "
             f"Check the input size (e.g. LeNet wants 1×28×28 images, the course's AlexNet 1×224×224) or change "
-            f"that layer. PyTorch said: {err}"
-        )
+            "that layer."
+        )  # PyTorch's own wording stays in the chained exception (``__cause__``); it changes between releases
         raise ShapeMismatchError(message, index=index, name=name, layer_type=layer_type, input_shape=shape) from err
     finally:
         for handle in handles:

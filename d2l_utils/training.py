@@ -183,7 +183,7 @@ def train_ch6(
 
     num_batches = len(train_iter)
     plot = TrainingPlot(
-        ["train loss", "train acc", "test acc"], xlim=(1, num_epochs),
+        ["train loss", "train acc", "test acc"], xlim=(1, max(2, num_epochs)),
         live=(in_notebook() and not config.smoke_mode()) if live_plot is None else live_plot,
     )  # fmt: skip
     for k, epoch in enumerate(history.epochs):

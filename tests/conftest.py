@@ -1,18 +1,15 @@
 """Shared test set-up.
 
-Plain ``pytest`` is always safe: notebooks run in smoke mode (synthetic data, one short epoch) unless the caller
-says otherwise, and unit tests each start from a clean course environment with their own data directory.
+Unit tests each start from a clean course environment (no mode switches) with their own data directory.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
 
-# Before any kernel starts: notebooks executed by nbval inherit this and never download or train for long.
-os.environ.setdefault("D2L_SMOKE", "1")
+# Smoke mode for notebook kernels is set by the repository's root conftest.py.
 matplotlib.use("agg")  # this process only; notebook kernels keep their inline backend
 
 import pytest  # noqa: E402
