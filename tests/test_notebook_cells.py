@@ -1,0 +1,111 @@
+"""Colab: every notebook starts with the current set-up cell and its own badge, all from one template.
+
+The template is tools/notebook_cells.py; the repository's address is written once, in pyproject.toml.
+``python tools/build_notebooks.py`` refreshes the header cells when the template or the address changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import course  # noqa: E402
+from tools.notebook_cells import (  # noqa: E402
+    NOTEBOOKS,
+    badge_markdown,
+    colab_url,
+    header_is_current,
+    repository_url,
+    setup_source,
+)
+
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+REBUILD = "run `python tools/build_notebooks.py {}` to refresh its header cells"
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOK_PATHS, "notebooks/ holds no notebooks"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_notebook_starts_with_the_current_header(path):
+    nb = nbformat.read(path, as_version=4)
+    assert header_is_current(nb, path), REBUILD.format(path.relative_to(ROOT))
+    assert nb.cells[0].outputs == [] and nb.cells[0].execution_count is None, "the set-up cell is saved unexecuted"
+    assert colab_url(path).endswith(f"/blob/main/notebooks/{path.name}")
+
+
+def test_setup_cell_is_identical_everywhere():
+    sources = {nbformat.read(path, as_version=4).cells[0].source for path in NOTEBOOK_PATHS}
+    assert sources == {setup_source()}
+
+
+def _project_files() -> list[Path]:
+    """Files git tracks or would track (ignored ones left out); without git, every file outside ignored folders."""
+    if shutil.which("git") and (ROOT / ".git").exists():
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\0")
+        return [ROOT / name for name in listed if name and (ROOT / name).is_file()]
+    skip = {".git", ".venv", "venv", "data", "__pycache__", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints"}
+    return [p for p in ROOT.rglob("*") if p.is_file() and not skip & set(p.relative_to(ROOT).parts[:-1] + (p.name,))]
+
+
+def test_repository_address_is_written_in_one_place():
+    """Only pyproject.toml holds it; README.md and the generated notebooks show links built from it."""
+    github_path = repository_url().removeprefix("https://github.com/").lower()
+    allowed = {ROOT / "pyproject.toml", ROOT / "README.md", *NOTEBOOK_PATHS}
+    offenders = []
+    for path in _project_files():
+        if path in allowed or path.suffix in {".png", ".jpg", ".gz", ".pt", ".svg", ".pdf"}:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8").lower()
+        except (UnicodeDecodeError, OSError):
+            continue
+        if github_path in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == [], f"the repository's address is written outside pyproject.toml: {offenders}"
+
+
+def test_readme_links_every_notebook_to_colab():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [path.name for path in NOTEBOOK_PATHS if badge_markdown(path) not in readme]
+    assert missing == [], f"README.md lacks the Colab badge of {missing}"
+
+
+def _run_setup_cell(monkeypatch, on_colab: bool) -> list[tuple[list[str], dict]]:
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: calls.append((list(args), kwargs)))
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(setup_source(), "<colab-setup-cell>", "exec"), {"__name__": "__main__"})
+    return calls
+
+
+def test_setup_cell_does_nothing_outside_colab(monkeypatch, capsys):
+    assert _run_setup_cell(monkeypatch, on_colab=False) == []
+    assert capsys.readouterr() == ("", "")
+
+
+def test_setup_cell_installs_the_course_on_colab(monkeypatch):
+    calls = _run_setup_cell(monkeypatch, on_colab=True)
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    assert calls == [
+        ([*pip, f"d2l_utils @ git+{repository_url()}"], {"check": True}),
+        ([*pip, "--no-deps", course.BOOK_PACKAGE], {"check": True}),
+    ]

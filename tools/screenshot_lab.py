@@ -1,0 +1,257 @@
+"""Open a course notebook in JupyterLab in headless Chromium, check that it rendered, and save a screenshot.
+
+    .venv/bin/python tools/screenshot_lab.py             # notebooks/06_lenet.ipynb -> /tmp/lab-screenshot.png
+    .venv/bin/python tools/screenshot_lab.py 03_padding_and_stride.ipynb --out /tmp/lab.png
+
+Needs Chromium (Debian/Ubuntu: ``sudo apt install chromium``); installs nothing itself. It starts the README's
+``python3 course.py lab`` on 127.0.0.1, a free port and a random token, launches
+``chromium --headless --no-sandbox --disable-background-networking`` with its DevTools port, opens the notebook,
+and waits until JupyterLab shows the notebook's title, its cells, and a kernel session for it. Then it saves a
+screenshot, checks the picture is not blank, and shuts both down. Exit status 0 means the notebook rendered.
+When ``.venv`` was not set up by course.py, ``course.main(["lab"])`` runs with this Python instead of setting up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import requests
+import websocket  # websocket-client, a dependency of jupyter_server
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import course  # noqa: E402
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+WINDOW = (1400, 1000)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, timeout: float, what: str, interval: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process group this script started, politely first."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            continue
+
+
+def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen:
+    args = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    args.append(f"--IdentityProvider.token={token}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    stamp = course.VENV / ".course-setup"
+    if course.venv_python().exists() and stamp.exists() and stamp.read_text() == course._fingerprint():
+        command = [sys.executable, str(ROOT / "course.py"), "lab", *args]
+    else:
+        stub = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import course; from pathlib import Path; "
+        stub += "course.setup = lambda: Path(sys.executable); sys.exit(course.main(['lab', *sys.argv[1:]]))"
+        command = [sys.executable, "-c", stub, *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env.update(
+        JUPYTER_CONFIG_DIR=str(workdir / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(workdir / "jupyter-runtime"),
+        JUPYTER_DATA_DIR=str(workdir / "jupyter-data"),
+        IPYTHONDIR=str(workdir / "ipython"),
+    )
+    log = open(workdir / "jupyter.log", "wb")  # noqa: SIM115 (closed with the process)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_chromium(binary: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+    profile = workdir / "chromium-profile"
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        f"--user-data-dir={profile}",
+        "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0",
+        "about:blank",
+    ]
+    log = open(workdir / "chromium.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    active = profile / "DevToolsActivePort"
+
+    def port():
+        if process.poll() is not None:
+            raise RuntimeError(f"Chromium exited with {process.returncode}: see {workdir / 'chromium.log'}")
+        return active.exists() and active.read_text().split("\n")[0].strip()
+
+    return process, int(wait_for(port, 60, "Chromium's DevTools port"))
+
+
+class DevTools:
+    """The Chrome DevTools Protocol over one page's WebSocket."""
+
+    def __init__(self, port: int):
+        pages = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+        page = next(p for p in pages if p["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
+        self.next_id = 0
+
+    def call(self, method: str, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+
+RENDERED_STATE = """(() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const heading = panel.querySelector('.jp-MarkdownCell h1');
+  return {
+    cells: panel.querySelectorAll('.jp-Cell').length,
+    title: heading ? heading.textContent : null,
+    tab: document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel')
+      ?.textContent ?? null,
+    kernel: panel.querySelector('.jp-Toolbar-kernelName')?.textContent ?? null,
+  };
+})()"""
+
+
+def notebook_title(path: Path) -> str:
+    for cell in nbformat.read(path, as_version=4).cells:
+        match = re.search(r"^# (.+)$", cell.source, re.MULTILINE) if cell.cell_type == "markdown" else None
+        if match:
+            return match.group(1).strip()
+    raise ValueError(f"{path.name} has no '# title' markdown cell")
+
+
+def screenshot(notebook: str, out: Path, timeout: float = 120) -> dict:
+    binary = next((shutil.which(name) for name in CHROMIUM_NAMES if shutil.which(name)), None)
+    if binary is None:
+        raise SystemExit("Chromium is not installed (Debian/Ubuntu: sudo apt install chromium)")
+    path = ROOT / "notebooks" / notebook
+    title = notebook_title(path)
+    port, token = free_port(), secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"token {token}"}
+    with tempfile.TemporaryDirectory(prefix="lab-screenshot-") as tmp:
+        workdir = Path(tmp)
+        lab = start_lab(workdir, port, token)
+        chromium = None
+        try:
+
+            def lab_up():
+                if lab.poll() is not None:
+                    raise RuntimeError(f"JupyterLab exited:\n{(workdir / 'jupyter.log').read_text()[-3000:]}")
+                try:
+                    return requests.get(f"{base}/api/status", headers=headers, timeout=5).ok
+                except requests.ConnectionError:
+                    return False
+
+            wait_for(lab_up, timeout, "JupyterLab")
+            chromium, devtools_port = start_chromium(binary, workdir)
+            tools = DevTools(devtools_port)
+            tools.call("Page.enable")
+            tools.call("Page.navigate", url=f"{base}/lab/tree/{notebook}?token={token}&reset")
+
+            last = {}
+
+            def rendered():
+                state = tools.evaluate(RENDERED_STATE)
+                sessions = requests.get(f"{base}/api/sessions", headers=headers, timeout=5).json()
+                last.update(state=state, sessions=[s["path"] for s in sessions], url=tools.evaluate("location.href"))
+                ready = (
+                    state
+                    and state["title"]
+                    and state["title"].startswith(title)
+                    and state["cells"] >= 3
+                    and state["tab"] == notebook
+                    and any(s["path"] == notebook and s.get("kernel") for s in sessions)
+                )
+                return state if ready else None
+
+            try:
+                state = wait_for(rendered, timeout, f"JupyterLab to render {notebook}", interval=0.5)
+            except TimeoutError as error:
+                raise TimeoutError(f"{error}; last seen: {last}") from None
+            time.sleep(1.0)  # let the last layout pass and fonts settle before the picture
+            png = base64.b64decode(tools.call("Page.captureScreenshot", format="png")["data"])
+            image = Image.open(io.BytesIO(png)).convert("L")
+            low, high = image.getextrema()
+            colours = len(image.getcolors(maxcolors=1 << 16) or [])
+            if high - low < 64 or colours < 16:
+                raise RuntimeError(f"the screenshot looks blank (grey levels {low}..{high}, {colours} shades)")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(png)
+            tools.ws.close()
+            requests.post(f"{base}/api/shutdown", headers=headers, timeout=10)
+            lab_exit = lab.wait(timeout=30)
+            return {**state, "size": image.size, "shades": colours, "lab_exit": lab_exit}
+        finally:
+            if chromium is not None:
+                stop(chromium)
+            stop(lab)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebook", nargs="?", default="06_lenet.ipynb", help="a file name in notebooks/")
+    default_out = Path(tempfile.gettempdir()) / "lab-screenshot.png"  # outside the repository
+    parser.add_argument("--out", type=Path, default=default_out, help=f"where to save the PNG ({default_out})")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for each step")
+    args = parser.parse_args()
+    started = time.monotonic()
+    result = screenshot(args.notebook, args.out.resolve(), args.timeout)
+    print(
+        f"rendered {args.notebook} in JupyterLab: title {result['title']!r}, {result['cells']} cells in the DOM, "
+        f"kernel {result['kernel']!r}; screenshot {result['size'][0]}x{result['size'][1]} with {result['shades']} "
+        f"grey levels saved to {args.out} ({time.monotonic() - started:.1f} s; server exit {result['lab_exit']})"
+    )
+    return 0 if result["lab_exit"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
