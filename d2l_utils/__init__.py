@@ -4,6 +4,7 @@ One home per helper. The names follow *Dive into Deep Learning* (``load_data_fas
 ``evaluate_accuracy_gpu``, ``try_gpu``, ``layer_summary``) so the book's code reads the same.
 """
 
+from .architecture import plot_architecture, save_figure
 from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
 from .data import (
     TEXT_LABELS,
@@ -18,6 +19,14 @@ from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accur
 from .metrics import Accumulator, Timer, accuracy
 from .models import alexnet, lenet
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
+from .profiling import (
+    LayerCost,
+    count_flops,
+    format_cost_table,
+    layer_costs,
+    measure_training_speed,
+    plot_layer_costs,
+)
 from .seeding import seed_everything
 from .shapes import LayerRow, ShapeMismatchError, check_input_fits, conv_output_size, layer_summary, output_shape
 from .training import TrainHistory, TrainingDivergedError, init_cnn_weights, save_checkpoint, train_ch6
@@ -33,4 +42,6 @@ __all__ = [
     "num_gpus", "output_shape", "per_class_accuracy", "plot_confusion_matrix", "resolve_device",
     "save_checkpoint", "seed_everything", "set_figsize", "show_images", "smoke_mode", "synthetic_mode",
     "train_ch6", "try_all_gpus", "try_gpu",
+    "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
+    "plot_layer_costs", "save_figure",
 ]  # fmt: skip

@@ -30,6 +30,15 @@ class SmokeLimits:
 
     train_examples: int = 512
     test_examples: int = 256
+    # Upsampled images (AlexNet's 224×224) cost ~60× more per example than 28×28 ones: one batch each.
+    resized_examples: int = 128
+
+    def subset(self, train: bool, resized: bool) -> int:
+        """How many examples smoke mode keeps of a split."""
+        if resized:
+            return self.resized_examples
+        return self.train_examples if train else self.test_examples
+
     max_epochs: int = 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import shutil
@@ -104,7 +105,7 @@ def _download_verified(urls: Sequence[str], target: Path, md5: str, timeout: flo
                 continue
             os.replace(part, target)
             return []
-        except (urllib.error.URLError, OSError, TimeoutError) as err:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
             failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
         finally:
             part.unlink(missing_ok=True)
@@ -137,17 +138,21 @@ def ensure_fashion_mnist(
     for gz_name, md5 in torchvision.datasets.FashionMNIST.resources:
         name = gz_name.removesuffix(".gz")
         expected_count = _EXPECTED_COUNTS[name.split("-")[0]]
-        if _idx_problem(raw / name, expected_count) is None:
+        found = _idx_problem(raw / name, expected_count)
+        if found is None:
             continue
         _ensure_writable(raw)
         gz_path = raw / gz_name
         if not (gz_path.exists() and _md5(gz_path) == md5):
+            found = f"{name} is {found}"
+            if gz_path.exists():
+                found += f" and {gz_name} fails its MD5 checksum (damaged)"
             if not download:
-                problems[name] = "missing and download=False"
+                problems[name] = f"{found}; not downloaded (download=False)"
                 continue
             failures = _download_verified([m + gz_name for m in mirrors], gz_path, md5, timeout)
             if failures:
-                problems[name] = "; ".join(failures)
+                problems[name] = f"{found}; the download failed: " + "; ".join(failures)
                 continue
         _extract_atomically(gz_path, raw / name)
         problem = _idx_problem(raw / name, expected_count)
@@ -159,7 +164,8 @@ def ensure_fashion_mnist(
         raise DataUnavailableError(
             f"Fashion-MNIST is not available in {raw}.\n{details}\n"
             f"To fix it, either\n"
-            f"  1. connect to the internet and run again (files are downloaded once, then reused), or\n"
+            f"  1. connect to the internet and run again (files are downloaded once, then reused; damaged files "
+            f"are replaced), or\n"
             f"  2. copy the four files {', '.join(g for g, _ in torchvision.datasets.FashionMNIST.resources)} "
             f"from a machine that has them into {raw} (or set {config.DATA_DIR_ENV} to a folder holding "
             f"FashionMNIST/raw), or\n"
@@ -231,7 +237,9 @@ class InMemoryBatches:
             idx = order[start : start + self.batch_size]
             X = self.images[idx].unsqueeze(1).float().div_(255)
             if self.resize is not None and tuple(X.shape[-2:]) != tuple(self.resize):
-                X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False)
+                # Antialiasing only when shrinking, as torchvision's Resize does on PIL images; upsampling is the same.
+                shrink = self.resize[0] < X.shape[-2] or self.resize[1] < X.shape[-1]
+                X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=shrink)
             yield X, self.labels[idx]
 
     def __repr__(self) -> str:
@@ -306,15 +314,15 @@ def load_data_fashion_mnist(
         ensure_fashion_mnist(root)
 
     limits = config.SMOKE_LIMITS
-    if smoke:
-        config.banner(
-            f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {limits.train_examples} training and "
-            f"{limits.test_examples} test examples, at most {limits.max_epochs} epoch."
-        )
     sizes = {True: max_train_examples, False: max_test_examples}
     if smoke:
-        sizes = {True: min(sizes[True] or limits.train_examples, limits.train_examples),
-                 False: min(sizes[False] or limits.test_examples, limits.test_examples)}  # fmt: skip
+        resized = resize is not None and resize not in (28, (28, 28))
+        sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
+                 for train, size in sizes.items()}  # fmt: skip
+        config.banner(
+            f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {sizes[True]} training and "
+            f"{sizes[False]} test examples, at most {limits.max_epochs} epoch."
+        )
     for train, size in sizes.items():
         if size is not None and size < 1:
             raise ValueError(f"max_{'train' if train else 'test'}_examples must be at least 1, got {size}")

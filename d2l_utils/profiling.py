@@ -1,0 +1,186 @@
+"""What a network costs: parameters and FLOPs per layer, and how fast it trains on this machine.
+
+Parameters decide memory and what the net can store; FLOPs decide compute time. The two sit in different
+places (AlexNet keeps most parameters in its dense layers but spends most compute in its convolutions), so the
+course shows them side by side. FLOPs are counted by PyTorch itself (:class:`torch.utils.flop_counter.
+FlopCounterMode`: a multiply-add counts as 2 FLOPs; activations, pooling and bias additions count 0), and
+training speed is measured, not guessed, with real SGD steps on random data.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from .devices import resolve_device
+from .shapes import _leaves, layer_summary
+
+
+class LayerCost(NamedTuple):
+    """One row of a cost table: leaf layer position, class, output shape, parameters and forward FLOPs."""
+
+    index: int
+    layer_type: str
+    output_shape: torch.Size
+    params: int
+    flops: int
+
+
+def count_flops(module: nn.Module, X: torch.Tensor) -> int:
+    """Forward FLOPs of ``module(X)`` as PyTorch's FLOP counter reports them."""
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(X)
+    return int(counter.get_total_flops())
+
+
+def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
+    """Parameters and forward FLOPs of every leaf layer of ``net`` for an input of ``input_shape``.
+
+    ``input_shape`` includes the batch, e.g. ``(1, 1, 224, 224)`` for one AlexNet image, so FLOPs are per that
+    batch. Each leaf runs alone under :class:`FlopCounterMode` on the input it receives inside the net (captured
+    with the shape probe's pass), so the rows add up to the whole net's count. The net is left unchanged.
+    """
+    leaves = _leaves(net)
+    inputs: dict[int, torch.Tensor] = {}
+    handles = [
+        module.register_forward_pre_hook(lambda m, args, i=i: inputs.setdefault(i, args[0].detach()))
+        for i, (_, module) in enumerate(leaves)
+    ]
+    try:
+        rows = layer_summary(net, input_shape, print_fn=None)
+    finally:
+        for handle in handles:
+            handle.remove()
+    was_training = net.training
+    net.eval()
+    try:
+        return [
+            LayerCost(
+                row.index,
+                row.layer_type,
+                row.output_shape,
+                sum(p.numel() for p in leaves[row.index][1].parameters()),
+                count_flops(leaves[row.index][1], inputs[row.index]),
+            )
+            for row in rows
+        ]
+    finally:
+        net.train(was_training)
+
+
+def format_cost_table(rows: Sequence[LayerCost]) -> str:
+    """A plain-text table of ``rows`` with thousands separators, each layer's share and a total line."""
+    total_params = sum(r.params for r in rows)
+    total_flops = sum(r.flops for r in rows)
+
+    def share(part: int, whole: int) -> str:
+        return f"{100 * part / whole:5.1f}%" if part and whole else " " * 6
+
+    header = f"{'#':>2}  {'layer':<10} {'output shape':<16} {'parameters':>12} {'':>6} {'FLOPs':>15} {'':>6}"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        shape = "×".join(str(s) for s in r.output_shape[1:])
+        lines.append(
+            f"{r.index:>2}  {r.layer_type:<10} {shape:<16} {r.params:>12,} {share(r.params, total_params)} "
+            f"{r.flops:>15,} {share(r.flops, total_flops)}"
+        )
+    lines.append("-" * len(header))
+    lines.append(f"{'':>2}  {'total':<10} {'':<16} {total_params:>12,} {'':>6} {total_flops:>15,}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def measure_training_speed(
+    net: nn.Module,
+    example_shape: Sequence[int],
+    batch_size: int = 128,
+    steps: int = 3,
+    lr: float = 0.01,
+    device: torch.device | str | None = None,
+    num_classes: int | None = None,
+) -> float:
+    """Training examples per second of ``net`` on this machine, from timed SGD steps on random data.
+
+    ``example_shape`` is one example's shape without the batch, e.g. ``(1, 224, 224)``. One untimed warm-up step
+    comes first (allocations, kernel selection); then ``steps`` full steps (forward, cross-entropy, backward,
+    update) are timed. A copy of the net is trained, so ``net`` keeps its weights. Use it before a long run to
+    see what an epoch will cost: ``60_000 / measure_training_speed(...)`` seconds for Fashion-MNIST. The result
+    leaves data loading out, so a real epoch is a little slower.
+    """
+    if batch_size < 1 or steps < 1:
+        raise ValueError(f"batch_size and steps must be at least 1, got {batch_size} and {steps}")
+    device = resolve_device(device)
+    model = copy.deepcopy(net).to(device).train()
+    generator = torch.Generator().manual_seed(0)
+    X = torch.randn(batch_size, *example_shape, generator=generator).to(device)
+    if num_classes is None:
+        with torch.no_grad():
+            num_classes = model(X[:1]).shape[-1]
+    y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        elif device.type == "mps":
+            torch.mps.synchronize()
+
+    step()
+    sync()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync()
+    return batch_size * steps / (time.perf_counter() - start)
+
+
+def weighted_layer_names(rows: Sequence[LayerCost]) -> list[str]:
+    """Short names for the rows that hold parameters or cost FLOPs: ``conv1``, ``conv2``, …, ``fc1``, …"""
+    names, counts = [], {}
+    for r in rows:
+        if not (r.params or r.flops):
+            continue
+        prefix = "fc" if r.layer_type == "Linear" else "conv" if r.layer_type.startswith("Conv") else r.layer_type
+        counts[prefix] = counts.get(prefix, 0) + 1
+        names.append(f"{prefix}{counts[prefix]}")
+    return names
+
+
+def plot_layer_costs(costs: dict[str, Sequence[LayerCost]]):
+    """Bar charts of each weighted layer's share of the parameters and of the FLOPs, one panel per net.
+
+    ``costs`` maps a title (e.g. ``"LeNet"``) to :func:`layer_costs` rows. Shares make nets of very different
+    sizes comparable; the totals go in each panel's title. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    widths = [2 + len(weighted_layer_names(rows)) for rows in costs.values()]
+    fig, axes = plt.subplots(1, len(costs), figsize=(0.55 * sum(widths), 3.2), squeeze=False,
+                             gridspec_kw={"width_ratios": widths})  # fmt: skip
+    for ax, (title, rows) in zip(axes[0], costs.items(), strict=True):
+        weighted = [r for r in rows if r.params or r.flops]
+        names = weighted_layer_names(rows)
+        params = np.array([r.params for r in weighted], dtype=float)
+        flops = np.array([r.flops for r in weighted], dtype=float)
+        x = np.arange(len(weighted))
+        ax.bar(x - 0.2, 100 * params / params.sum(), width=0.4, label="parameters", color="#31a354")
+        ax.bar(x + 0.2, 100 * flops / flops.sum(), width=0.4, label="FLOPs", color="#3182bd")
+        ax.set_xticks(x, names, fontsize=8)
+        ax.set_ylabel("share of the net's total (%)", fontsize=8)
+        ax.set_ylim(0, 100)
+        ax.set_title(f"{title}\n{int(params.sum()):,} parameters, {flops.sum() / 1e6:,.2f} MFLOPs", fontsize=9)
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,89 @@
+"""Regenerate the course's architecture figures in img/ from the model definitions in d2l_utils.
+
+    python tools/make_figures.py            # write img/*.png
+    python tools/make_figures.py --check    # exit 1 if a figure in img/ differs from what the code draws now
+
+The pictures are drawn from ``du.lenet()`` and ``du.alexnet()`` by the shape probe and PyTorch's FLOP counter,
+never by hand, so they cannot drift from the code. No data and no randomness are involved, and the PNGs carry
+no version stamp: the same code and matplotlib give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("agg")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import d2l_utils as du  # noqa: E402
+
+IMG = Path(__file__).resolve().parents[1] / "img"
+LENET_INPUT = (1, 1, 28, 28)
+ALEXNET_INPUT = (1, 1, 224, 224)
+
+
+def lenet_figure() -> Figure:
+    return du.plot_architecture(du.lenet(), LENET_INPUT, title="LeNet-5 (d2l), 61,706 parameters")
+
+
+def alexnet_figure() -> Figure:
+    return du.plot_architecture(du.alexnet(), ALEXNET_INPUT, title="AlexNet (d2l, one channel), 46,764,746 parameters")
+
+
+def costs_figure() -> Figure:
+    return du.plot_layer_costs(
+        {
+            "LeNet, one 1×28×28 image": du.layer_costs(du.lenet(), LENET_INPUT),
+            "AlexNet, one 1×224×224 image": du.layer_costs(du.alexnet(), ALEXNET_INPUT),
+        }
+    )
+
+
+FIGURES: dict[str, Callable[[], Figure]] = {
+    "lenet_architecture.png": lenet_figure,
+    "alexnet_architecture.png": alexnet_figure,
+    "alexnet_vs_lenet_costs.png": costs_figure,
+}
+
+
+def render(make: Callable[[], Figure]) -> bytes:
+    """The PNG bytes of one figure."""
+    fig = make()
+    buffer = io.BytesIO()
+    du.save_figure(fig, buffer)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="compare with img/ instead of writing")
+    args = parser.parse_args()
+    stale = []
+    for name, make in FIGURES.items():
+        path = IMG / name
+        data = render(make)
+        if args.check:
+            if not path.exists() or path.read_bytes() != data:
+                stale.append(name)
+            continue
+        IMG.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        print(f"wrote img/{name}")
+    if stale:
+        print("out of date (run python tools/make_figures.py): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
