@@ -104,6 +104,19 @@ def _expectation(layer: nn.Module) -> str:
     return f"an input it can process ({layer})"
 
 
+def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
+    """True when ``layer`` is a kind whose input rules are known and ``shape`` follows them."""
+    if not isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Linear)):
+        return False
+    if not isinstance(layer, nn.Linear) and len(shape) not in (3, 4):
+        return False  # 2-D layers take (C, H, W) or (N, C, H, W)
+    try:
+        output_shape(layer, shape)
+    except (ValueError, TypeError, IndexError):
+        return False
+    return True
+
+
 def _leaves(net: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in net.named_modules() if not any(True for _ in m.children())]
 
@@ -139,6 +152,8 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
         if not entered:
             raise
         index, name, module, shape = entered[-1]
+        if shape is not None and _fits(module, shape):
+            raise  # the layer takes this shape: the error is about something else (dtype, device, memory)
         layer_type = type(module).__name__
         message = (
             f"Input of shape {tuple(X.shape)} does not fit the network: layer {index} "

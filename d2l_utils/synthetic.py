@@ -2,9 +2,10 @@
 
 Real Fashion-MNIST needs a download. For offline machines and for CI the course can write a synthetic data set
 with the same shapes (28×28 grey images, 10 classes, 60,000 + 10,000 examples) to the same file names and
-format, so that exactly the same torchvision code reads it. Each class is a fixed blurred silhouette; every
-example is its class's silhouette shifted by a few pixels, with random brightness and pixel noise. A small CNN
-learns it well above chance, which is what a test of the training code needs. It is not Fashion-MNIST:
+format, so that exactly the same torchvision code reads it. Each class is a fixed pattern (a square of its own
+size, textured with a blurred silhouette); every example is its class's pattern shifted by a few pixels, with
+random brightness and pixel noise. The book's LeNet learns it well above chance within a few hundred SGD steps,
+which is what a test of the training code needs. It is not Fashion-MNIST:
 results on it say nothing about the book's numbers, and every run on it says "synthetic".
 """
 
@@ -25,7 +26,7 @@ IDX_FILES = {
     "t10k-images-idx3-ubyte": (False, True),
     "t10k-labels-idx1-ubyte": (False, False),
 }
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
 _MAX_SHIFT = 3
 
 
@@ -54,7 +55,13 @@ def read_idx(path: Path) -> np.ndarray:
 
 
 def class_templates(seed: int = 0) -> np.ndarray:
-    """Ten smooth, distinct silhouettes in [0, 1], shape (10, 28 + 2·shift, 28 + 2·shift), padded for shifting."""
+    """Ten distinct patterns in [0, 1], shape (10, 28 + 2·shift, 28 + 2·shift), padded for shifting.
+
+    Class ``c`` is a square of side ``6 + 2c`` near the top-left corner, textured with its own smooth blob
+    silhouette. The sizes give each class its own amount of ink, a signal the book's sigmoid LeNet picks up
+    within a few hundred SGD steps at lr 0.9; on the blob silhouettes alone it stayed at chance for more than
+    1,800 steps (batch 64).
+    """
     rng = np.random.default_rng(seed)
     side = IMAGE_SIZE - 8
     coarse = rng.random((NUM_CLASSES, 5, 5))
@@ -66,7 +73,12 @@ def class_templates(seed: int = 0) -> np.ndarray:
     smooth = rows[:, :, i0] * (1 - frac)[None, None, :] + rows[:, :, i0 + 1] * frac[None, None, :]
     silhouettes = (smooth > 0.5).astype(np.float32) * (0.55 + 0.45 * smooth)
     pad = 4 + _MAX_SHIFT
-    return np.pad(silhouettes, ((0, 0), (pad, pad), (pad, pad)))
+    blobs = np.pad(silhouettes, ((0, 0), (pad, pad), (pad, pad)))
+    squares = np.zeros_like(blobs)
+    for c in range(NUM_CLASSES):
+        side_c = 6 + 2 * c
+        squares[c, 2 + _MAX_SHIFT : 2 + _MAX_SHIFT + side_c, 2 + _MAX_SHIFT : 2 + _MAX_SHIFT + side_c] = 1.0
+    return squares * np.where(blobs > 0, 1.0, 0.6).astype(np.float32)
 
 
 def make_synthetic_split(num_examples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,3 +30,26 @@ def course_env(monkeypatch, shared_data_dir):
     monkeypatch.delenv("D2L_SYNTHETIC", raising=False)
     monkeypatch.setenv("D2L_DATA_DIR", str(shared_data_dir))
     yield
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "bad_input: the test feeds a helper bad input (counted in the run's summary)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many bad-input tests ran and how they ended; works under pytest-xdist (reports carry keywords)."""
+    outcomes: dict[str, str] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if not hasattr(report, "when") or "bad_input" not in getattr(report, "keywords", {}):
+                continue
+            if report.failed:
+                outcomes[report.nodeid] = "failed"
+            elif report.skipped:
+                outcomes.setdefault(report.nodeid, "skipped")
+            elif report.when == "call":
+                outcomes.setdefault(report.nodeid, "passed")
+    if outcomes:
+        counts = {k: list(outcomes.values()).count(k) for k in ("passed", "failed", "skipped")}
+        details = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        terminalreporter.write_line(f"bad inputs tried: {len(outcomes)} ({details})")

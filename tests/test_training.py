@@ -1,0 +1,218 @@
+"""train_ch6: history, printing, tiny epochs, honest throughput, plotting, smoke limits, argument checks."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import IPython.display
+import pytest
+import torch
+from torch import nn
+
+import d2l_utils as du
+from d2l_utils import training
+
+
+def make_batches(num_batches, batch_size=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.rand(batch_size, 1, 28, 28, generator=g), torch.randint(0, 10, (batch_size,), generator=g))
+            for _ in range(num_batches)]  # fmt: skip
+
+
+def train(net=None, data=None, epochs=2, lr=0.5, **kwargs):
+    kwargs.setdefault("progress", False)
+    kwargs.setdefault("live_plot", False)
+    data = make_batches(3) if data is None else data
+    return du.train_ch6(net or du.lenet(), data, data, epochs, lr, "cpu", **kwargs)
+
+
+def test_history_per_epoch_and_the_books_lines(capsys):
+    torch.manual_seed(0)
+    history = train(data=make_batches(4), epochs=3)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "training on cpu"
+    assert re.fullmatch(r"loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}", out[-2])
+    assert re.fullmatch(r"\d+\.\d examples/sec on cpu", out[-1])
+    assert history.epochs == [1, 2, 3] and history.examples == [32, 32, 32]
+    for values in (history.train_loss, history.train_acc, history.test_acc, history.seconds):
+        assert len(values) == 3
+    assert all(0 <= a <= 1 for a in history.train_acc + history.test_acc)
+    assert out[-2] == (f"loss {history.train_loss[-1]:.3f}, train acc {history.train_acc[-1]:.3f}, "
+                       f"test acc {history.test_acc[-1]:.3f}")  # fmt: skip
+    assert history.examples_per_sec == pytest.approx(96 / sum(history.seconds))
+    assert history.interrupted is False and history.device == "cpu"
+    assert du.TrainHistory.from_dict(history.to_dict()) == history
+
+
+def test_loss_and_accuracy_are_the_epochs_means():
+    net = du.lenet()
+    data = make_batches(2, batch_size=5)
+    history = train(net, data, epochs=1, lr=1e-9)  # lr so small that the weights stay put within the epoch
+    with torch.no_grad():
+        logits = [net(X) for X, _ in data]
+    labels = [y for _, y in data]
+    loss = sum(nn.functional.cross_entropy(o, y, reduction="sum") for o, y in zip(logits, labels, strict=True)) / 10
+    hits = sum((o.argmax(1) == y).sum() for o, y in zip(logits, labels, strict=True)).item()
+    assert history.train_loss[0] == pytest.approx(loss.item(), rel=1e-4)
+    assert history.train_acc[0] == hits / 10 and history.test_acc[0] == hits / 10
+
+
+@pytest.mark.parametrize("num_batches", [1, 2, 3, 4])
+@pytest.mark.parametrize("live", [False, True])
+def test_fewer_than_five_batches(num_batches, live, capsys):
+    """Fault 4: (i + 1) % (num_batches // 5) divides by zero when an epoch has fewer than 5 batches."""
+    history = train(data=make_batches(num_batches), epochs=2, live_plot=live)
+    assert history.epochs == [1, 2] and history.examples == [8 * num_batches] * 2
+
+
+class FakeHandle:
+    def __init__(self):
+        self.updates = 0
+
+    def update(self, obj):
+        self.updates += 1
+
+
+def test_live_plot_updates_one_display_in_place(monkeypatch):
+    """Faults 2 and 7: points at each epoch's end, one display updated in place, no clear_output."""
+    shown = []
+
+    def fake_display(obj, display_id=None):
+        shown.append(obj)
+        return FakeHandle() if display_id else None
+
+    def no_clear_output(*args, **kwargs):
+        raise AssertionError("clear_output piles up frames under nbval and shows nothing in scripts")
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    monkeypatch.setattr(IPython.display, "clear_output", no_clear_output)
+    history = train(data=make_batches(10), epochs=3, live_plot=True)
+    assert len(shown) == 1, "one display, updated in place"
+    loss_x, acc_x, test_x = (list(line.get_xdata()) for line in history.figure.axes[0].lines)
+    assert loss_x == acc_x
+    for epoch in (1, 2, 3):  # a point at the end of every epoch (the copied code plotted only in the last one)
+        assert pytest.approx(epoch) in loss_x
+    assert len(loss_x) == 3 * 5  # about five points per epoch
+    assert test_x == [1, 2, 3]
+
+
+def test_final_figure_without_live_plot():
+    history = train(data=make_batches(2), epochs=3)
+    lines = history.figure.axes[0].lines
+    assert [list(line.get_xdata()) for line in lines] == [[1, 2, 3]] * 3
+    assert list(lines[2].get_ydata()) == history.test_acc
+    assert [t.get_text() for t in history.figure.axes[0].get_legend().get_texts()] == [
+        "train loss", "train acc", "test acc"]  # fmt: skip
+
+
+class SlowData:
+    """A data set whose batches take ``delay`` seconds to load, as a DataLoader decoding images does."""
+
+    def __init__(self, batches, delay):
+        self.batches, self.delay = batches, delay
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for batch in self.batches:
+            time.sleep(self.delay)
+            yield batch
+
+
+def test_throughput_counts_data_loading():
+    """Fault 5: the book's timer leaves data loading out of examples/sec."""
+    data = SlowData(make_batches(4), delay=0.05)
+    history = du.train_ch6(du.lenet(), data, make_batches(1), 2, 0.1, "cpu", progress=False, live_plot=False)
+    assert all(s >= 4 * 0.05 for s in history.seconds)
+    assert history.examples_per_sec <= 64 / (8 * 0.05)
+
+
+def test_smoke_mode_caps_epochs(monkeypatch, capsys):
+    monkeypatch.setenv("D2L_SMOKE", "1")
+    history = train(epochs=5)
+    assert history.epochs == [1]
+    assert "[d2l_utils] Smoke mode: training 1 of 5 epochs." in capsys.readouterr().out
+
+
+def test_works_with_a_dataloader_and_progress_bar(capsys):
+    train_iter, test_iter = du.load_data_fashion_mnist(
+        64, synthetic=True, loader="dataloader", num_workers=0, max_train_examples=128, max_test_examples=64
+    )
+    history = du.train_ch6(du.lenet(), train_iter, test_iter, 1, 0.9, "cpu", progress=True, live_plot=False)
+    assert history.examples == [128]
+    assert "examples/sec on cpu" in capsys.readouterr().out
+
+
+def test_init_weights_xavier_and_opt_out():
+    torch.manual_seed(0)
+    net = du.lenet()
+    biases = [m.bias.clone() for m in net if isinstance(m, (nn.Linear, nn.Conv2d))]
+    du.init_cnn_weights(net)
+    for m, bias in zip((m for m in net if isinstance(m, (nn.Linear, nn.Conv2d))), biases, strict=True):
+        fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(m.weight)
+        bound = (6 / (fan_in + fan_out)) ** 0.5
+        assert m.weight.abs().max() <= bound and m.weight.abs().max() > 0.8 * bound
+        assert torch.equal(m.bias, bias)
+    weight = net[0].weight.clone()
+    train(net, epochs=1, lr=1e-12, init_weights=False)
+    torch.testing.assert_close(net[0].weight, weight)
+    train(net, epochs=1, lr=1e-12)
+    assert not torch.allclose(net[0].weight, weight)
+
+
+def test_net_is_left_in_training_mode():
+    net = du.lenet()
+    train(net, epochs=1)
+    assert net.training
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(("epochs", "lr", "message"), [
+    (0, 0.1, "num_epochs must be a positive integer, got 0"),
+    (2.5, 0.1, "num_epochs must be a positive integer, got 2.5"),
+    (1, 0, "lr must be a positive finite number, got 0"),
+    (1, -0.1, "lr must be a positive finite number, got -0.1"),
+    (1, float("nan"), "lr must be a positive finite number, got nan"),
+    (1, "0.1", "lr must be a positive finite number, got '0.1'"),
+])  # fmt: skip
+def test_bad_arguments(epochs, lr, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train(epochs=epochs, lr=lr)
+
+
+@pytest.mark.bad_input
+def test_empty_training_set():
+    with pytest.raises(ValueError, match="train_iter has no batches"):
+        du.train_ch6(du.lenet(), [], make_batches(1), 1, 0.1, "cpu", progress=False)
+
+
+def test_save_checkpoint_is_atomic(monkeypatch, tmp_path):
+    path = tmp_path / "sub" / "ckpt.pt"
+    du.save_checkpoint(path, epoch=1, values=[1, 2])
+    assert torch.load(path) == {"epoch": 1, "values": [1, 2]}
+
+    def failing_save(obj, f):
+        with open(f, "wb") as out:
+            out.write(b"half a checkp")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(training.torch, "save", failing_save)
+    with pytest.raises(OSError, match="disk full"):
+        du.save_checkpoint(path, epoch=2)
+    monkeypatch.undo()
+    assert torch.load(path) == {"epoch": 1, "values": [1, 2]}, "the previous checkpoint is intact"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["ckpt.pt"]
+
+
+def test_init_does_not_depend_on_memory_format():
+    torch.manual_seed(0)
+    plain = du.lenet()
+    du.init_cnn_weights(plain)
+    torch.manual_seed(0)
+    channels_last = du.lenet().to(memory_format=torch.channels_last)
+    du.init_cnn_weights(channels_last)
+    assert channels_last[0].weight.is_contiguous(memory_format=torch.channels_last)
+    for a, b in zip(plain.parameters(), channels_last.parameters(), strict=True):
+        assert torch.equal(a, b)
