@@ -25,7 +25,8 @@ def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
         net.train(was_training)
 
 
-def _autocast(device: torch.device, dtype: torch.dtype | None):
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """Mixed-precision autocast to ``dtype`` on ``device``'s type, or a no-op context when ``dtype`` is None."""
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
@@ -37,7 +38,7 @@ def predictions(
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
     """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``."""
     device = torch.device(device) if device is not None else _net_device(net)
-    with eval_mode(net), torch.no_grad(), _autocast(device, autocast_dtype):
+    with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
         for X, y in data_iter:
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
             yield net(X).argmax(dim=1), y

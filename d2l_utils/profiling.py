@@ -19,7 +19,9 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import resolve_device
+from .evaluation import autocast
 from .shapes import _leaves, layer_summary
+from .training import speed_settings
 
 
 class LayerCost(NamedTuple):
@@ -108,16 +110,18 @@ def measure_training_speed(
 
     ``example_shape`` is one example's shape without the batch, e.g. ``(1, 224, 224)``. One untimed warm-up step
     comes first (allocations, kernel selection); then ``steps`` full steps (forward, cross-entropy, backward,
-    update) are timed. A copy of the net is trained, so ``net`` keeps its weights. Use it before a long run to
-    see what an epoch will cost: ``60_000 / measure_training_speed(...)`` seconds for Fashion-MNIST. The result
-    leaves data loading out, so a real epoch is a little slower.
+    update) are timed, with the precision and memory format ``train_ch6`` uses on that device. A copy of the net
+    is trained, so ``net`` keeps its weights. Use it before a long run to see what an epoch will cost:
+    ``60_000 / measure_training_speed(...)`` seconds for Fashion-MNIST. The result leaves data loading out, so a
+    real epoch is a little slower.
     """
     if batch_size < 1 or steps < 1:
         raise ValueError(f"batch_size and steps must be at least 1, got {batch_size} and {steps}")
     device = resolve_device(device)
-    model = copy.deepcopy(net).to(device).train()
+    autocast_dtype, memory_format = speed_settings(device)  # what train_ch6 would use here
+    model = copy.deepcopy(net).to(device, memory_format=memory_format).train()
     generator = torch.Generator().manual_seed(0)
-    X = torch.randn(batch_size, *example_shape, generator=generator).to(device)
+    X = torch.randn(batch_size, *example_shape, generator=generator).to(device).contiguous(memory_format=memory_format)
     if num_classes is None:
         with torch.no_grad():
             num_classes = model(X[:1]).shape[-1]
@@ -127,7 +131,9 @@ def measure_training_speed(
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        loss_fn(model(X), y).backward()
+        with autocast(device, autocast_dtype):
+            loss = loss_fn(model(X), y)
+        loss.backward()
         optimizer.step()
 
     def sync() -> None:
