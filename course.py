@@ -36,11 +36,17 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
+def setup_is_current() -> bool:
+    """True when ``.venv`` exists and was set up from the current requirements.txt and pyproject.toml."""
+    stamp = VENV / ".course-setup"
+    return venv_python().exists() and stamp.exists() and stamp.read_text() == _fingerprint()
+
+
 def setup() -> Path:
     """Create or refresh the virtual environment; return its Python."""
     stamp = VENV / ".course-setup"
     python = venv_python()
-    if python.exists() and stamp.exists() and stamp.read_text() == _fingerprint():
+    if setup_is_current():
         return python
     if not python.exists():
         print(f"creating {VENV}", flush=True)

@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,50 +30,11 @@ import websocket  # websocket-client, a dependency of jupyter_server
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-sys.path.insert(0, str(ROOT))  # for course.py
+sys.path.insert(0, str(ROOT))
+from tools.lab_server import free_port, isolated_env, lab_command  # noqa: E402
+
 STARTUP_TIMEOUT = 90  # seconds; a loaded 2-core CI machine starts JupyterLab in about 5
 CELL_TIMEOUT = 120
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _course_setup_is_current() -> bool:
-    import course
-
-    stamp = course.VENV / ".course-setup"
-    return course.venv_python().exists() and stamp.exists() and stamp.read_text() == course._fingerprint()
-
-
-_LAB_WITHOUT_SETUP = """
-import sys
-from pathlib import Path
-sys.path.insert(0, {root!r})
-import course
-course.setup = lambda: Path(sys.executable)
-sys.exit(course.main(["lab", *sys.argv[1:]]))
-"""
-
-
-def lab_command(port: int, token: str) -> tuple[list[str], Path]:
-    """The command to run, and the environment (sys.prefix) the server and its kernels will run in."""
-    server_args = [
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        server_args.append("--allow-root")  # containers and CI runners often run as root (README: troubleshooting)
-    if _course_setup_is_current():
-        import course
-
-        return [sys.executable, str(ROOT / "course.py"), "lab", *server_args], course.VENV
-    return [sys.executable, "-c", _LAB_WITHOUT_SETUP.format(root=str(ROOT)), *server_args], Path(sys.prefix)
 
 
 def _sanitizers() -> list[tuple[re.Pattern, str]]:
@@ -94,17 +54,14 @@ class LabServer:
     """A JupyterLab process and a token-authenticated HTTP session to it."""
 
     def __init__(self, tmp_path: Path):
-        self.port, self.token = _free_port(), secrets.token_hex(16)
+        self.port, self.token = free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"token {self.token}"
         self.log_path = tmp_path / "jupyter.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "D2L_", "PYTEST_XDIST"))}
+        outer = isolated_env(tmp_path)
+        env = {k: v for k, v in outer.items() if not k.startswith(("D2L_", "PYTEST_XDIST"))}
         env.update(
-            JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),  # no user configuration or extensions settings
-            JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
-            JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
-            IPYTHONDIR=str(tmp_path / "ipython"),
             D2L_SMOKE="1",  # what `python3 course.py test` sets; kernels inherit it
             D2L_DATA_DIR=str(tmp_path / "data"),
             OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),

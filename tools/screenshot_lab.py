@@ -22,7 +22,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,16 +35,10 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import course  # noqa: E402
+from tools.lab_server import free_port, isolated_env, lab_command  # noqa: E402
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WINDOW = (1400, 1000)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check, timeout: float, what: str, interval: float = 0.3):
@@ -71,24 +64,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen:
-    args = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
-    args.append(f"--IdentityProvider.token={token}")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--allow-root")
-    stamp = course.VENV / ".course-setup"
-    if course.venv_python().exists() and stamp.exists() and stamp.read_text() == course._fingerprint():
-        command = [sys.executable, str(ROOT / "course.py"), "lab", *args]
-    else:
-        stub = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import course; from pathlib import Path; "
-        stub += "course.setup = lambda: Path(sys.executable); sys.exit(course.main(['lab', *sys.argv[1:]]))"
-        command = [sys.executable, "-c", stub, *args]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-    env.update(
-        JUPYTER_CONFIG_DIR=str(workdir / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(workdir / "jupyter-runtime"),
-        JUPYTER_DATA_DIR=str(workdir / "jupyter-data"),
-        IPYTHONDIR=str(workdir / "ipython"),
-    )
+    command, _ = lab_command(port, token)
+    env = isolated_env(workdir)
     log = open(workdir / "jupyter.log", "wb")  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
