@@ -202,7 +202,7 @@ class InMemoryBatches:
         _check_batch_size(batch_size)
         self.images, self.labels = images, labels.long()
         self.batch_size, self.shuffle = batch_size, shuffle
-        self.resize = (resize, resize) if isinstance(resize, int) else resize
+        self.resize = _resize_pair(resize)
         self.description = description
         self._generator = torch.Generator().manual_seed(seed)
 
@@ -236,7 +236,7 @@ class InMemoryBatches:
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
             X = self.images[idx].unsqueeze(1).float().div_(255)
-            if self.resize is not None and tuple(X.shape[-2:]) != tuple(self.resize):
+            if self.resize is not None and tuple(X.shape[-2:]) != self.resize:
                 # Antialiasing only when shrinking, as torchvision's Resize does on PIL images; upsampling is the same.
                 shrink = self.resize[0] < X.shape[-2] or self.resize[1] < X.shape[-1]
                 X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=shrink)
@@ -252,6 +252,20 @@ class InMemoryBatches:
 def _check_batch_size(batch_size: int) -> None:
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _is_positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
+    """``resize`` as (height, width), or None; a side length ``n`` means (n, n). Rejects anything else."""
+    if resize is None:
+        return None
+    pair = (resize, resize) if isinstance(resize, int) else tuple(resize) if isinstance(resize, (tuple, list)) else ()
+    if len(pair) != 2 or not all(_is_positive_int(n) for n in pair):
+        raise ValueError(f"resize must be a positive integer or a (height, width) pair of them, got {resize!r}")
+    return pair
 
 
 def default_num_workers() -> int:
@@ -300,8 +314,12 @@ def load_data_fashion_mnist(
     synthetic and cut to a small subset; both modes print a banner saying so.
     """
     _check_batch_size(batch_size)
+    resize = _resize_pair(resize)
     if loader not in ("fast", "dataloader"):
         raise ValueError(f"loader must be 'fast' or 'dataloader', got {loader!r}")
+    for name, size in (("max_train_examples", max_train_examples), ("max_test_examples", max_test_examples)):
+        if size is not None and not _is_positive_int(size):
+            raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
     root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     smoke = config.smoke_mode()
     use_synthetic = config.synthetic_mode() if synthetic is None else (synthetic or smoke)
@@ -316,16 +334,13 @@ def load_data_fashion_mnist(
     limits = config.SMOKE_LIMITS
     sizes = {True: max_train_examples, False: max_test_examples}
     if smoke:
-        resized = resize is not None and resize not in (28, (28, 28))
+        resized = resize not in (None, (28, 28))
         sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
                  for train, size in sizes.items()}  # fmt: skip
         config.banner(
             f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {sizes[True]} training and "
             f"{sizes[False]} test examples, at most {limits.max_epochs} epoch."
         )
-    for train, size in sizes.items():
-        if size is not None and size < 1:
-            raise ValueError(f"max_{'train' if train else 'test'}_examples must be at least 1, got {size}")
     description = "synthetic Fashion-MNIST stand-in" if use_synthetic else "Fashion-MNIST"
 
     if loader == "fast":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 
 class DeviceNotAvailableError(RuntimeError):
@@ -22,6 +23,12 @@ def _mps_available() -> bool:
 def cpu() -> torch.device:
     """The CPU device."""
     return torch.device("cpu")
+
+
+def module_device(net: nn.Module) -> torch.device:
+    """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
+    param = next(net.parameters(), None)
+    return param.device if param is not None else cpu()
 
 
 def try_gpu(i: int = 0) -> torch.device:
@@ -54,10 +61,13 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     """Turn ``None``, a string or a device into a device that exists here, or explain what does.
 
     ``None`` picks the best accelerator (``try_gpu()``). Asking for ``cuda:3`` on a machine with one GPU raises
-    :class:`DeviceNotAvailableError` naming the devices that are available.
+    :class:`DeviceNotAvailableError` naming the devices that are available. Strings may have any case and
+    surrounding spaces (``"CUDA"``, ``" cpu"``), as learners type them.
     """
     if device is None:
         return try_gpu()
+    if isinstance(device, str):
+        device = device.strip().lower()
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as err:

@@ -8,10 +8,7 @@ from collections.abc import Iterable, Iterator
 import torch
 from torch import nn
 
-
-def _net_device(net: nn.Module) -> torch.device:
-    param = next(net.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
+from .devices import module_device
 
 
 @contextlib.contextmanager
@@ -37,7 +34,7 @@ def predictions(
     autocast_dtype: torch.dtype | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
     """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``."""
-    device = torch.device(device) if device is not None else _net_device(net)
+    device = torch.device(device) if device is not None else module_device(net)
     with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
         for X, y in data_iter:
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)

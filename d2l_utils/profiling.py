@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import resolve_device
-from .evaluation import autocast
+from .evaluation import autocast, eval_mode
 from .shapes import _leaves, layer_summary
 from .training import speed_settings
 
@@ -59,9 +59,7 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     finally:
         for handle in handles:
             handle.remove()
-    was_training = net.training
-    net.eval()
-    try:
+    with eval_mode(net):
         return [
             LayerCost(
                 row.index,
@@ -72,8 +70,6 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
             )
             for row in rows
         ]
-    finally:
-        net.train(was_training)
 
 
 def format_cost_table(rows: Sequence[LayerCost]) -> str:
@@ -122,8 +118,8 @@ def measure_training_speed(
     model = copy.deepcopy(net).to(device, memory_format=memory_format).train()
     generator = torch.Generator().manual_seed(0)
     X = torch.randn(batch_size, *example_shape, generator=generator).to(device).contiguous(memory_format=memory_format)
-    if num_classes is None:
-        with torch.no_grad():
+    if num_classes is None:  # one example in eval mode: batch norm cannot train on a batch of one
+        with eval_mode(model), torch.no_grad():
             num_classes = model(X[:1]).shape[-1]
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)

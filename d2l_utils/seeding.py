@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import random
 
 import numpy as np
@@ -12,8 +13,12 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) generators; return a torch generator with that seed.
 
     Notebooks call this once at the top so that every checked output, every initial weight and every shuffle is
-    the same on every run.
+    the same on every run. ``seed`` must be an integer from 0 to 2**32 - 1 (NumPy's range); it is checked before
+    any generator is touched, so a bad seed never leaves some generators seeded and others not.
     """
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

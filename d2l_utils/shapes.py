@@ -9,6 +9,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .devices import module_device
+from .evaluation import eval_mode
+
 
 class LayerRow(NamedTuple):
     """One line of a shape table: the leaf layer's position, qualified name, class and output shape."""
@@ -170,22 +173,24 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
 
 
 def _example_input(net: nn.Module, X: torch.Tensor | Sequence[int]) -> torch.Tensor:
-    param = next(net.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
+    """``X`` on the net's device; a shape becomes a seeded random tensor of the net's (floating) dtype."""
+    device = module_device(net)
     if isinstance(X, torch.Tensor):
         return X.to(device)
-    return torch.randn(*X, generator=torch.Generator().manual_seed(0)).to(device)
+    param = next(net.parameters(), None)
+    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+    return torch.randn(*X, generator=torch.Generator().manual_seed(0), dtype=dtype).to(device)
+
+
+def _probe_eval(net: nn.Module, X: torch.Tensor | Sequence[int]) -> list[LayerRow]:
+    """:func:`_probe` in eval mode under ``no_grad``, leaving the net in the mode it was in."""
+    with eval_mode(net), torch.no_grad():
+        return _probe(net, _example_input(net, X))
 
 
 def check_input_fits(net: nn.Module, X: torch.Tensor | Sequence[int]) -> None:
     """Raise :class:`ShapeMismatchError` if ``X`` (a tensor or shape) cannot pass through ``net``; silent if it can."""
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            _probe(net, _example_input(net, X))
-    finally:
-        net.train(was_training)
+    _probe_eval(net, X)
 
 
 def layer_summary(
@@ -198,13 +203,7 @@ def layer_summary(
     ``no_grad`` and is left in the mode it was in. If ``X`` does not fit, raises :class:`ShapeMismatchError`
     naming the failing layer (position and class), the shape that reached it and what it expected.
     """
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            rows = _probe(net, _example_input(net, X))
-    finally:
-        net.train(was_training)
+    rows = _probe_eval(net, X)
     if print_fn is not None:
         for row in rows:
             print_fn(row.layer_type, "output shape:\t", row.output_shape)

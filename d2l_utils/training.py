@@ -100,13 +100,51 @@ def speed_settings(
     return (torch.bfloat16 if amp else None), (torch.channels_last if channels_last else torch.contiguous_format)
 
 
-def _validate(num_epochs: int, lr: float, train_iter) -> None:
+def _validate(net: nn.Module, num_epochs: int, lr: float, train_iter, test_iter, checkpoint, resume: bool) -> None:
+    """Reject arguments that would fail later (after an epoch of work) or silently do something else."""
     if not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
     if len(train_iter) == 0:
         raise ValueError("train_iter has no batches: the training set is empty")
+    if hasattr(test_iter, "__len__") and len(test_iter) == 0:
+        raise ValueError("test_iter has no batches: the test set is empty")
+    if not any(p.requires_grad for p in net.parameters()):
+        raise ValueError("net has no trainable parameters: there is nothing for SGD to learn")
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs checkpoint=<file> to resume from")
+
+
+def _load_checkpoint(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer) -> dict:
+    """Load a checkpoint written by :func:`train_ch6` into ``net`` and ``optimizer``; return the whole state.
+
+    Loaded on the CPU: ``load_state_dict`` copies weights and optimizer state to the devices they live on, and
+    the random-number states must stay CPU tensors. A file that is not such a checkpoint raises ``ValueError``.
+    """
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        state["history"] = TrainHistory.from_dict(state["history"])
+    except Exception as err:  # unreadable, truncated, another net's, or not train_ch6's
+        raise ValueError(
+            f"Cannot resume from {path}: it is not a checkpoint of this net written by train_ch6 "
+            f"({type(err).__name__}, shown above). Delete the file (or pass another checkpoint) to start afresh."
+        ) from err
+    return state
+
+
+def _materialize_lazy_layers(net: nn.Module, test_iter, device: torch.device) -> None:
+    """Give lazy layers (``nn.LazyConv2d``, ``nn.LazyLinear``: the book's d2l 1.0 nets use them) their shapes.
+
+    One forward pass of the first test batch, through the shape probe, so a batch that does not fit names the
+    layer. The test set is used because it is not shuffled: the training order stays what it would have been.
+    """
+    if not any(nn.parameter.is_lazy(p) for p in net.parameters()):
+        return
+    X, _ = next(iter(test_iter))
+    check_input_fits(net, X.to(device))
 
 
 def _place_data(data_iter, device: torch.device) -> None:
@@ -168,7 +206,7 @@ def train_ch6(
     :class:`TrainingDivergedError` at the first non-finite loss; on Ctrl-C, keeps the weights and returns the
     epochs that finished (``history.interrupted`` is True).
     """
-    _validate(num_epochs, lr, train_iter)
+    _validate(net, num_epochs, lr, train_iter, test_iter, checkpoint, resume)
     device = resolve_device(device)
     if config.smoke_mode() and num_epochs > config.SMOKE_LIMITS.max_epochs:
         config.banner(f"Smoke mode: training {config.SMOKE_LIMITS.max_epochs} of {num_epochs} epochs.")
@@ -176,18 +214,18 @@ def train_ch6(
     on_cuda = device.type == "cuda"
     autocast_dtype, memory_format = speed_settings(device, amp, channels_last)
 
-    net.to(device, memory_format=memory_format)
+    net.to(device)
     _place_data(train_iter, device)
     _place_data(test_iter, device)
+    _materialize_lazy_layers(net, test_iter, device)
+    net.to(memory_format=memory_format)  # after the lazy layers have their shapes: it needs them
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     history = TrainHistory(device=str(device))
     start_epoch = 0
-    if resume and checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        net.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        history = TrainHistory.from_dict(state["history"])
+    if resume and Path(checkpoint).exists():
+        state = _load_checkpoint(Path(checkpoint), net, optimizer)
+        history = state["history"]
         history.device = str(device)
         torch.set_rng_state(state["torch_rng"])
         if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):

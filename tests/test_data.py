@@ -93,7 +93,7 @@ def test_bad_batch_size(batch_size):
 def test_bad_loader_and_subset():
     with pytest.raises(ValueError, match="loader must be 'fast' or 'dataloader'"):
         load(64, loader="fancy")
-    with pytest.raises(ValueError, match="max_train_examples must be at least 1"):
+    with pytest.raises(ValueError, match="max_train_examples must be a positive integer"):
         load(64, max_train_examples=0)
 
 
@@ -194,3 +194,26 @@ def test_show_images_and_figsize():
     assert axes[0].images[0].get_array().shape == (28, 28)
     plt.close("all")
     du.set_figsize()
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("resize", [0, -3, 224.0, "224", True, (224,), (224, 0), (224, 224, 1)])
+@pytest.mark.parametrize("loader", ["fast", "dataloader"])
+def test_bad_resize(resize, loader):
+    """Rejected at once, not at the first batch (fast path) or silently ignored (resize=0 on the DataLoader path)."""
+    with pytest.raises(ValueError, match="resize must be a positive integer or a \\(height, width\\) pair"):
+        load(8, resize=resize, loader=loader, max_train_examples=8, max_test_examples=8)
+
+
+def test_resize_as_a_list():
+    train_iter, _ = load(8, resize=[32, 24], max_train_examples=8, max_test_examples=8)
+    assert train_iter.resize == (32, 24) and next(iter(train_iter))[0].shape == (8, 1, 32, 24)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("smoke", ["0", "1"])
+@pytest.mark.parametrize("size", [0, -5, 100.0])
+def test_bad_subset_sizes_even_in_smoke_mode(monkeypatch, smoke, size):
+    monkeypatch.setenv("D2L_SMOKE", smoke)
+    with pytest.raises(ValueError, match="max_test_examples must be a positive integer"):
+        load(8, max_test_examples=size)

@@ -82,3 +82,9 @@ def test_train_ch6_rejects_missing_device_before_touching_the_net(machine):
     with pytest.raises(du.DeviceNotAvailableError, match="Available here: cpu"):
         du.train_ch6(net, data, data, 1, 0.1, device="cuda:3", progress=False)
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_device_names_ignore_case_and_spaces(machine):
+    machine(cuda=1)
+    assert du.resolve_device("CUDA") == torch.device("cuda:0")
+    assert du.resolve_device(" cpu ") == CPU and du.resolve_device("Cuda:0") == torch.device("cuda:0")

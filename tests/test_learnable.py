@@ -8,18 +8,18 @@ import d2l_utils as du
 
 
 def test_lenet_learns_the_synthetic_data(capsys):
-    train_iter, test_iter = du.load_data_fashion_mnist(
-        64, synthetic=True, max_train_examples=20_000, max_test_examples=2_000
-    )
+    """The book's settings (batch 256, lr 0.9) for two epochs on the full synthetic training set."""
+    train_iter, test_iter = du.load_data_fashion_mnist(256, synthetic=True, max_test_examples=2_000)
     du.seed_everything(0)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # pytest -n 2 runs two of these on two cores; more threads only fight
+    torch.set_num_threads(1)  # pytest -n 2 runs two workers on two cores; more threads only fight
     try:
-        history = du.train_ch6(du.lenet(), train_iter, test_iter, 3, 0.9, "cpu", progress=False, live_plot=False)
+        history = du.train_ch6(du.lenet(), train_iter, test_iter, 2, 0.9, "cpu", progress=False, live_plot=False)
     finally:
         torch.set_num_threads(threads)
     assert "synthetic" in capsys.readouterr().out.lower()
-    # Chance is 0.1. The sigmoid LeNet sits near chance until it leaves its plateau (within the first ~600 steps
-    # here); measured on a 2-core CPU, test acc after 3 epochs: 0.48, 0.93, 0.70 for seeds 0, 1, 2 (about 6 s).
+    # Chance is 0.1. The sigmoid LeNet sits near chance until it leaves its plateau, as on Fashion-MNIST; with
+    # the book's batch size it always had by the end of epoch 2: measured test acc 0.67, 0.77, 0.64, 0.54, 0.60,
+    # 0.51 and train loss 0.95-1.67 for seeds 0-5 (the test uses seed 0; smaller batches stalled for some seeds).
     assert history.test_acc[-1] > 0.3, history
-    assert history.train_loss[-1] < 2.2, history
+    assert history.train_loss[-1] < 2.0, history

@@ -99,3 +99,9 @@ def test_measure_training_speed_trains_a_copy():
 def test_measure_training_speed_rejects_empty_runs():
     with pytest.raises(ValueError, match="at least 1"):
         du.measure_training_speed(du.lenet(), (1, 28, 28), batch_size=8, steps=0, device="cpu")
+
+
+def test_measure_training_speed_with_batch_norm():
+    """Counting the classes runs one example: in training mode BatchNorm1d refuses a batch of one."""
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 10))
+    assert du.measure_training_speed(net, (1, 28, 28), batch_size=8, steps=1, device="cpu") > 0

@@ -255,3 +255,64 @@ def test_seeded_training_repeats_exactly():
     assert runs[0][0] == runs[1][0]
     assert_same_weights(runs[0][1], runs[1][1], rtol=0, atol=0)
     assert all(math.isfinite(v) for v in runs[0][0])
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("content", ["garbage", "state_dict", "other_net"])
+def test_resume_from_a_file_that_is_not_a_checkpoint(tmp_path, content):
+    path = tmp_path / "ckpt.pt"
+    if content == "garbage":
+        path.write_bytes(b"not a checkpoint, e.g. a half-copied file")
+    elif content == "state_dict":
+        torch.save(du.lenet().state_dict(), path)  # what learners save by hand
+    else:
+        fit(relu_lenet()[:-1], make_batches(1), make_batches(1), 1, checkpoint=path)  # no final Linear
+    net = du.lenet()
+    before = state_of(net)
+    with pytest.raises(ValueError, match=rf"Cannot resume from {re.escape(str(path))}: it is not a checkpoint of "
+                                         r"this net written by train_ch6 \(.*\)\. Delete the file"):  # fmt: skip
+        fit(net, make_batches(1), make_batches(1), 2, checkpoint=path, resume=True)
+    assert path.exists(), "the file is left for the learner to inspect"
+    if content != "other_net":  # a mismatched state dict may have copied matching layers before failing
+        assert_same_weights(state_of(net), before, rtol=0, atol=0)
+
+
+def test_checkpoint_is_loaded_on_the_cpu(tmp_path, monkeypatch):
+    """Random-number states must stay CPU tensors (map_location=<gpu> broke resuming on CUDA); weights follow."""
+    path = tmp_path / "ckpt.pt"
+    fit(du.lenet(), make_batches(1), make_batches(1), 1, checkpoint=path)
+    calls = []
+    load = torch.load
+    monkeypatch.setattr(torch, "load", lambda *args, **kwargs: calls.append(kwargs) or load(*args, **kwargs))
+    history = fit(du.lenet(), make_batches(1), make_batches(1), 2, checkpoint=path, resume=True)
+    assert history.epochs == [1, 2] and calls[0]["map_location"] == "cpu" and calls[0]["weights_only"] is True
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_resume_on_cuda(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    train_iter, test_iter = small_synthetic()
+    du.train_ch6(du.lenet(), train_iter, test_iter, 1, 0.9, "cuda", progress=False, live_plot=False, checkpoint=path)
+    train_iter, test_iter = small_synthetic()
+    net = du.lenet()
+    history = du.train_ch6(net, train_iter, test_iter, 2, 0.9, "cuda", progress=False, live_plot=False,
+                           checkpoint=path, resume=True)  # fmt: skip
+    assert history.epochs == [1, 2] and next(net.parameters()).is_cuda
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("seed", [-1, 2**32, 0.5, "0", True])
+def test_seed_everything_rejects_bad_seeds_before_seeding_anything(seed):
+    random.seed(1)
+    expected = random.random()
+    random.seed(1)
+    with pytest.raises(ValueError, match="seed must be an integer from 0 to 2\\*\\*32 - 1"):
+        du.seed_everything(seed)
+    assert random.random() == expected, "Python's generator was left alone"
+
+
+def test_seed_everything_takes_numpy_integers():
+    du.seed_everything(np.int64(3))
+    first = torch.rand(2)
+    du.seed_everything(3)
+    assert torch.equal(torch.rand(2), first)

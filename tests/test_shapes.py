@@ -189,3 +189,38 @@ def test_output_shape_rejects_misfits():
         du.output_shape(nn.Conv2d(1, 6, 5), (1, 3, 28, 28))
     with pytest.raises(TypeError, match="does not know Block"):
         du.output_shape(Block(), (1, 1, 8, 8))
+
+
+class Reshaping(nn.Module):
+    """A learner's LeNet-like net whose own forward flattens, with ``view`` or ``reshape``."""
+
+    def __init__(self, use_view):
+        super().__init__()
+        self.use_view = use_view
+        self.conv, self.pool, self.fc = nn.Conv2d(1, 16, 5), nn.AvgPool2d(2), nn.Linear(16 * 5 * 5, 10)
+
+    def forward(self, X):
+        X = self.pool(torch.sigmoid(self.conv(X)))
+        return self.fc(X.view(-1, 400) if self.use_view else X.reshape(len(X), -1))
+
+
+@pytest.mark.bad_input
+def test_errors_in_a_custom_forward_are_not_blamed_on_the_last_layer():
+    assert du.layer_summary(Reshaping(True), (2, 1, 14, 14), print_fn=None)[-1].output_shape == (2, 10)
+    with pytest.raises(RuntimeError, match=r"shape '\[-1, 400\]' is invalid") as info:
+        du.layer_summary(Reshaping(True), (2, 1, 18, 18), print_fn=None)  # the view fails, between two layers
+    assert not isinstance(info.value, du.ShapeMismatchError)
+    with pytest.raises(du.ShapeMismatchError, match=r"layer 2 \(Linear, named 'fc'\) received shape \(2, 784\)"):
+        du.layer_summary(Reshaping(False), (2, 1, 18, 18), print_fn=None)  # reshape works, the next layer fails
+
+
+def test_shape_input_follows_the_nets_dtype():
+    rows = du.layer_summary(du.lenet().double(), (1, 1, 28, 28), print_fn=None)
+    assert [(r.layer_type, list(r.output_shape)) for r in rows] == LENET_SHAPES
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_shape_input_on_a_gpu_net():
+    net = du.lenet().cuda()
+    assert [(r.layer_type, list(r.output_shape)) for r in du.layer_summary(net, (1, 1, 28, 28))] == LENET_SHAPES
+    du.check_input_fits(net, torch.zeros(1, 1, 28, 28))  # a CPU tensor is moved to the net

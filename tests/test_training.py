@@ -216,3 +216,26 @@ def test_init_does_not_depend_on_memory_format():
     assert channels_last[0].weight.is_contiguous(memory_format=torch.channels_last)
     for a, b in zip(plain.parameters(), channels_last.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_lazy_layers_as_in_the_books_d2l_1_0():
+    """The book's d2l 1.0 nets use LazyConv2d/LazyLinear; their weights get shapes before init and the optimizer."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.LazyConv2d(6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2), nn.Flatten(), nn.LazyLinear(10))
+    history = train(net, epochs=1)
+    assert history.epochs == [1] and net[0].weight.shape == (6, 1, 5, 5) and net[4].weight.shape == (10, 1176)
+    assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(("net", "test_data", "kwargs", "message"), [
+    (nn.Sequential(nn.Flatten()), None, {}, "net has no trainable parameters"),
+    (du.lenet().requires_grad_(False), None, {}, "net has no trainable parameters"),
+    (None, [], {}, "test_iter has no batches"),
+    (None, None, {"resume": True}, "resume=True needs checkpoint=<file>"),
+])  # fmt: skip
+def test_arguments_that_would_fail_late(net, test_data, kwargs, message):
+    data = make_batches(1)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        du.train_ch6(net or du.lenet(), data, data if test_data is None else test_data, 1, 0.1, "cpu",
+                     progress=False, live_plot=False, **kwargs)  # fmt: skip
