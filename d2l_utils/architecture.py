@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from torch import nn
 
-from .shapes import _leaves, layer_summary
+from .shapes import layer_summary, leaf_modules
 
 # Fill colours by kind of layer: what holds weights stands out, what is elementwise stays pale.
 KIND_COLORS = {
@@ -96,7 +96,7 @@ def plot_architecture(
     Returns the figure.
     """
     rows = layer_summary(net, input_shape, print_fn=None)
-    leaves = _leaves(net)
+    leaves = leaf_modules(net)
     items = [("input", "input", _shape_label(input_shape), "input")]
     for row in rows:
         layer = leaves[row.index][1]

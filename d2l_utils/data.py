@@ -250,7 +250,7 @@ class InMemoryBatches:
 
 
 def _check_batch_size(batch_size: int) -> None:
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not _is_positive_int(batch_size):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
@@ -321,39 +321,58 @@ def load_data_fashion_mnist(
         if size is not None and not _is_positive_int(size):
             raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
     root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
-    smoke = config.smoke_mode()
-    use_synthetic = config.synthetic_mode() if synthetic is None else (synthetic or smoke)
-    if use_synthetic:
-        root = root / "synthetic"
-        _ensure_writable(root)
-        write_synthetic_fashion_mnist(root)
-        config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
-    else:
-        ensure_fashion_mnist(root)
-
-    limits = config.SMOKE_LIMITS
-    sizes = {True: max_train_examples, False: max_test_examples}
-    if smoke:
-        resized = resize not in (None, (28, 28))
-        sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
-                 for train, size in sizes.items()}  # fmt: skip
-        config.banner(
-            f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {sizes[True]} training and "
-            f"{sizes[False]} test examples, at most {limits.max_epochs} epoch."
-        )
+    use_synthetic = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
+    root = _prepare_files(root, use_synthetic)
+    sizes = _split_sizes(max_train_examples, max_test_examples, resize)
     description = "synthetic Fashion-MNIST stand-in" if use_synthetic else "Fashion-MNIST"
-
     if loader == "fast":
-        iters = []
-        for train in (True, False):
-            split = _torchvision_split(root, train)
-            images, labels = split.data[: sizes[train]], split.targets[: sizes[train]]
-            iters.append(
-                InMemoryBatches(images, labels, batch_size, shuffle=train, resize=resize, seed=seed,
-                                description=description)
-            )  # fmt: skip
-        return iters[0], iters[1]
+        return _in_memory_iters(root, sizes, batch_size, resize, seed, description)
+    return _dataloader_iters(root, sizes, batch_size, resize, seed, num_workers)
 
+
+def _prepare_files(root: Path, use_synthetic: bool) -> Path:
+    """Make sure the IDX files are on disk (writing the stand-in, or downloading); return the root to read."""
+    if not use_synthetic:
+        ensure_fashion_mnist(root)
+        return root
+    root = root / "synthetic"
+    _ensure_writable(root)
+    write_synthetic_fashion_mnist(root)
+    config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
+    return root
+
+
+def _split_sizes(max_train: int | None, max_test: int | None, resize: tuple[int, int] | None) -> dict[bool, int | None]:
+    """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
+    sizes = {True: max_train, False: max_test}
+    if not config.smoke_mode():
+        return sizes
+    limits = config.SMOKE_LIMITS
+    resized = resize not in (None, (28, 28))
+    sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
+             for train, size in sizes.items()}  # fmt: skip
+    config.banner(
+        f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {sizes[True]} training and "
+        f"{sizes[False]} test examples, at most {limits.max_epochs} epoch."
+    )
+    return sizes
+
+
+def _in_memory_iters(root, sizes, batch_size, resize, seed, description) -> tuple[InMemoryBatches, InMemoryBatches]:
+    """The fast path: torchvision decodes each split once; batches come from its uint8 tensor."""
+    iters = []
+    for train in (True, False):
+        split = _torchvision_split(root, train)
+        images, labels = split.data[: sizes[train]], split.targets[: sizes[train]]
+        iters.append(
+            InMemoryBatches(images, labels, batch_size, shuffle=train, resize=resize, seed=seed,
+                            description=description)
+        )  # fmt: skip
+    return iters[0], iters[1]
+
+
+def _dataloader_iters(root, sizes, batch_size, resize, seed, num_workers) -> tuple[data.DataLoader, data.DataLoader]:
+    """The book's path: PIL images through ``Resize``/``ToTensor`` transforms in DataLoader workers."""
     trans = [transforms.ToTensor()]
     if resize:
         trans.insert(0, transforms.Resize(resize))

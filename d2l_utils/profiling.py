@@ -20,7 +20,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import resolve_device
 from .evaluation import autocast, eval_mode
-from .shapes import _leaves, layer_summary
+from .shapes import layer_summary, leaf_modules
 from .training import speed_settings
 
 
@@ -48,7 +48,7 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     batch. Each leaf runs alone under :class:`FlopCounterMode` on the input it receives inside the net (captured
     with the shape probe's pass), so the rows add up to the whole net's count. The net is left unchanged.
     """
-    leaves = _leaves(net)
+    leaves = leaf_modules(net)
     inputs: dict[int, torch.Tensor] = {}
     handles = [
         module.register_forward_pre_hook(lambda m, args, i=i: inputs.setdefault(i, args[0].detach()))

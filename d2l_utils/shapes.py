@@ -89,7 +89,7 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
         for child in layer:
             shape = output_shape(child, shape)
         return shape
-    if not any(True for _ in layer.children()):
+    if is_leaf(layer):
         return shape  # activations, dropout, normalisation: elementwise
     raise TypeError(f"output_shape does not know {type(layer).__name__}; run layer_summary on a real input")
 
@@ -120,13 +120,19 @@ def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
     return True
 
 
-def _leaves(net: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in net.named_modules() if not any(True for _ in m.children())]
+def is_leaf(module: nn.Module) -> bool:
+    """True for a module with no children: a layer that computes, not a container."""
+    return next(module.children(), None) is None
+
+
+def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``(qualified name, module)`` of every leaf layer, in definition order: the rows of a shape table."""
+    return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
 
 
 def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     """Run ``net(X)`` with hooks on every leaf; return the rows, or raise ShapeMismatchError naming the culprit."""
-    leaves = _leaves(net)
+    leaves = leaf_modules(net)
     rows: list[LayerRow] = []
     entered: list[tuple[int, str, nn.Module, torch.Size | None]] = []
     handles = []

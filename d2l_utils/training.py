@@ -54,6 +54,17 @@ class TrainHistory:
         seconds = sum(self.seconds)
         return sum(self.examples) / seconds if seconds else 0.0
 
+    def add_epoch(
+        self, epoch: int, train_loss: float, train_acc: float, test_acc: float, seconds: float, examples: int
+    ) -> None:
+        """Record one finished epoch."""
+        self.epochs.append(epoch)
+        self.train_loss.append(train_loss)
+        self.train_acc.append(train_acc)
+        self.test_acc.append(test_acc)
+        self.seconds.append(seconds)
+        self.examples.append(examples)
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("figure")
@@ -277,20 +288,19 @@ def train_ch6(
                     correct += correct_count(y_hat.detach(), y)
                 seen += y.numel()
                 bar.update(1)
-                if not on_cuda or step % 20 == 0 or step == num_batches - 1:
-                    _stop_if_diverged(loss, loss_sum, epoch, step, num_batches, lr, net, last_good, history)
+                if (not on_cuda or step % 20 == 0 or step == num_batches - 1) and not torch.isfinite(loss_sum).item():
+                    where = (epoch, step, num_batches, lr)
+                    _restore_and_stop(f"The training loss became {loss.item()}", where, net, last_good, history)
                 if plot.live and ((step + 1) % redraw_every == 0 or step == num_batches - 1):
                     plot.add(epoch + (step + 1) / num_batches, (loss_sum.item() / seen, correct.item() / seen, None))
             train_loss, train_acc = loss_sum.item() / seen, correct.item() / seen  # one host sync per epoch
             # The last step's update can overflow although its loss was finite: never keep such weights as "good".
             if not torch.stack([torch.isfinite(p).all() for p in net.parameters()]).all().item():
-                _stop_if_diverged(loss, loss_sum, epoch, step, num_batches, lr, net, last_good, history,
-                                  weights_finite=False)  # fmt: skip
+                where = (epoch, step, num_batches, lr)
+                _restore_and_stop("The weights became infinite or NaN", where, net, last_good, history)
             seconds = timer.stop()
             test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=autocast_dtype)
-            for name, value in (("epochs", epoch + 1), ("train_loss", train_loss), ("train_acc", train_acc),
-                                ("test_acc", test_acc), ("seconds", seconds), ("examples", seen)):  # fmt: skip
-                getattr(history, name).append(value)
+            history.add_epoch(epoch + 1, train_loss, train_acc, test_acc, seconds, seen)
             plot.add(epoch + 1, (None if plot.live else train_loss, None if plot.live else train_acc, test_acc))
             last_good = {k: v.detach().clone() for k, v in net.state_dict().items()}
             if checkpoint is not None:
@@ -313,14 +323,11 @@ def train_ch6(
     return history
 
 
-def _stop_if_diverged(loss, loss_sum, epoch, step, num_batches, lr, net, last_good, history, *,
-                      weights_finite=True) -> None:  # fmt: skip
-    bad_loss = not torch.isfinite(loss_sum).item()
-    if not bad_loss and weights_finite:
-        return
+def _restore_and_stop(what: str, where: tuple, net: nn.Module, last_good: dict, history: TrainHistory) -> None:
+    """Put back the last finite weights and raise :class:`TrainingDivergedError` saying where and what to do."""
+    epoch, step, num_batches, lr = where
     net.load_state_dict(last_good)
     done = f"the end of epoch {history.epochs[-1]}" if history.epochs else "their initial values"
-    what = f"The training loss became {loss.item()}" if bad_loss else "The weights became infinite or NaN"
     raise TrainingDivergedError(
         f"{what} in epoch {epoch + 1}, at or before step {step + 1} of "
         f"{num_batches} (lr={lr:g}). Training stopped and the weights were restored to {done}. The learning "

@@ -27,7 +27,8 @@ from tools.notebook_cells import NOTEBOOKS, with_header_cells  # noqa: E402
 
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 KEEP_TAG = "keep-output"
-_FORBIDDEN = re.compile(r"synthetic|/tmp/|/work/|/root/|/home/[a-z]|Traceback", re.IGNORECASE)
+# What a committed output must never show: results of the synthetic stand-in, this machine's paths, tracebacks.
+FORBIDDEN_OUTPUT = re.compile(r"synthetic|/tmp/|/work/|/root/|/home/[a-z]|Traceback", re.IGNORECASE)
 
 
 def keeps_output(cell) -> bool:
@@ -42,7 +43,7 @@ def strip_untrusted_outputs(nb: nbformat.NotebookNode, name: str) -> nbformat.No
         if cell.cell_type != "code":
             continue
         if keeps_output(cell):
-            if _FORBIDDEN.search("\n".join(str(o) for o in cell.outputs)):
+            if FORBIDDEN_OUTPUT.search("\n".join(str(o) for o in cell.outputs)):
                 raise SystemExit(f"{name} cell {index}: a kept output shows synthetic data, a local path or an error")
         else:
             cell.outputs = []
