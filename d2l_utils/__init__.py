@@ -18,6 +18,7 @@ from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy
 from .models import alexnet, lenet
+from .plans import TRAINING_PLANS, TrainingPlan, choose_plan
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
 from .profiling import (
     LayerCost,
@@ -44,4 +45,5 @@ __all__ = [
     "train_ch6", "try_all_gpus", "try_gpu",
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
+    "TRAINING_PLANS", "TrainingPlan", "choose_plan",
 ]  # fmt: skip

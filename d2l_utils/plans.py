@@ -1,0 +1,75 @@
+"""Training plans: the book's settings for each network, and a smaller plan a CPU can finish.
+
+A chapter picks its plan with :func:`choose_plan` (the book's on a GPU, the CPU plan otherwise) and passes the
+plan's fields to ``load_data_fashion_mnist`` and ``train_ch6``. Keeping every chapter's settings here gives one
+place to read them, and lets tests check what a plan costs (memory, time) without opening a notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+
+FASHION_MNIST_TRAIN_SIZE = 60_000
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What one training run uses: epochs, batch, learning rate, image size and how much of the data."""
+
+    name: str
+    num_epochs: int
+    batch_size: int
+    lr: float
+    resize: int | None = None
+    max_train_examples: int | None = None
+    max_test_examples: int | None = None
+
+    @property
+    def training_examples(self) -> int:
+        """Training examples the whole run processes (all epochs)."""
+        return (self.max_train_examples or FASHION_MNIST_TRAIN_SIZE) * self.num_epochs
+
+    def minutes_at(self, examples_per_sec: float) -> float:
+        """Minutes of training at a measured speed (evaluation not included)."""
+        if examples_per_sec <= 0:
+            raise ValueError(f"examples_per_sec must be positive, got {examples_per_sec}; measure it first")
+        return self.training_examples / examples_per_sec / 60
+
+    def data_kwargs(self) -> dict:
+        """Keyword arguments for ``load_data_fashion_mnist`` (besides the batch size)."""
+        return dict(
+            resize=self.resize, max_train_examples=self.max_train_examples, max_test_examples=self.max_test_examples
+        )
+
+
+def _cpu_quick(book: TrainingPlan, **changes) -> TrainingPlan:
+    return replace(book, name="cpu-quick", **changes)
+
+
+# The book's settings: the ``train_ch6`` calls of d2l 0.17 (English) / d2l-zh 2.0 (Chinese), PyTorch tab.
+_BOOK = {
+    "lenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.9),
+    "alexnet": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.01, resize=224),
+}
+
+TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
+    "lenet": {"book": _BOOK["lenet"], "cpu-quick": _cpu_quick(_BOOK["lenet"])},
+    "alexnet": {
+        "book": _BOOK["alexnet"],
+        "cpu-quick": _cpu_quick(_BOOK["alexnet"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
+    },
+}
+
+
+def choose_plan(network: str, device: torch.device | str, name: str | None = None) -> TrainingPlan:
+    """The plan for ``network``: ``name`` if given, else the book's on a GPU and ``"cpu-quick"`` on a CPU."""
+    if network not in TRAINING_PLANS:
+        raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
+    plans = TRAINING_PLANS[network]
+    if name is None:
+        name = "cpu-quick" if torch.device(device).type == "cpu" else "book"
+    if name not in plans:
+        raise KeyError(f"{network!r} has no plan {name!r}; choose one of: {', '.join(plans)}")
+    return plans[name]

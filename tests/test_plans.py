@@ -1,0 +1,35 @@
+"""Training plans: the CPU plan is chosen on a CPU, the book's elsewhere, and bad names are explained."""
+
+import pytest
+import torch
+
+import d2l_utils as du
+
+
+def test_cpu_gets_the_cpu_plan_and_gpu_the_books():
+    assert du.choose_plan("alexnet", "cpu").name == "cpu-quick"
+    assert du.choose_plan("alexnet", torch.device("cuda")).name == "book"
+    assert du.choose_plan("alexnet", "cpu", name="book").batch_size == 128
+
+
+def test_every_network_has_both_plans_and_the_cpu_plan_is_no_bigger():
+    for network, plans in du.TRAINING_PLANS.items():
+        assert set(plans) >= {"book", "cpu-quick"}, network
+        book, quick = plans["book"], plans["cpu-quick"]
+        assert quick.training_examples <= book.training_examples, network
+        assert quick.lr == book.lr, network
+
+
+def test_minutes_follow_the_measured_speed():
+    plan = du.choose_plan("alexnet", "cpu")
+    assert plan.minutes_at(plan.training_examples / 60) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="measure"):
+        plan.minutes_at(0)
+
+
+@pytest.mark.parametrize(
+    ("network", "name", "match"), [("alexnett", None, "known networks"), ("lenet", "fast", "choose")]
+)
+def test_unknown_names_list_the_choices(network, name, match):
+    with pytest.raises(KeyError, match=match):
+        du.choose_plan(network, "cpu", name=name)
