@@ -28,6 +28,7 @@ from .profiling import (
     measure_training_speed,
     plot_layer_costs,
 )
+from .receptive_field import FieldRow, gradient_receptive_field, plot_receptive_field, receptive_fields
 from .seeding import seed_everything
 from .shapes import LayerRow, ShapeMismatchError, check_input_fits, conv_output_size, layer_summary, output_shape
 from .training import TrainHistory, TrainingDivergedError, init_cnn_weights, save_checkpoint, train_ch6
@@ -46,4 +47,5 @@ __all__ = [
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
     "TRAINING_PLANS", "TrainingPlan", "choose_plan",
+    "FieldRow", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
 ]  # fmt: skip
