@@ -17,7 +17,28 @@ from .data import (
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy
-from .models import alexnet, lenet
+from .models import (
+    VGG11_CONV_ARCH,
+    BatchNorm,
+    DenseBlock,
+    Inception,
+    Residual,
+    alexnet,
+    batch_norm,
+    bn_lenet,
+    conv_block,
+    densenet,
+    googlenet,
+    lenet,
+    narrow_conv_arch,
+    nin,
+    nin_block,
+    resnet18,
+    resnet_block,
+    transition_block,
+    vgg,
+    vgg_block,
+)
 from .plans import TRAINING_PLANS, TrainingPlan, choose_plan
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
 from .profiling import (
@@ -47,5 +68,8 @@ __all__ = [
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
     "TRAINING_PLANS", "TrainingPlan", "choose_plan",
+    "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
     "FieldRow", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
+    "BatchNorm", "DenseBlock", "Residual", "batch_norm", "bn_lenet", "conv_block", "densenet", "resnet18",
+    "resnet_block", "transition_block",
 ]  # fmt: skip

@@ -6,6 +6,8 @@ The chapters build these networks cell by cell to teach them; code that only nee
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -39,3 +41,443 @@ def alexnet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
         nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=0.5),
         nn.Linear(4096, num_classes),
     )  # fmt: skip
+
+
+# --- Modern CNNs I: VGG, NiN, GoogLeNet (d2l §8.2–8.4 in 1.0, §7.2–7.4 in 0.17) ---------------------------------
+
+VGG11_CONV_ARCH: tuple[tuple[int, int], ...] = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+"""VGG-11's convolutional part as the book writes it: one ``(num_convs, out_channels)`` pair per block."""
+
+
+def _check_positive_ints(what: str, **values) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{what}: {name} must be a positive integer, got {value!r}")
+
+
+def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
+    """``num_convs`` 3×3 convolutions (padding 1, each followed by ReLU), then a 2×2 max pool with stride 2.
+
+    The convolutions keep height and width; the pool halves them. Only the first convolution sees
+    ``in_channels``, the others ``out_channels``.
+    """
+    _check_positive_ints("vgg_block", num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
+    layers: list[nn.Module] = []
+    for _ in range(num_convs):
+        layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1), nn.ReLU()]
+        in_channels = out_channels
+    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+    return nn.Sequential(*layers)
+
+
+def _checked_conv_arch(conv_arch) -> tuple[tuple[int, int], ...]:
+    """``conv_arch`` as a tuple of ``(num_convs, out_channels)`` pairs, or a ValueError that shows the form."""
+    example = "e.g. ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))"
+    pairs = tuple(conv_arch) if isinstance(conv_arch, (tuple, list)) else ()
+    if not pairs:
+        raise ValueError(f"conv_arch must be a non-empty sequence of (num_convs, out_channels) pairs, {example}")
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"conv_arch[{i}] is {pair!r}, not a (num_convs, out_channels) pair; write it {example}")
+        _check_positive_ints(f"conv_arch[{i}]", num_convs=pair[0], out_channels=pair[1])
+    return tuple((int(n), int(c)) for n, c in pairs)
+
+
+def narrow_conv_arch(conv_arch=VGG11_CONV_ARCH, ratio: int = 4) -> tuple[tuple[int, int], ...]:
+    """The book's narrowed VGG: every block's channels divided by ``ratio`` (floor), the depth unchanged.
+
+    With ``ratio=4`` VGG-11's 64…512 channels become 16…128, which cuts the convolutions' FLOPs about 16-fold
+    (a convolution's cost grows with input × output channels), so VGG trains on Fashion-MNIST in reasonable time.
+    """
+    _check_positive_ints("narrow_conv_arch", ratio=ratio)
+    pairs = _checked_conv_arch(conv_arch)
+    too_narrow = [c for _, c in pairs if c // ratio < 1]
+    if too_narrow:
+        raise ValueError(f"ratio={ratio} leaves no channels for blocks with {too_narrow} channels; use a smaller ratio")
+    return tuple((n, c // ratio) for n, c in pairs)
+
+
+def vgg(conv_arch=VGG11_CONV_ARCH, in_channels: int = 1, num_classes: int = 10, input_size: int = 224) -> nn.Sequential:
+    """The book's VGG: one :func:`vgg_block` per ``(num_convs, out_channels)`` pair, then AlexNet's dense part.
+
+    Each block halves the image, so a ``input_size``×``input_size`` input reaches the classifier at
+    ``input_size // 2**len(conv_arch)`` per side: 7×7 for 224 and five blocks, as the book hard-codes. The
+    first dense layer is sized from that; the two hidden dense layers keep 4096 units with dropout 0.5, also in
+    the book's narrowed variant (``vgg(narrow_conv_arch(VGG11_CONV_ARCH, 4))``).
+    """
+    pairs = _checked_conv_arch(conv_arch)
+    _check_positive_ints("vgg", in_channels=in_channels, num_classes=num_classes, input_size=input_size)
+    side = input_size
+    for _ in pairs:
+        side //= 2
+    if side < 1:
+        raise ValueError(
+            f"{len(pairs)} VGG blocks halve the image {len(pairs)} times: {input_size}×{input_size} is too small "
+            f"(needs at least {2 ** len(pairs)}); use fewer blocks or a larger input_size"
+        )
+    blocks = []
+    for num_convs, out_channels in pairs:
+        blocks.append(vgg_block(num_convs, in_channels, out_channels))
+        in_channels = out_channels
+    return nn.Sequential(
+        *blocks, nn.Flatten(),
+        nn.Linear(in_channels * side * side, 4096), nn.ReLU(), nn.Dropout(p=0.5),
+        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=0.5),
+        nn.Linear(4096, num_classes),
+    )  # fmt: skip
+
+
+def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int, padding: int) -> nn.Sequential:
+    """One convolution (the window given) followed by two 1×1 convolutions, each with ReLU.
+
+    The 1×1 convolutions act as a small fully connected network applied at every pixel, across channels.
+    """
+    _check_positive_ints("nin_block", in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+                         stride=stride)  # fmt: skip
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding), nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
+    )  # fmt: skip
+
+
+def nin(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """The book's NiN for 1×224×224 inputs: AlexNet's windows in NiN blocks, no dense layers.
+
+    The last NiN block outputs one channel per class; global average pooling turns each channel into one score.
+    """
+    _check_positive_ints("nin", in_channels=in_channels, num_classes=num_classes)
+    return nn.Sequential(
+        nin_block(in_channels, 96, kernel_size=11, stride=4, padding=0),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nin_block(96, 256, kernel_size=5, stride=1, padding=2),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nin_block(256, 384, kernel_size=3, stride=1, padding=1),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Dropout(p=0.5),
+        nin_block(384, num_classes, kernel_size=3, stride=1, padding=1),
+        nn.AdaptiveAvgPool2d((1, 1)),
+        nn.Flatten(),
+    )
+
+
+def _channel_pair(name: str, value) -> tuple[int, int]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(
+            f"Inception: {name} must be a (reduce, out) pair of channel counts, e.g. (96, 128) for a 1×1 convolution "
+            f"to 96 channels followed by a larger one to 128; got {value!r}"
+        )
+    _check_positive_ints(f"Inception {name}", reduce=value[0], out=value[1])
+    return int(value[0]), int(value[1])
+
+
+class Inception(nn.Module):
+    """GoogLeNet's Inception block: four parallel branches whose outputs are stacked along the channels.
+
+    * ``branch1``: 1×1 convolution to ``c1`` channels;
+    * ``branch2``: 1×1 convolution to ``c2[0]`` channels, then 3×3 (padding 1) to ``c2[1]``;
+    * ``branch3``: 1×1 convolution to ``c3[0]`` channels, then 5×5 (padding 2) to ``c3[1]``;
+    * ``branch4``: 3×3 max pooling (stride 1, padding 1), then 1×1 convolution to ``c4``.
+
+    Every convolution is followed by ReLU, and every branch keeps height and width, so the outputs can be
+    concatenated: ``out_channels = c1 + c2[1] + c3[1] + c4``. The 1×1 convolutions before the 3×3 and 5×5 ones
+    reduce the channels first, which is what keeps the block cheap. Same layers and parameters as the book's
+    ``Inception``; the ReLUs are modules here so the shape probe and the figures show them.
+    """
+
+    def __init__(self, in_channels: int, c1: int, c2: tuple[int, int], c3: tuple[int, int], c4: int):
+        super().__init__()
+        _check_positive_ints("Inception", in_channels=in_channels, c1=c1, c4=c4)
+        c2, c3 = _channel_pair("c2", c2), _channel_pair("c3", c3)
+        self.in_channels = in_channels
+        self.out_channels = c1 + c2[1] + c3[1] + c4
+        self.branch1 = nn.Sequential(nn.Conv2d(in_channels, c1, kernel_size=1), nn.ReLU())
+        self.branch2 = nn.Sequential(
+            nn.Conv2d(in_channels, c2[0], kernel_size=1), nn.ReLU(),
+            nn.Conv2d(c2[0], c2[1], kernel_size=3, padding=1), nn.ReLU(),
+        )  # fmt: skip
+        self.branch3 = nn.Sequential(
+            nn.Conv2d(in_channels, c3[0], kernel_size=1), nn.ReLU(),
+            nn.Conv2d(c3[0], c3[1], kernel_size=5, padding=2), nn.ReLU(),
+        )  # fmt: skip
+        self.branch4 = nn.Sequential(
+            nn.MaxPool2d(kernel_size=3, stride=1, padding=1),
+            nn.Conv2d(in_channels, c4, kernel_size=1), nn.ReLU(),
+        )  # fmt: skip
+
+    @property
+    def branches(self) -> tuple[nn.Sequential, nn.Sequential, nn.Sequential, nn.Sequential]:
+        """The four branches, in the order their outputs are concatenated."""
+        return self.branch1, self.branch2, self.branch3, self.branch4
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([branch(X) for branch in self.branches], dim=1)
+
+    def extra_repr(self) -> str:
+        return f"in_channels={self.in_channels}, out_channels={self.out_channels}"
+
+
+def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """The book's GoogLeNet: five stages ``b1``…``b5`` (nine Inception blocks), global average pooling, one dense layer.
+
+    Follows the English edition's PyTorch code (ReLU after both of ``b2``'s convolutions, global *average*
+    pooling). The book trains it on 96×96 images, where the stages output 64×24×24, 192×12×12, 480×6×6,
+    832×3×3 and 1024 features.
+    """
+    _check_positive_ints("googlenet", in_channels=in_channels, num_classes=num_classes)
+    b1 = nn.Sequential(nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))  # fmt: skip
+    b2 = nn.Sequential(nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),
+                       nn.Conv2d(64, 192, kernel_size=3, padding=1), nn.ReLU(),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))  # fmt: skip
+    b3 = nn.Sequential(Inception(192, 64, (96, 128), (16, 32), 32),
+                       Inception(256, 128, (128, 192), (32, 96), 64),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))  # fmt: skip
+    b4 = nn.Sequential(Inception(480, 192, (96, 208), (16, 48), 64),
+                       Inception(512, 160, (112, 224), (24, 64), 64),
+                       Inception(512, 128, (128, 256), (24, 64), 64),
+                       Inception(512, 112, (144, 288), (32, 64), 64),
+                       Inception(528, 256, (160, 320), (32, 128), 128),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))  # fmt: skip
+    b5 = nn.Sequential(Inception(832, 256, (160, 320), (32, 128), 128),
+                       Inception(832, 384, (192, 384), (48, 128), 128),
+                       nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())  # fmt: skip
+    return nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes))
+
+
+# --- Modern CNNs II: batch normalization, ResNet, DenseNet (d2l §8.5–8.7 in 1.0, §7.5–7.7 in 0.17) ------------
+
+
+def batch_norm(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    moving_mean: torch.Tensor,
+    moving_var: torch.Tensor,
+    *,
+    training: bool,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Batch normalization written out: returns ``(Y, new_moving_mean, new_moving_var)``.
+
+    ``X`` is ``(batch, features)`` after a dense layer or ``(batch, channels, height, width)`` after a
+    convolution; ``gamma``, ``beta`` and the moving statistics broadcast against it (shape ``(1, features)`` or
+    ``(1, channels, 1, 1)``). In training mode each feature (each channel, over all positions) is standardised
+    with the minibatch's mean and biased variance, and the moving averages move a fraction ``momentum`` towards
+    this batch's mean and unbiased variance; in prediction mode the moving averages normalise and are returned
+    unchanged. That is exactly what ``nn.BatchNorm1d``/``nn.BatchNorm2d`` compute (same ``eps`` and
+    ``momentum`` convention). Unlike the book's version, the mode is an argument, not ``torch.is_grad_enabled()``,
+    so evaluating with gradients on (e.g. for a saliency map) still uses the moving averages.
+    """
+    if X.dim() not in (2, 4):
+        raise ValueError(
+            f"batch_norm expects a (batch, features) or (batch, channels, height, width) tensor, got shape "
+            f"{tuple(X.shape)}; flatten or reshape the input first"
+        )
+    if not training:
+        X_hat = (X - moving_mean) / torch.sqrt(moving_var + eps)
+        return gamma * X_hat + beta, moving_mean, moving_var
+    dims = (0,) if X.dim() == 2 else (0, 2, 3)
+    count = X.numel() // X.shape[1]  # values per feature: batch (× height × width)
+    if count < 2:
+        raise ValueError(f"batch_norm in training mode needs at least 2 values per feature, got {tuple(X.shape)}")
+    mean = X.mean(dim=dims, keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=dims, keepdim=True)
+    X_hat = (X - mean) / torch.sqrt(var + eps)
+    with torch.no_grad():  # the moving averages are statistics, not part of the gradient
+        new_mean = (1 - momentum) * moving_mean + momentum * mean.reshape(moving_mean.shape)
+        unbiased = var * count / (count - 1)
+        new_var = (1 - momentum) * moving_var + momentum * unbiased.reshape(moving_var.shape)
+    return gamma * X_hat + beta, new_mean, new_var
+
+
+class BatchNorm(nn.Module):
+    """A batch normalization layer built on :func:`batch_norm`: learned scale ``gamma`` and shift ``beta``.
+
+    ``num_dims`` is 2 after a dense layer and 4 after a convolution. ``gamma`` starts at 1 and ``beta`` at 0, so
+    the layer first outputs standardised values; the moving averages (buffers, so ``.to(device)`` and
+    ``state_dict`` carry them) start at mean 0 and variance 1. ``net.train()``/``net.eval()`` switch between
+    minibatch statistics and the moving averages, as for PyTorch's own layers.
+    """
+
+    def __init__(self, num_features: int, num_dims: int, eps: float = 1e-5, momentum: float = 0.1):
+        super().__init__()
+        if num_dims not in (2, 4):
+            raise ValueError(f"num_dims must be 2 (after a dense layer) or 4 (after a convolution), got {num_dims}")
+        shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
+        self.num_dims, self.eps, self.momentum = num_dims, eps, momentum
+        self.gamma = nn.Parameter(torch.ones(shape))
+        self.beta = nn.Parameter(torch.zeros(shape))
+        self.register_buffer("moving_mean", torch.zeros(shape))
+        self.register_buffer("moving_var", torch.ones(shape))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.dim() != self.num_dims or X.shape[1] != self.gamma.shape[1]:
+            raise ValueError(
+                f"BatchNorm({self.gamma.shape[1]}, num_dims={self.num_dims}) got input of shape {tuple(X.shape)}; "
+                f"it needs {self.num_dims} dimensions with {self.gamma.shape[1]} features in dimension 1"
+            )
+        Y, mean, var = batch_norm(X, self.gamma, self.beta, self.moving_mean, self.moving_var,
+                                  training=self.training, eps=self.eps, momentum=self.momentum)  # fmt: skip
+        self.moving_mean.copy_(mean)
+        self.moving_var.copy_(var)
+        return Y
+
+    def extra_repr(self) -> str:
+        return f"{self.gamma.shape[1]}, num_dims={self.num_dims}, eps={self.eps}, momentum={self.momentum}"
+
+
+def bn_lenet(from_scratch: bool = False) -> nn.Sequential:
+    """The book's LeNet with batch normalization after every convolution and hidden dense layer.
+
+    As in the book, the first convolution has no padding (so 16×4×4 = 256 features reach the dense part) and the
+    activations stay sigmoids. ``from_scratch=True`` uses the course's :class:`BatchNorm`, otherwise PyTorch's
+    ``nn.BatchNorm2d``/``nn.BatchNorm1d`` (same computation, faster).
+    """
+    bn2d = (lambda n: BatchNorm(n, num_dims=4)) if from_scratch else nn.BatchNorm2d
+    bn1d = (lambda n: BatchNorm(n, num_dims=2)) if from_scratch else nn.BatchNorm1d
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5), bn2d(6), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), bn2d(16), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
+        nn.Linear(256, 120), bn1d(120), nn.Sigmoid(),
+        nn.Linear(120, 84), bn1d(84), nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )  # fmt: skip
+
+
+class Residual(nn.Module):
+    """ResNet's residual block: ``ReLU(X + BN(conv(ReLU(BN(conv(X))))))``.
+
+    Two 3×3 convolutions with batch normalization compute a correction that is added to the input. When the
+    block changes the number of channels or the resolution (``strides=2``), the input no longer matches and
+    ``use_1x1conv=True`` sends it through a 1×1 convolution with the same stride first.
+    """
+
+    def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
+        super().__init__()
+        _check_positive_ints("Residual", input_channels=input_channels, num_channels=num_channels, strides=strides)
+        if not use_1x1conv and (input_channels != num_channels or strides != 1):
+            raise ValueError(
+                f"Residual({input_channels}, {num_channels}, strides={strides}) changes the shape, so the input "
+                "cannot be added to the output as it is; pass use_1x1conv=True"
+            )
+        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
+        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
+        self.bn1 = nn.BatchNorm2d(num_channels)
+        self.bn2 = nn.BatchNorm2d(num_channels)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        if self.conv3 is not None:
+            X = self.conv3(X)
+        return F.relu(Y + X)
+
+
+def resnet_block(
+    input_channels: int, num_channels: int, num_residuals: int, first_block: bool = False
+) -> nn.Sequential:
+    """``num_residuals`` residual blocks; the first halves height and width and changes the channels, unless
+    ``first_block`` (ResNet's first stage, which follows a max pool and keeps 64 channels)."""
+    _check_positive_ints("resnet_block", num_residuals=num_residuals)
+    blocks = []
+    for i in range(num_residuals):
+        if i == 0 and not first_block:
+            blocks.append(Residual(input_channels, num_channels, use_1x1conv=True, strides=2))
+        else:
+            blocks.append(Residual(num_channels, num_channels))
+    return nn.Sequential(*blocks)
+
+
+def _stem(in_channels: int) -> nn.Sequential:
+    """ResNet's and DenseNet's first stage (as GoogLeNet's, plus batch norm): 7×7 conv, stride 2, then max pool."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+    )  # fmt: skip
+
+
+def resnet18(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """The book's ResNet-18: the stem, four stages of two residual blocks (64, 128, 256, 512 channels), global
+    average pooling and one dense layer. 18 layers with weights: 1 + 4 × 4 convolutions + 1 dense layer."""
+    _check_positive_ints("resnet18", in_channels=in_channels, num_classes=num_classes)
+    return nn.Sequential(
+        _stem(in_channels),
+        resnet_block(64, 64, 2, first_block=True),
+        resnet_block(64, 128, 2),
+        resnet_block(128, 256, 2),
+        resnet_block(256, 512, 2),
+        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, num_classes),
+    )  # fmt: skip
+
+
+def conv_block(input_channels: int, num_channels: int) -> nn.Sequential:
+    """DenseNet's unit in "pre-activation" order: batch norm, ReLU, then a 3×3 convolution (padding 1)."""
+    return nn.Sequential(
+        nn.BatchNorm2d(input_channels), nn.ReLU(),
+        nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1),
+    )  # fmt: skip
+
+
+class DenseBlock(nn.Module):
+    """``num_convs`` conv blocks, each seeing the concatenation of the block's input and all earlier outputs.
+
+    Every conv block adds ``num_channels`` channels (the growth rate), so the block outputs
+    ``input_channels + num_convs * num_channels`` channels at the input's height and width.
+    """
+
+    def __init__(self, num_convs: int, input_channels: int, num_channels: int):
+        super().__init__()
+        _check_positive_ints("DenseBlock", num_convs=num_convs, input_channels=input_channels,
+                             num_channels=num_channels)  # fmt: skip
+        self.out_channels = input_channels + num_convs * num_channels
+        self.net = nn.Sequential(
+            *(conv_block(input_channels + i * num_channels, num_channels) for i in range(num_convs))
+        )
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for block in self.net:
+            X = torch.cat((X, block(X)), dim=1)  # keep everything computed so far, add the new channels
+        return X
+
+
+def transition_block(input_channels: int, num_channels: int) -> nn.Sequential:
+    """DenseNet's transition: batch norm, ReLU, a 1×1 convolution to ``num_channels``, 2×2 average pool (stride 2).
+
+    It undoes a dense block's channel growth and halves height and width, which keeps the model small.
+    """
+    return nn.Sequential(
+        nn.BatchNorm2d(input_channels), nn.ReLU(),
+        nn.Conv2d(input_channels, num_channels, kernel_size=1),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+    )  # fmt: skip
+
+
+def densenet(
+    in_channels: int = 1,
+    num_classes: int = 10,
+    growth_rate: int = 32,
+    num_convs_in_dense_blocks: tuple[int, ...] = (4, 4, 4, 4),
+) -> nn.Sequential:
+    """The book's DenseNet: the stem, four dense blocks of 4 conv blocks (growth rate 32) with transitions that
+    halve the channels in between, then batch norm, ReLU, global average pooling and one dense layer.
+
+    The paper and the book's MXNet and TensorFlow code pool by averaging; the PyTorch tab of d2l-zh 2.0 uses
+    ``nn.AdaptiveMaxPool2d`` there. Same parameters either way.
+    """
+    _check_positive_ints("densenet", in_channels=in_channels, num_classes=num_classes, growth_rate=growth_rate)
+    layers: list[nn.Module] = [_stem(in_channels)]
+    num_channels = 64
+    for i, num_convs in enumerate(num_convs_in_dense_blocks):
+        layers.append(DenseBlock(num_convs, num_channels, growth_rate))
+        num_channels += num_convs * growth_rate
+        if i != len(num_convs_in_dense_blocks) - 1:
+            layers.append(transition_block(num_channels, num_channels // 2))
+            num_channels //= 2
+    layers += [nn.BatchNorm2d(num_channels), nn.ReLU(), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
+               nn.Linear(num_channels, num_classes)]  # fmt: skip
+    return nn.Sequential(*layers)
