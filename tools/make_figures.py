@@ -23,6 +23,7 @@ matplotlib.use("agg")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from torch import nn  # noqa: E402
 
 import d2l_utils as du  # noqa: E402
 
@@ -48,10 +49,46 @@ def costs_figure() -> Figure:
     )
 
 
+VGG_INPUT = NIN_INPUT = (1, 1, 224, 224)
+INCEPTION_INPUT = (1, 192, 12, 12)  # GoogLeNet's first Inception block at the book's 96×96 resolution
+
+
+def vgg_figure() -> Figure:
+    return du.plot_architecture(du.vgg(), VGG_INPUT, title="VGG-11 (d2l, one channel), 128,806,154 parameters")
+
+
+def nin_figure() -> Figure:
+    return du.plot_architecture(du.nin(), NIN_INPUT, title="NiN (d2l, one channel), 1,992,166 parameters")
+
+
+def branch_channels(branch) -> int:
+    """Channels a branch outputs: those of its last convolution."""
+    return [layer for layer in branch if isinstance(layer, nn.Conv2d)][-1].out_channels
+
+
+def inception_figure() -> Figure:
+    """GoogLeNet's first Inception block: its four branches side by side, each drawn from the module."""
+    block = du.Inception(192, 64, (96, 128), (16, 32), 32)
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.4))
+    for number, (ax, branch) in enumerate(zip(axes, block.branches, strict=True), start=1):
+        du.plot_architecture(branch, INCEPTION_INPUT, ax=ax, title=f"branch {number}")
+    top = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:  # one scale for all four columns, tops aligned
+        ax.set_ylim(ax.get_ylim()[1] - top, ax.get_ylim()[1])
+    widths = " + ".join(str(branch_channels(branch)) for branch in block.branches)
+    fig.suptitle(f"Inception(192, 64, (96, 128), (16, 32), 32) on a 192×12×12 input: the branch outputs are "
+                 f"concatenated along the channels, {widths} = {block.out_channels}", fontsize=11)  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
     "lenet_architecture.png": lenet_figure,
     "alexnet_architecture.png": alexnet_figure,
     "alexnet_vs_lenet_costs.png": costs_figure,
+    "vgg11_architecture.png": vgg_figure,
+    "nin_architecture.png": nin_figure,
+    "inception_block.png": inception_figure,
 }
 
 
