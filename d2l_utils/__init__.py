@@ -16,6 +16,8 @@ from .data import (
 )
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
+from .explorer import ExplorerSettings, convolution_explorer
+from .matrices import corr2d, show_matrix
 from .metrics import Accumulator, Timer, accuracy
 from .models import (
     VGG11_CONV_ARCH,
@@ -70,6 +72,7 @@ __all__ = [
     "TRAINING_PLANS", "TrainingPlan", "choose_plan",
     "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
     "FieldRow", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
+    "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",
     "BatchNorm", "DenseBlock", "Residual", "batch_norm", "bn_lenet", "conv_block", "densenet", "resnet18",
     "resnet_block", "transition_block",
 ]  # fmt: skip

@@ -1,0 +1,309 @@
+"""A convolution explorer: drag sliders for kernel size, padding, stride, dilation and pooling type, and watch
+the window, the numbers and the output shape change together.
+
+The arithmetic lives in small pure functions (``window_cells``, ``slide``, ``explorer_output_shape``, ...)
+that the tests check against PyTorch; ``convolution_explorer`` only draws them. In a live Jupyter kernel it
+shows ipywidgets sliders; anywhere else (a script, nbval, smoke mode, a notebook rendered on GitHub) it draws
+one static frame for the settings it was given, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .config import smoke_mode
+from .shapes import conv_output_size
+
+MODES = ("cross-correlation", "max pooling", "average pooling")
+IMAGES = ("made-up 7x7", "camera() 16x16")
+
+
+@dataclass(frozen=True)
+class ExplorerSettings:
+    """What the sliders set: the window's hyper-parameters, the operation, and which output cell to show."""
+
+    kernel_size: int = 3
+    padding: int = 0
+    stride: int = 1
+    dilation: int = 1
+    mode: str = "cross-correlation"
+    row: int = 0
+    col: int = 0
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        for name in ("kernel_size", "stride", "dilation"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.padding < 0:
+            raise ValueError(f"padding must be 0 or more, got {self.padding}")
+
+    @property
+    def span(self) -> int:
+        """How many input cells a (dilated) window covers along one side: d·(k − 1) + 1."""
+        return self.dilation * (self.kernel_size - 1) + 1
+
+
+def made_up_image(size: int = 7) -> np.ndarray:
+    """A small integer image (0..9) with a bright vertical band, so edges and maxima are easy to follow."""
+    image = (np.add.outer(np.arange(size), 2 * np.arange(size)) % 5).astype(float)
+    image[:, size // 2 : size // 2 + 2] += 5
+    return image
+
+
+def camera_image(size: int = 16) -> np.ndarray:
+    """scikit-image's ``camera()`` photograph, block-averaged to ``size``×``size`` and scaled to 0..9."""
+    from skimage import data
+
+    photo = data.camera().astype(float)
+    block = photo.shape[0] // size
+    small = photo[: block * size, : block * size].reshape(size, block, size, block).mean(axis=(1, 3))
+    return np.round(small / 255 * 9)
+
+
+def edge_kernel(kernel_size: int) -> np.ndarray:
+    """A vertical-edge kernel: +1 in the left column, −1 in the right column, 0 between (``[[1]]`` for k = 1)."""
+    kernel = np.zeros((kernel_size, kernel_size))
+    kernel[:, 0] += 1
+    kernel[:, -1] -= 1
+    return kernel if kernel_size > 1 else np.ones((1, 1))
+
+
+def explorer_output_shape(image_shape: tuple[int, int], s: ExplorerSettings) -> tuple[int, int]:
+    """Output height and width, from the course's ``conv_output_size`` (raises ValueError if no window fits)."""
+    return tuple(conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation) for n in image_shape)
+
+
+def check_pool_padding(s: ExplorerSettings) -> None:
+    """PyTorch's pooling layers allow padding of at most half the window, so no window lies all in padding."""
+    if s.mode != "cross-correlation" and s.padding > s.kernel_size // 2:
+        raise ValueError(
+            f"pooling allows padding <= kernel_size // 2 = {s.kernel_size // 2}, got {s.padding}: "
+            "lower the padding or raise the kernel size"
+        )
+
+
+def window_cells(row: int, col: int, s: ExplorerSettings) -> list[tuple[int, int]]:
+    """The (row, col) cells of the padded input that output cell ``(row, col)`` reads, kernel order."""
+    top, left = row * s.stride, col * s.stride
+    k, d = s.kernel_size, s.dilation
+    return [(top + a * d, left + b * d) for a in range(k) for b in range(k)]
+
+
+def pad_image(image: np.ndarray, s: ExplorerSettings) -> np.ndarray:
+    """Zero padding for cross-correlation and average pooling; −∞ for max pooling, so padding never wins."""
+    fill = -np.inf if s.mode == "max pooling" else 0.0
+    return np.pad(np.asarray(image, dtype=float), s.padding, constant_values=fill)
+
+
+def window_value(padded: np.ndarray, cells: list[tuple[int, int]], s: ExplorerSettings, kernel: np.ndarray) -> float:
+    """One output number: the window's weighted sum, maximum or mean."""
+    values = np.array([padded[r, c] for r, c in cells])
+    if s.mode == "max pooling":
+        return float(values.max())
+    if s.mode == "average pooling":
+        return float(values.mean())
+    return float(values @ kernel.reshape(-1))
+
+
+def slide(image: np.ndarray, s: ExplorerSettings, kernel: np.ndarray | None = None) -> np.ndarray:
+    """The whole output: ``window_value`` at every output cell (kernel defaults to ``edge_kernel``)."""
+    check_pool_padding(s)
+    kernel = edge_kernel(s.kernel_size) if kernel is None else np.asarray(kernel, dtype=float)
+    padded = pad_image(image, s)
+    out_h, out_w = explorer_output_shape(np.shape(image), s)
+    out = np.empty((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            out[i, j] = window_value(padded, window_cells(i, j, s), s, kernel)
+    return out
+
+
+def clamp_position(s: ExplorerSettings, output_shape: tuple[int, int]) -> ExplorerSettings:
+    """The same settings with the chosen output cell moved inside an output of ``output_shape``."""
+    return replace(s, row=min(max(s.row, 0), output_shape[0] - 1), col=min(max(s.col, 0), output_shape[1] - 1))
+
+
+def shape_formula(n: int, s: ExplorerSettings) -> str:
+    """The output-size formula with the numbers filled in, e.g. ``⌊(7 + 2·1 − 3) / 2⌋ + 1 = 4``."""
+    out = conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation)
+    return f"⌊({n} + 2·{s.padding} − {s.span}) / {s.stride}⌋ + 1 = {out}"
+
+
+def channel_terms(channels: np.ndarray, kernels: np.ndarray, s: ExplorerSettings) -> list[float]:
+    """Multi-channel cross-correlation at the chosen cell: one partial sum per input channel (they add up)."""
+    one = replace(s, mode="cross-correlation")
+    cells = window_cells(s.row, s.col, one)
+    return [window_value(pad_image(x, one), cells, one, k) for x, k in zip(channels, kernels, strict=True)]
+
+
+def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A made-up three-channel input (the image, its transpose, 9 − image) and one kernel slice per channel."""
+    channels = np.stack([image, image.T, 9 - image])
+    k = edge_kernel(kernel_size)
+    return channels, np.stack([k, k.T, np.ones_like(k)])
+
+
+def load_image(name: str) -> np.ndarray:
+    if name not in IMAGES:
+        raise ValueError(f"image must be one of {IMAGES}, got {name!r}")
+    return made_up_image() if name == IMAGES[0] else camera_image()
+
+
+def draw_frame(fig, image: np.ndarray, s: ExplorerSettings, channels: bool = False) -> tuple[int, int] | None:
+    """Draw one explorer frame on ``fig``; return the output shape, or None after drawing why there is none."""
+    fig.clear()
+    try:
+        check_pool_padding(s)
+        out_shape = explorer_output_shape(np.shape(image), s)
+    except ValueError as error:
+        fig.text(0.5, 0.5, f"no output: {error}", ha="center", va="center", wrap=True, color="darkred")
+        return None
+    s = clamp_position(s, out_shape)
+    if channels:
+        _draw_channels(fig, image, s)
+    else:
+        _draw_single(fig, image, s)
+    fig.suptitle(
+        f"{s.mode}, kernel {s.kernel_size}, padding {s.padding}, stride {s.stride}, dilation {s.dilation}: "
+        f"output shape {out_shape}   [height {shape_formula(np.shape(image)[0], s)}]",
+        fontsize=10,
+    )
+    return out_shape
+
+
+def _cell_fontsize(side: int) -> float:
+    return 9 if side <= 12 else 6
+
+
+def _padding_shade(image: np.ndarray, s: ExplorerSettings) -> np.ndarray:
+    """Cell colours: the image's values, padding a pale constant so it stands apart."""
+    return np.pad(np.asarray(image, dtype=float), s.padding, constant_values=-2.0)
+
+
+def _draw_single(fig, image: np.ndarray, s: ExplorerSettings) -> None:
+    from .matrices import show_matrix
+
+    kernel = edge_kernel(s.kernel_size)
+    output = slide(image, s, kernel)
+    padded = np.pad(np.asarray(image, dtype=float), s.padding)  # printed as 0s; max pooling treats them as −∞
+    side = padded.shape[0]
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [side, max(s.kernel_size, 2), max(output.shape[1], 2)]})
+    cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
+    show_matrix(axes[0], padded, f"padded input {padded.shape[0]}x{padded.shape[1]}", boxes=cells,
+                shade=_padding_shade(image, s), fontsize=_cell_fontsize(side))  # fmt: skip
+    if s.mode == "cross-correlation":
+        show_matrix(axes[1], kernel, "kernel", cmap="coolwarm")
+    else:
+        axes[1].axis("off")
+        axes[1].text(0.5, 0.5, f"{s.mode}:\nno weights,\n{s.kernel_size}x{s.kernel_size} window", ha="center")
+    show_matrix(axes[2], output, f"output {output.shape[0]}x{output.shape[1]}", boxes=[(s.row, s.col, 1, 1)],
+                cmap="Oranges", fontsize=_cell_fontsize(output.shape[1]))  # fmt: skip
+    axes[2].set_xlabel(f"output[{s.row}, {s.col}] = {output[s.row, s.col]:g}", fontsize=9)
+
+
+def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
+    """Input depth columns → one output channel: each channel's window, its kernel slice, and the sum."""
+    from .matrices import show_matrix
+
+    s = replace(s, mode="cross-correlation")
+    channels, kernels = three_channels(image, s.kernel_size)
+    terms = channel_terms(channels, kernels, s)
+    axes = fig.subplots(2, 4)
+    cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
+    fontsize = _cell_fontsize(channels.shape[1] + 2 * s.padding)
+    for c, (x, k, term) in enumerate(zip(channels, kernels, terms, strict=True)):
+        show_matrix(axes[0, c], np.pad(x, s.padding), f"input channel {c}", boxes=cells, fontsize=fontsize)
+        show_matrix(axes[1, c], k, f"kernel slice {c}: {term:g}", cmap="coolwarm")
+    output = sum(slide(x, s, k) for x, k in zip(channels, kernels, strict=True))
+    show_matrix(axes[0, 3], output, "one output channel", boxes=[(s.row, s.col, 1, 1)], cmap="Oranges",
+                fontsize=_cell_fontsize(output.shape[1]))  # fmt: skip
+    axes[1, 3].axis("off")
+    axes[1, 3].text(0.5, 0.5, " + ".join(f"{t:g}" for t in terms) + f"\n= {sum(terms):g}", ha="center")
+
+
+def _live_kernel() -> bool:
+    """True inside a running Jupyter kernel with ipywidgets, outside smoke mode (CI and nbval draw a frame)."""
+    if smoke_mode():
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def convolution_explorer(
+    image: str = IMAGES[0], settings: ExplorerSettings | None = None, channels: bool = False, interactive=None
+):
+    """Show the explorer: sliders in a live Jupyter kernel, else one static frame for ``settings``.
+
+    ``image`` is one of ``IMAGES``; ``channels=True`` starts in the multi-channel view; ``interactive``
+    forces (True) or suppresses (False) the sliders. Returns the widget, or None after drawing a frame.
+    """
+    import matplotlib.pyplot as plt
+
+    settings = settings or ExplorerSettings()
+    load_image(image)  # an unknown name fails here, before anything is drawn
+    if not (_live_kernel() if interactive is None else interactive):
+        fig = plt.figure(figsize=_figsize(channels))
+        draw_frame(fig, load_image(image), settings, channels)
+        plt.show()
+        return None
+    return _widget(image, settings, channels)
+
+
+def _figsize(channels: bool) -> tuple[float, float]:
+    return (11, 5.5) if channels else (12, 4.6)
+
+
+def _controls(image: str, s: ExplorerSettings, channels: bool) -> dict:
+    import ipywidgets as w
+
+    def slider(value, low, high, description):
+        return w.IntSlider(value=value, min=low, max=high, description=description, continuous_update=False)
+
+    return {
+        "kernel_size": slider(s.kernel_size, 1, 5, "kernel"),
+        "padding": slider(s.padding, 0, 3, "padding"),
+        "stride": slider(s.stride, 1, 3, "stride"),
+        "dilation": slider(s.dilation, 1, 3, "dilation"),
+        "row": slider(s.row, 0, 15, "output row"),
+        "col": slider(s.col, 0, 15, "output col"),
+        "mode": w.Dropdown(options=MODES, value=s.mode, description="operation"),
+        "image": w.Dropdown(options=IMAGES, value=image, description="image"),
+        "channels": w.Checkbox(value=channels, description="3 input channels"),
+    }
+
+
+def _widget(image: str, s: ExplorerSettings, channels: bool):
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    controls = _controls(image, s, channels)
+    shape_label = w.HTML()
+    shape_label.add_class("d2l-explorer-shape")
+    out = w.Output()
+
+    def redraw(_change=None):
+        values = {name: control.value for name, control in controls.items()}
+        picture, show_channels = load_image(values.pop("image")), values.pop("channels")
+        with out:
+            out.clear_output(wait=True)
+            fig = plt.figure(figsize=_figsize(show_channels))
+            shape = draw_frame(fig, picture, ExplorerSettings(**values), show_channels)
+            plt.show()
+        shape_label.value = f"<b>output shape: {shape if shape else 'none'}</b>"
+        if shape:  # keep the output-cell sliders inside the output (this may move them and redraw once more)
+            controls["row"].max, controls["col"].max = shape[0] - 1, shape[1] - 1
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    rows = [list(controls.values())[i : i + 3] for i in range(0, 9, 3)]
+    return w.VBox([*(w.HBox(row) for row in rows), shape_label, out])

@@ -1,0 +1,65 @@
+"""Small matrices, computed and drawn: the book's ``corr2d`` and a picture of a matrix with its numbers.
+
+The convolution chapters write ``corr2d`` from scratch once (chapter 2) and import it from here afterwards;
+``show_matrix`` draws every small input, kernel and output table in those chapters the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+Box = tuple[int, int, int, int]  # (row, column, height, width) of a window, in matrix cells
+
+
+def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """Two-dimensional cross-correlation of a matrix ``X`` with a kernel ``K`` (no padding, stride 1), as d2l §7.2."""
+    if X.dim() != 2 or K.dim() != 2:
+        raise ValueError(f"corr2d takes two matrices; got shapes {tuple(X.shape)} and {tuple(K.shape)}")
+    h, w = K.shape
+    if h > X.shape[0] or w > X.shape[1]:
+        raise ValueError(f"the kernel {tuple(K.shape)} is larger than the input {tuple(X.shape)}")
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
+    return Y
+
+
+def show_matrix(
+    ax,
+    A,
+    title: str | None = None,
+    boxes: Sequence[Box] = (),
+    cmap: str = "Blues",
+    fmt: str = "{:g}",
+    shade=None,
+    box_color: str = "red",
+    fontsize: float = 9,
+):
+    """Draw the small matrix ``A`` on ``ax`` as coloured cells with their numbers written in.
+
+    ``boxes`` outlines windows ``(row, column, height, width)``; ``shade`` (same shape as ``A``) colours the
+    cells by other values than the printed ones, e.g. to set padding apart from the input. Colours run from
+    min(A, 0) to 1.3 × max(A, 1) so the numbers stay readable on the darkest cell.
+    """
+    A = np.asarray(A, dtype=float)
+    colours = A if shade is None else np.asarray(shade, dtype=float)
+    ax.imshow(colours, cmap=cmap, vmin=min(colours.min(), 0), vmax=max(colours.max(), 1) * 1.3)
+    for (i, j), value in np.ndenumerate(A):
+        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=fontsize)
+    for row, col, height, width in boxes:
+        ax.add_patch(_rectangle(row, col, height, width, box_color))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def _rectangle(row: int, col: int, height: int, width: int, color: str):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor=color, linewidth=2.5)
