@@ -86,9 +86,14 @@ def test_readme_links_every_notebook_to_colab():
     assert missing == [], f"README.md lacks the Colab badge of {missing}"
 
 
-def _run_setup_cell(monkeypatch, on_colab: bool) -> list[tuple[list[str], dict]]:
+def _run_setup_cell(monkeypatch, on_colab: bool, returncode: int = 0) -> list[tuple[list[str], dict]]:
     calls = []
-    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: calls.append((list(args), kwargs)))
+
+    def fake_run(args, **kwargs):
+        calls.append((list(args), kwargs))
+        return subprocess.CompletedProcess(args, returncode)
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
     if on_colab:
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     else:
@@ -102,10 +107,24 @@ def test_setup_cell_does_nothing_outside_colab(monkeypatch, capsys):
     assert capsys.readouterr() == ("", "")
 
 
-def test_setup_cell_installs_the_course_on_colab(monkeypatch):
+def test_setup_cell_installs_the_course_quietly_on_colab(monkeypatch, capsys):
     calls = _run_setup_cell(monkeypatch, on_colab=True)
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     assert calls == [
-        ([*pip, f"d2l_utils @ git+{repository_url()}"], {"check": True}),
-        ([*pip, "--no-deps", course.BOOK_PACKAGE], {"check": True}),
+        ([*pip, f"d2l_utils@git+{repository_url()}"], {"capture_output": True}),
+        ([*pip, "--no-deps", course.BOOK_PACKAGE], {"capture_output": True}),
     ]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_setup_cell_reports_a_failed_install_in_one_line(monkeypatch, capsys):
+    calls = _run_setup_cell(monkeypatch, on_colab=True, returncode=1)
+    assert len(calls) == 1, "after the first failure the cell stops instead of piling up errors"
+    out, err = capsys.readouterr()
+    assert err == "" and out.count("\n") == 1
+    assert out.startswith("Set-up failed: `pip install d2l_utils@git+") and "run it in a cell" in out
+
+
+def test_setup_cell_is_short():
+    lines = setup_source().splitlines()
+    assert len(lines) <= 10 and max(map(len, lines)) <= 120

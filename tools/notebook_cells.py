@@ -1,19 +1,23 @@
 """The cells every course notebook starts with, generated from one template.
 
-Cell 0 is the Colab set-up cell, identical in every notebook: on Colab it installs d2l_utils from the
-repository and the book's d2l package without its old pins; anywhere else it does nothing. Cell 1 is the
-notebook's title line with its own "Open in Colab" badge. The repository's address is read from
-``pyproject.toml`` (``[project.urls] Repository``), the one place it is written.
+Cell 0 is the Colab set-up cell, identical in every notebook: on Colab it quietly installs d2l_utils from the
+repository and the book's d2l package without its old pins, and says in one line if that fails; anywhere else
+it does nothing. Cell 1 is the notebook's title line with its own "Open in Colab" badge. The repository's
+address is read from ``pyproject.toml`` (``[project.urls] Repository``), the one place it is written.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from course import BOOK_PACKAGE  # noqa: E402 (the book's pin, written once in the set-up runner)
+
 NOTEBOOKS = ROOT / "notebooks"
 SETUP_TAG = "colab-setup"
 BADGE_TAG = "colab-badge"
@@ -32,16 +36,21 @@ def _github_path() -> str:
 
 
 def setup_source() -> str:
-    """Source of the Colab set-up cell (the same text in every notebook)."""
+    """Source of the Colab set-up cell (the same text in every notebook).
+
+    Quiet: pip's output is captured. When an install fails (no network, the repository not published yet)
+    the cell prints one line naming the command to run for pip's own message, instead of a traceback.
+    """
     return f"""# On Colab: install the course helpers and the book's d2l (without its old pins). Elsewhere: nothing.
+import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    import subprocess
-
     pip = [sys.executable, "-m", "pip", "install", "-q"]
-    subprocess.run([*pip, "d2l_utils @ git+{repository_url()}"], check=True)
-    subprocess.run([*pip, "--no-deps", "d2l==1.0.3"], check=True)"""
+    for spec in ["d2l_utils@git+{repository_url()}", "--no-deps {BOOK_PACKAGE}"]:
+        if subprocess.run([*pip, *spec.split()], capture_output=True).returncode:
+            print(f"Set-up failed: `pip install {{spec}}` did not work; run it in a cell to see pip's message.")
+            break"""
 
 
 def colab_url(notebook: Path) -> str:
