@@ -2,12 +2,18 @@
 
     .venv/bin/python tools/screenshot_lab.py             # notebooks/06_lenet.ipynb -> /tmp/lab-screenshot.png
     .venv/bin/python tools/screenshot_lab.py 03_padding_and_stride.ipynb --out /tmp/lab.png
+    .venv/bin/python tools/screenshot_lab.py 02_convolutions_for_images.ipynb --slider padding --steps 1
 
 Needs Chromium (Debian/Ubuntu: ``sudo apt install chromium``); installs nothing itself. It starts the README's
 ``python3 course.py lab`` on 127.0.0.1, a free port and a random token, launches
 ``chromium --headless --no-sandbox --disable-background-networking`` with its DevTools port, opens the notebook,
-and waits until JupyterLab shows the notebook's title, its cells, and a kernel session for it. Then it saves a
-screenshot, checks the picture is not blank, and shuts both down. Exit status 0 means the notebook rendered.
+and waits until JupyterLab shows the notebook's title, its cells, and a kernel session for it. Every ``<img>`` in
+the notebook must have loaded (``naturalWidth > 0``): a broken figure fails the run, and to show the check can
+fail it first injects an image with a missing address and makes sure that one is caught. With ``--slider NAME``
+it runs all cells (menu Run → Run All Cells), scrolls to the convolution explorer, presses the right-arrow key
+``--steps`` times on the explorer's slider NAME and waits until the explorer's "output shape" line changes.
+Then it saves a screenshot, checks the picture is not blank, and shuts both down. Exit status 0 means the
+notebook rendered (and the slider changed the output shape).
 When ``.venv`` was not set up by course.py, ``course.main(["lab"])`` runs with this Python instead of setting up.
 """
 
@@ -122,6 +128,71 @@ class DevTools:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
+    def click(self, element_js: str, what: str) -> None:
+        """A real left click (mouse down and up) in the middle of the element ``element_js`` finds."""
+        centre = self.evaluate(ELEMENT_CENTRE % element_js)
+        if centre is None:
+            raise RuntimeError(f"cannot click {what}: not on the page")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, button="left", clickCount=1, **centre)
+
+    def press(self, key: str, code: int) -> None:
+        for kind in ("rawKeyDown", "keyUp"):
+            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code)
+
+
+def check_images(tools: DevTools, timeout: float) -> int:
+    """Wait for the notebook's images to load; raise naming every broken local one. Returns how many loaded."""
+
+    def loaded():
+        images = tools.evaluate(IMAGES_STATE)
+        return None if still_loading(images) else (images,)  # a tuple: true even when there are no images
+
+    (images,) = wait_for(loaded, timeout, "the notebook's images to load")
+    broken = broken_images(images)
+    if broken:
+        raise RuntimeError(f"{len(broken)} broken image(s) in the notebook: {broken}")
+    return sum(image["local"] for image in images)
+
+
+def prove_image_check_fails(tools: DevTools, timeout: float) -> None:
+    """Inject an image with a missing address and make sure ``check_images`` reports it, then remove it."""
+    tools.evaluate(INJECT_BROKEN_IMAGE)
+    try:
+        check_images(tools, timeout)
+    except RuntimeError as error:
+        if "no-such-figure" not in str(error):
+            raise
+    else:
+        raise RuntimeError("the broken-image check missed an injected broken image")
+    finally:
+        tools.evaluate("document.getElementById('screenshot-lab-probe')?.remove()")
+
+
+def run_all_cells(tools: DevTools) -> None:
+    """Menu Run → Run All Cells, clicked as a user would."""
+    tools.click(MENU_ITEM % (".lm-MenuBar-itemLabel", json.dumps("Run")), "the Run menu")
+    time.sleep(0.5)
+    tools.click(MENU_ITEM % (".lm-Menu-itemLabel", json.dumps("Run All Cells")), "Run All Cells")
+
+
+def move_slider(tools: DevTools, name: str, steps: int, timeout: float) -> tuple[str, str]:
+    """Press → ``steps`` times on the explorer's slider ``name``; return the shape line before and after."""
+    handle = SLIDER_HANDLE % json.dumps(name)
+    before = wait_for(lambda: tools.evaluate(EXPLORER_SHAPE), timeout, "the convolution explorer's widget")
+    wait_for(lambda: tools.evaluate(f"!!({handle})"), timeout, f"the explorer's slider {name!r}")
+    tools.click(handle, f"the slider {name!r}")
+    for _ in range(steps):
+        tools.press("ArrowRight", 39)
+
+    def changed():
+        text = tools.evaluate(EXPLORER_SHAPE)
+        return text if text != before else None
+
+    after = wait_for(changed, timeout, f"the explorer's output shape to change after moving {name!r}")
+    tools.evaluate(ELEMENT_CENTRE % "document.querySelector('.d2l-explorer-shape')")
+    return before, after
+
 
 RENDERED_STATE = """(() => {
   const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
@@ -137,6 +208,46 @@ RENDERED_STATE = """(() => {
 })()"""
 
 
+IMAGES_STATE = """(() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const local = (url) => /^(data|blob):/.test(url) || new URL(url, location.href).origin === location.origin;
+  return Array.from(panel ? panel.querySelectorAll('img') : [], (img) => ({
+    src: img.getAttribute('src') || '', complete: img.complete, width: img.naturalWidth, local: local(img.src),
+  }));
+})()"""
+
+INJECT_BROKEN_IMAGE = """(() => {
+  const img = document.createElement('img');
+  img.id = 'screenshot-lab-probe';
+  img.src = 'files/img/no-such-figure-screenshot-lab-probe.png';
+  document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').appendChild(img);
+})()"""
+
+ELEMENT_CENTRE = """((el) => {
+  if (!el) return null;
+  el.scrollIntoView({block: 'center'});
+  const box = el.getBoundingClientRect();
+  return {x: box.x + box.width / 2, y: box.y + box.height / 2};
+})(%s)"""
+
+MENU_ITEM = "Array.from(document.querySelectorAll('%s')).find((el) => el.textContent.trim() === %s)"
+SLIDER_HANDLE = """Array.from(document.querySelectorAll('.widget-slider')).find(
+  (el) => el.querySelector('.widget-label')?.textContent.trim() === %s)?.querySelector('.noUi-handle')"""
+EXPLORER_SHAPE = "document.querySelector('.d2l-explorer-shape')?.textContent ?? null"
+
+
+def broken_images(images: list[dict]) -> list[str]:
+    """Addresses (shortened) of the notebook's own images that loaded without a picture: missing files, bad data.
+
+    Images from other web sites (the Colab badge) are left out: they need the internet, which a test may lack.
+    """
+    return [image["src"][:100] for image in images if image["local"] and image["complete"] and image["width"] == 0]
+
+
+def still_loading(images: list[dict]) -> bool:
+    return any(not image["complete"] for image in images)
+
+
 def notebook_title(path: Path) -> str:
     for cell in nbformat.read(path, as_version=4).cells:
         match = re.search(r"^# (.+)$", cell.source, re.MULTILINE) if cell.cell_type == "markdown" else None
@@ -145,7 +256,7 @@ def notebook_title(path: Path) -> str:
     raise ValueError(f"{path.name} has no '# title' markdown cell")
 
 
-def screenshot(notebook: str, out: Path, timeout: float = 120) -> dict:
+def screenshot(notebook: str, out: Path, timeout: float = 120, slider: str | None = None, steps: int = 1) -> dict:
     binary = next((shutil.which(name) for name in CHROMIUM_NAMES if shutil.which(name)), None)
     if binary is None:
         raise SystemExit("Chromium is not installed (Debian/Ubuntu: sudo apt install chromium)")
@@ -194,7 +305,13 @@ def screenshot(notebook: str, out: Path, timeout: float = 120) -> dict:
                 state = wait_for(rendered, timeout, f"JupyterLab to render {notebook}", interval=0.5)
             except TimeoutError as error:
                 raise TimeoutError(f"{error}; last seen: {last}") from None
-            time.sleep(1.0)  # let the last layout pass and fonts settle before the picture
+            prove_image_check_fails(tools, timeout)
+            moved = {}
+            if slider:
+                run_all_cells(tools)
+                moved["slider"] = (slider, *move_slider(tools, slider, steps, timeout))
+            time.sleep(2.0)  # let the last layout pass, redrawn figures and fonts settle before the picture
+            images = check_images(tools, timeout)
             png = base64.b64decode(tools.call("Page.captureScreenshot", format="png")["data"])
             image = Image.open(io.BytesIO(png)).convert("L")
             low, high = image.getextrema()
@@ -206,7 +323,7 @@ def screenshot(notebook: str, out: Path, timeout: float = 120) -> dict:
             tools.ws.close()
             requests.post(f"{base}/api/shutdown", headers=headers, timeout=10)
             lab_exit = lab.wait(timeout=30)
-            return {**state, "size": image.size, "shades": colours, "lab_exit": lab_exit}
+            return {**state, **moved, "images": images, "size": image.size, "shades": colours, "lab_exit": lab_exit}
         finally:
             if chromium is not None:
                 stop(chromium)
@@ -219,12 +336,18 @@ def main() -> int:
     default_out = Path(tempfile.gettempdir()) / "lab-screenshot.png"  # outside the repository
     parser.add_argument("--out", type=Path, default=default_out, help=f"where to save the PNG ({default_out})")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for each step")
+    parser.add_argument("--slider", help="run all cells, then move this slider of the convolution explorer")
+    parser.add_argument("--steps", type=int, default=1, help="right-arrow presses on --slider (default 1)")
     args = parser.parse_args()
     started = time.monotonic()
-    result = screenshot(args.notebook, args.out.resolve(), args.timeout)
+    result = screenshot(args.notebook, args.out.resolve(), args.timeout, args.slider, args.steps)
+    if "slider" in result:
+        name, before, after = result["slider"]
+        print(f"moved the explorer's {name!r} slider {args.steps} step(s): {before!r} -> {after!r}")
     print(
         f"rendered {args.notebook} in JupyterLab: title {result['title']!r}, {result['cells']} cells in the DOM, "
-        f"kernel {result['kernel']!r}; screenshot {result['size'][0]}x{result['size'][1]} with {result['shades']} "
+        f"{result['images']} local images all loaded, kernel {result['kernel']!r};\n"
+        f"screenshot {result['size'][0]}x{result['size'][1]} with {result['shades']} "
         f"grey levels saved to {args.out} ({time.monotonic() - started:.1f} s; server exit {result['lab_exit']})"
     )
     return 0 if result["lab_exit"] == 0 else 1
