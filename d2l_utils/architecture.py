@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from torch import nn
 
-from .shapes import layer_summary, leaf_modules
+from .modules import leaf_modules
+from .shapes import layer_summary
 
 # Fill colours by kind of layer: what holds weights stands out, what is elementwise stays pale.
 KIND_COLORS = {

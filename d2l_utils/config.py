@@ -45,6 +45,15 @@ class SmokeLimits:
 SMOKE_LIMITS = SmokeLimits()
 
 
+def smoke_epochs(num_epochs: int) -> int:
+    """``num_epochs``, capped in smoke mode to :attr:`SmokeLimits.max_epochs` (saying so)."""
+    limit = SMOKE_LIMITS.max_epochs
+    if smoke_mode() and num_epochs > limit:
+        banner(f"Smoke mode: training {limit} of {num_epochs} epochs.")
+        return limit
+    return num_epochs
+
+
 def _flag(name: str) -> bool:
     value = os.environ.get(name, "").strip().lower()
     if value in _TRUE:

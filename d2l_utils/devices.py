@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 
 class DeviceNotAvailableError(RuntimeError):
@@ -23,12 +22,6 @@ def _mps_available() -> bool:
 def cpu() -> torch.device:
     """The CPU device."""
     return torch.device("cpu")
-
-
-def module_device(net: nn.Module) -> torch.device:
-    """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
-    param = next(net.parameters(), None)
-    return param.device if param is not None else cpu()
 
 
 def try_gpu(i: int = 0) -> torch.device:

@@ -2,43 +2,38 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Iterator
 
 import torch
 from torch import nn
 
-from .devices import module_device
-
-
-@contextlib.contextmanager
-def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
-    """Put ``net`` in eval mode for a block, then back into whatever mode it was in."""
-    was_training = net.training
-    net.eval()
-    try:
-        yield net
-    finally:
-        net.train(was_training)
-
-
-def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
-    """Mixed-precision autocast to ``dtype`` on ``device``'s type, or a no-op context when ``dtype`` is None."""
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
+from .metrics import check_labels
+from .modules import eval_mode, module_device
+from .shapes import check_input_fits
+from .speed import autocast
 
 
 def predictions(
     net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
     autocast_dtype: torch.dtype | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
-    """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``."""
+    """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``.
+
+    A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
+    layer; labels must have shape (N,).
+    """
     device = torch.device(device) if device is not None else module_device(net)
     with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
-        for X, y in data_iter:
+        for step, (X, y) in enumerate(data_iter):
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            yield net(X).argmax(dim=1), y
+            try:
+                y_hat = net(X)
+            except RuntimeError:
+                if step == 0:
+                    check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
+                raise
+            check_labels(y_hat, y)
+            yield y_hat.argmax(dim=1), y
 
 
 def evaluate_accuracy_gpu(
@@ -47,9 +42,9 @@ def evaluate_accuracy_gpu(
 ) -> float:  # fmt: skip
     """Accuracy of ``net`` over every batch of ``data_iter``, on ``device`` (default: where the net lives).
 
-    Fixes the copied versions' faults: all batches count (not only the first), gradients are off, the net runs
-    in eval mode (dropout off) and is returned to the mode it was in. Counts stay on the device until the end,
-    so there is one host synchronisation per call, not one per batch.
+    All batches count, gradients are off, and the net runs in eval mode (dropout off); afterwards every
+    submodule is back in the mode it was in. Counts stay on the device until the end, so there is one host
+    synchronisation per call, not one per batch.
     """
     correct, total = None, 0
     for y_hat, y in predictions(net, data_iter, device, autocast_dtype=autocast_dtype):
@@ -64,14 +59,30 @@ def evaluate_accuracy_gpu(
 def confusion_matrix(
     net: nn.Module, data_iter: Iterable, num_classes: int = 10, device: torch.device | str | None = None
 ) -> torch.Tensor:
-    """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``, over the whole data set (on the CPU)."""
+    """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``, over the whole data set (on the CPU).
+
+    A label or prediction outside ``0 … num_classes - 1`` raises ``ValueError`` (it would be counted in the
+    wrong cell otherwise).
+    """
     matrix = None
     for y_hat, y in predictions(net, data_iter, device):
+        _check_classes(y_hat, y, num_classes)
         counts = torch.bincount(y * num_classes + y_hat, minlength=num_classes * num_classes)
         matrix = counts if matrix is None else matrix + counts
     if matrix is None:
         raise ValueError("data_iter yielded no examples")
     return matrix.reshape(num_classes, num_classes).cpu()
+
+
+def _check_classes(y_hat: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
+    for what, values in (("label", y), ("predicted class", y_hat)):
+        low, high = int(values.min()), int(values.max())
+        if low < 0 or high >= num_classes:
+            bad = low if low < 0 else high
+            raise ValueError(
+                f"a {what} is {bad}, outside 0 … {num_classes - 1}: pass num_classes= the number of classes "
+                "(the net's number of outputs)"
+            )
 
 
 def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:

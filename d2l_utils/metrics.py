@@ -56,8 +56,22 @@ class Timer:
         return out
 
 
+def check_labels(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless ``y`` holds one class index per row of ``y_hat`` (shape (N,)).
+
+    Labels of shape (N, 1) would otherwise broadcast against (N,) predictions into an (N, N) comparison and
+    report an "accuracy" above 1. Only shapes are compared, so this costs no host synchronisation.
+    """
+    if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
+        fix = " (use y.squeeze(1) or y.flatten())" if y.ndim == 2 and y.shape[-1] == 1 else ""
+        raise ValueError(
+            f"labels must have shape ({y_hat.shape[0]},), one class index per example, got {tuple(y.shape)}{fix}"
+        )
+
+
 def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Number of correct predictions as a 0-d tensor on the logits' device (no host sync)."""
+    check_labels(y_hat, y)
     if y_hat.ndim > 1 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(dim=1)
     return (y_hat.to(y.dtype) == y).sum()
@@ -66,3 +80,30 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate)."""
     return float(correct_count(y_hat, y))
+
+
+class EpochMetrics:
+    """Sum of losses, correct predictions and examples seen in an epoch, kept on the training device.
+
+    Adding a step costs no host synchronisation; reading :attr:`mean_loss` or :attr:`accuracy` costs one.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device, dtype=torch.long)
+        self.examples = 0
+
+    def add(self, loss: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+        """Count one minibatch whose mean loss is ``loss``."""
+        with torch.no_grad():
+            self.loss_sum += loss.detach().float() * y.numel()
+            self.correct += correct_count(y_hat.detach(), y)
+        self.examples += y.numel()
+
+    @property
+    def mean_loss(self) -> float:
+        return self.loss_sum.item() / max(1, self.examples)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct.item() / max(1, self.examples)

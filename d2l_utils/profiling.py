@@ -19,9 +19,9 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import resolve_device
-from .evaluation import autocast, eval_mode
-from .shapes import layer_summary, leaf_modules
-from .training import speed_settings
+from .modules import eval_mode, leaf_modules
+from .shapes import layer_summary
+from .speed import autocast, choose_speed, grad_scaler, make_optimizer, synchronize, to_layout
 
 
 class LayerCost(NamedTuple):
@@ -114,36 +114,33 @@ def measure_training_speed(
     if batch_size < 1 or steps < 1:
         raise ValueError(f"batch_size and steps must be at least 1, got {batch_size} and {steps}")
     device = resolve_device(device)
-    autocast_dtype, memory_format = speed_settings(device)  # what train_ch6 would use here
-    model = copy.deepcopy(net).to(device, memory_format=memory_format).train()
+    speed = choose_speed(device)  # what train_ch6 would use here
+    model = copy.deepcopy(net).to(device).train()
+    if speed.channels_last:
+        model.to(memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(0)
-    X = torch.randn(batch_size, *example_shape, generator=generator).to(device).contiguous(memory_format=memory_format)
+    X = to_layout(torch.randn(batch_size, *example_shape, generator=generator).to(device), speed)
     if num_classes is None:  # one example in eval mode: batch norm cannot train on a batch of one
         with eval_mode(model), torch.no_grad():
             num_classes = model(X[:1]).shape[-1]
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer, scaler = make_optimizer(model, lr, device), grad_scaler(device, speed)
     loss_fn = nn.CrossEntropyLoss()
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        with autocast(device, autocast_dtype):
+        with autocast(device, speed.autocast):
             loss = loss_fn(model(X), y)
-        loss.backward()
-        optimizer.step()
-
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        elif device.type == "mps":
-            torch.mps.synchronize()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
     step()
-    sync()
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(steps):
         step()
-    sync()
+    synchronize(device)
     return batch_size * steps / (time.perf_counter() - start)
 
 

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from .devices import module_device
-from .evaluation import eval_mode
+from .modules import eval_mode, is_leaf, leaf_modules, module_device
 
 
 class LayerRow(NamedTuple):
-    """One line of a shape table: the leaf layer's position, qualified name, class and output shape."""
+    """One line of a shape table: the leaf layer's position, qualified name, class and output shape.
+
+    ``output_shape`` is a tuple of shapes for a layer with several outputs, e.g. ``MaxPool2d(return_indices=True)``.
+    """
 
     index: int
     name: str
     layer_type: str
-    output_shape: torch.Size
+    output_shape: torch.Size | tuple[torch.Size, ...]
 
 
 class ShapeMismatchError(ValueError):
@@ -41,8 +44,10 @@ def conv_output_size(
 
     With dilation 1 this is the book's ⌊(n − k + 2p) / s⌋ + 1. ``ceil_mode`` rounds up, as pooling layers may:
     then a last window may hang over the end, as long as it starts inside the input or the left padding.
-    Raises ``ValueError`` when not a single window fits in the padded input.
+    Raises ``ValueError``, as PyTorch's layers do, for a kernel, stride or dilation below 1 or a negative
+    padding, and when not a single window fits in the padded input.
     """
+    _check_window(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding)
     span = dilation * (kernel_size - 1) + 1
     rounding = math.ceil if ceil_mode else math.floor
     out = rounding((n + 2 * padding - span) / stride) + 1
@@ -56,6 +61,25 @@ def conv_output_size(
     return out
 
 
+def _check_window(**values: int) -> None:
+    """Reject hyper-parameters PyTorch's convolution and pooling layers reject (padding may be 0, others not)."""
+    for name, value in values.items():
+        smallest = 0 if name == "padding" else 1
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < smallest:
+            raise ValueError(f"{name} must be an integer of at least {smallest}, got {value!r}")
+
+
+def _window_output(layer: nn.Module, h: int, w: int) -> tuple[int, int]:
+    """Output (height, width) of a convolution or pooling layer for an input of (h, w)."""
+    if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
+        return h, w
+    k, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
+    d = _as_int_pair(getattr(layer, "dilation", 1))
+    p = (0, 0) if layer.padding == "valid" else _as_int_pair(layer.padding)
+    ceil = bool(getattr(layer, "ceil_mode", False))
+    return tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
+
+
 def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...]:
     """The output shape a layer gives for ``input_shape``, computed from its hyper-parameters alone.
 
@@ -65,19 +89,11 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
     shape = tuple(int(s) for s in input_shape)
     if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
         *lead, h, w = shape
-        k, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
-        d = _as_int_pair(getattr(layer, "dilation", 1))
-        p = (0, 0) if layer.padding in ("valid", "same") else _as_int_pair(layer.padding)
-        ceil = bool(getattr(layer, "ceil_mode", False))
-        if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
-            hw = (h, w)
-        else:
-            hw = tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
         if isinstance(layer, nn.Conv2d):
             if lead[-1] != layer.in_channels:
                 raise ValueError(f"{layer} expects {layer.in_channels} input channels, got {lead[-1]}")
             lead = [*lead[:-1], layer.out_channels]
-        return (*lead, *hw)
+        return (*lead, *_window_output(layer, h, w))
     if isinstance(layer, nn.Flatten):
         start, end = layer.start_dim % len(shape), layer.end_dim % len(shape)
         return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
@@ -120,14 +136,11 @@ def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
     return True
 
 
-def is_leaf(module: nn.Module) -> bool:
-    """True for a module with no children: a layer that computes, not a container."""
-    return next(module.children(), None) is None
-
-
-def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
-    """``(qualified name, module)`` of every leaf layer, in definition order: the rows of a shape table."""
-    return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
+def _output_shapes(output) -> torch.Size | tuple[torch.Size, ...]:
+    """A layer's output shape; for layers with several outputs (``MaxPool2d(return_indices=True)``) each one's."""
+    if isinstance(output, torch.Tensor):
+        return output.shape
+    return tuple(o.shape for o in output if isinstance(o, torch.Tensor))
 
 
 def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
@@ -146,7 +159,7 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
 
     def post_hook(index: int, name: str) -> Callable:
         def hook(module, inputs, output):
-            shape = output.shape if isinstance(output, torch.Tensor) else torch.Size([])
+            shape = _output_shapes(output)
             rows.append(LayerRow(index, name, type(module).__name__, shape))
             entered.pop()
 
@@ -183,15 +196,40 @@ def _example_input(net: nn.Module, X: torch.Tensor | Sequence[int]) -> torch.Ten
     device = module_device(net)
     if isinstance(X, torch.Tensor):
         return X.to(device)
+    if not (isinstance(X, (tuple, list, torch.Size)) and X and all(_is_size(n) for n in X)):
+        raise TypeError(
+            f"X must be a tensor or a shape such as (1, 1, 28, 28) (batch, channels, height, width), got {X!r}. "
+            "For data in a list, pass torch.tensor(...) of it."
+        )
     param = next(net.parameters(), None)
     dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
     return torch.randn(*X, generator=torch.Generator().manual_seed(0), dtype=dtype).to(device)
 
 
+def _is_size(n) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+
+
+def _check_batch_dimension(net: nn.Module, X: torch.Tensor) -> None:
+    """A 3-D input to a net that starts with a 2-D layer is one image without its batch dimension: say so.
+
+    PyTorch would run it as an unbatched image and fail (or worse, succeed) at some later layer.
+    """
+    leaves = leaf_modules(net)
+    first = leaves[0][1] if leaves else None
+    if X.ndim == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        raise ValueError(
+            f"X has shape {tuple(X.shape)}: one image without a batch dimension. The net expects (batch, channels, "
+            f"height, width): use X.unsqueeze(0), or the shape (1, {', '.join(str(n) for n in X.shape)})."
+        )
+
+
 def _probe_eval(net: nn.Module, X: torch.Tensor | Sequence[int]) -> list[LayerRow]:
     """:func:`_probe` in eval mode under ``no_grad``, leaving the net in the mode it was in."""
+    X = _example_input(net, X)
+    _check_batch_dimension(net, X)
     with eval_mode(net), torch.no_grad():
-        return _probe(net, _example_input(net, X))
+        return _probe(net, X)
 
 
 def check_input_fits(net: nn.Module, X: torch.Tensor | Sequence[int]) -> None:

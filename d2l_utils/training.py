@@ -1,37 +1,31 @@
-"""``train_ch6``: the book's training loop for image classifiers, with its faults fixed.
+"""``train_ch6``: the book's training loop for image classifiers, as readable as the book's, with its faults fixed.
 
-Compared with the copied versions it works with any number of batches per epoch, counts throughput over
-honest wall-clock time (data loading included), keeps metrics on the device (no per-step host syncs), plots in
-every front end, stops at once on a non-finite loss, can checkpoint and resume, and on Ctrl-C keeps the weights
-and returns what finished instead of a traceback.
+:func:`train_epoch_ch6` is one epoch (forward, loss, backward, step, metrics), like d2l's ``train_epoch_ch3``;
+:func:`train_ch6` is the outer loop over epochs, like the book's ``train_ch6``. Everything else is a named call
+into its own module: speed settings (:mod:`.speed`), checkpoints (:mod:`.checkpoint`), progress, divergence
+watch and Ctrl-C (:mod:`.monitor`), smoke-mode limits (:mod:`.config`).
 """
 
 from __future__ import annotations
 
 import math
-import os
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from . import config
+from .batches import check_data_iter, checked_batches, first_batch
+from .checkpoint import check_writable, load_checkpoint, save_checkpoint
 from .devices import resolve_device
-from .evaluation import autocast, evaluate_accuracy_gpu
-from .metrics import Timer, correct_count
-from .plotting import TrainingPlot, in_notebook
+from .evaluation import evaluate_accuracy_gpu
+from .metrics import EpochMetrics, Timer
+from .monitor import TrainingDivergedError, TrainingMonitor
 from .shapes import check_input_fits
-
-
-class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite; the net was restored to its last finite state."""
-
-    def __init__(self, message: str, history: TrainHistory) -> None:
-        super().__init__(message)
-        self.history = history
+from .speed import BOOK_SPEED, Speed, autocast, choose_speed, grad_scaler, make_optimizer, prepare_net, to_layout
 
 
 @dataclass
@@ -54,24 +48,24 @@ class TrainHistory:
         seconds = sum(self.seconds)
         return sum(self.examples) / seconds if seconds else 0.0
 
-    def add_epoch(
-        self, epoch: int, train_loss: float, train_acc: float, test_acc: float, seconds: float, examples: int
-    ) -> None:
+    def add_epoch(self, epoch: int, metrics: EpochMetrics, test_acc: float, seconds: float) -> None:
         """Record one finished epoch."""
         self.epochs.append(epoch)
-        self.train_loss.append(train_loss)
-        self.train_acc.append(train_acc)
+        self.train_loss.append(metrics.mean_loss)
+        self.train_acc.append(metrics.accuracy)
         self.test_acc.append(test_acc)
         self.seconds.append(seconds)
-        self.examples.append(examples)
+        self.examples.append(metrics.examples)
 
     def to_dict(self) -> dict:
+        """The history as plain data (for checkpoints), without the figure."""
         data = asdict(self)
         data.pop("figure")
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainHistory:
+        """The inverse of :meth:`to_dict`."""
         return cls(**data)
 
     def summary(self) -> str:
@@ -98,240 +92,160 @@ def init_cnn_weights(net: nn.Module) -> None:
                 module.weight.copy_(weight)
 
 
-def speed_settings(
-    device: torch.device, amp: bool | None = None, channels_last: bool | None = None
-) -> tuple[torch.dtype | None, torch.memory_format]:
-    """The autocast dtype (None: full float32) and memory format ``train_ch6`` uses on ``device``.
+def train_epoch_ch6(
+    net: nn.Module, train_iter: Iterable, loss_fn: nn.Module, optimizer: torch.optim.Optimizer,
+    device: torch.device, speed: Speed = BOOK_SPEED, *, on_step: Callable[[int, EpochMetrics], None] | None = None,
+    scaler: torch.amp.GradScaler | None = None,
+) -> EpochMetrics:  # fmt: skip
+    """Train ``net`` for one epoch: for each minibatch, forward, loss, backward and an SGD step.
 
-    ``None`` picks the fastest setting that keeps the book's accuracy: bf16 autocast on CUDA only, channels-last
-    on CUDA and the CPU (oneDNN's convolutions are faster in it), the default layout on MPS.
+    Returns the epoch's summed loss, correct predictions and examples (kept on the device). ``on_step(step,
+    metrics)`` runs after each step (``train_ch6`` shows progress and watches for divergence there). ``scaler``
+    scales fp16 losses (see :func:`~d2l_utils.speed.grad_scaler`); by default one is made for ``speed``.
+    Use it directly to write your own loop, e.g. to continue training a net without re-initialising it.
     """
-    amp = device.type == "cuda" if amp is None else amp
-    channels_last = device.type in ("cuda", "cpu") if channels_last is None else channels_last
-    return (torch.bfloat16 if amp else None), (torch.channels_last if channels_last else torch.contiguous_format)
-
-
-def _validate(net: nn.Module, num_epochs: int, lr: float, train_iter, test_iter, checkpoint, resume: bool) -> None:
-    """Reject arguments that would fail later (after an epoch of work) or silently do something else."""
-    if not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    if len(train_iter) == 0:
-        raise ValueError("train_iter has no batches: the training set is empty")
-    if hasattr(test_iter, "__len__") and len(test_iter) == 0:
-        raise ValueError("test_iter has no batches: the test set is empty")
-    if not any(p.requires_grad for p in net.parameters()):
-        raise ValueError("net has no trainable parameters: there is nothing for SGD to learn")
-    if resume and checkpoint is None:
-        raise ValueError("resume=True needs checkpoint=<file> to resume from")
-
-
-def _load_checkpoint(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer) -> dict:
-    """Load a checkpoint written by :func:`train_ch6` into ``net`` and ``optimizer``; return the whole state.
-
-    Loaded on the CPU: ``load_state_dict`` copies weights and optimizer state to the devices they live on, and
-    the random-number states must stay CPU tensors. A file that is not such a checkpoint raises ``ValueError``.
-    """
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        net.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        state["history"] = TrainHistory.from_dict(state["history"])
-    except Exception as err:  # unreadable, truncated, another net's, or not train_ch6's
-        raise ValueError(
-            f"Cannot resume from {path}: it is not a checkpoint of this net written by train_ch6 "
-            f"({type(err).__name__}, shown above). Delete the file (or pass another checkpoint) to start afresh."
-        ) from err
-    return state
-
-
-def _materialize_lazy_layers(net: nn.Module, test_iter, device: torch.device) -> None:
-    """Give lazy layers (``nn.LazyConv2d``, ``nn.LazyLinear``: the book's d2l 1.0 nets use them) their shapes.
-
-    One forward pass of the first test batch, through the shape probe, so a batch that does not fit names the
-    layer. The test set is used because it is not shuffled: the training order stays what it would have been.
-    """
-    if not any(nn.parameter.is_lazy(p) for p in net.parameters()):
-        return
-    X, _ = next(iter(test_iter))
-    check_input_fits(net, X.to(device))
-
-
-def _place_data(data_iter, device: torch.device) -> None:
-    """Move an in-memory data set to the training device when it fits comfortably; otherwise leave it."""
-    if not hasattr(data_iter, "to") or not hasattr(data_iter, "images") or data_iter.device == device:
-        return
-    if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-        if data_iter.images.nbytes > free // 4:
-            return
-    data_iter.to(device)
-
-
-def save_checkpoint(path: str | Path, **state: Any) -> None:
-    """``torch.save`` to a temporary file, then rename: an interrupted save never leaves a half-written checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    scaler = grad_scaler(device, speed) if scaler is None else scaler
+    metrics = EpochMetrics(device)
+    net.train()
+    for step, (X, y) in enumerate(checked_batches(train_iter, "train_iter")):
+        X, y = to_layout(X.to(device, non_blocking=True), speed), y.to(device, non_blocking=True)
+        optimizer.zero_grad(set_to_none=True)
+        try:
+            with autocast(device, speed.autocast):
+                y_hat = net(X)
+                loss = loss_fn(y_hat, y)
+        except RuntimeError:
+            if step == 0:
+                check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
+            raise
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        metrics.add(loss, y_hat, y)
+        if on_step is not None:
+            on_step(step, metrics)
+    return metrics
 
 
 def train_ch6(
-    net: nn.Module,
-    train_iter,
-    test_iter,
-    num_epochs: int,
-    lr: float,
-    device: torch.device | str | None = None,
-    *,
-    init_weights: bool = True,
-    amp: bool | None = None,
-    channels_last: bool | None = None,
-    compile: bool = False,
-    checkpoint: str | Path | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    live_plot: bool | None = None,
-) -> TrainHistory:
+    net: nn.Module, train_iter: Iterable, test_iter: Iterable, num_epochs: int, lr: float,
+    device: torch.device | str | None = None, *, speed: Speed | None = None, checkpoint: str | Path | None = None,
+    resume: bool = False, progress: bool | None = None,
+) -> TrainHistory:  # fmt: skip
     """Train ``net`` with minibatch SGD and cross-entropy, as the book's ``train_ch6``; return the history.
 
     Args:
         net, train_iter, test_iter, num_epochs, lr, device: as in the book. ``device=None`` picks ``try_gpu()``.
-        init_weights: Xavier-initialise ``Linear``/``Conv2d`` weights first (the book always does).
-        amp: bf16 autocast; default on for CUDA, off elsewhere.
-        channels_last: channels-last memory format; default on for CUDA and the CPU (oneDNN's convolutions run
-            faster on it: a LeNet step about 1.5x on a 2-core CPU, same results to float rounding), off on MPS.
-        compile: wrap the net in ``torch.compile`` (slow first epoch; pays off on long GPU runs).
+            The data iterables must yield ``(X, y)`` pairs every epoch; ``train_iter`` must have a ``len()``.
+        speed: precision, memory layout and compilation (:class:`~d2l_utils.speed.Speed`). ``None`` picks the
+            fastest that keeps the book's accuracy on ``device`` (:func:`~d2l_utils.speed.choose_speed`);
+            ``du.BOOK_SPEED`` computes exactly as the book (float32, default layout).
         checkpoint: file to write after every epoch (model, optimizer, epoch, history), atomically.
-        resume: continue from ``checkpoint`` if it exists, with the same data order and history.
-        progress: show a progress bar. live_plot: redraw the curves during training (default: in notebooks,
-            except in smoke mode); otherwise one figure is drawn at the end.
+        resume: continue from ``checkpoint`` if it exists, with the same data order and history. A new ``lr``
+            replaces the saved one (the first line says so).
+        progress: show a progress bar and redraw the curves during training. ``None``: the bar always, the live
+            curves in notebooks outside smoke mode. ``False``: only the final figure and the summary lines.
 
-    Prints the book's two lines, ``loss …, train acc …, test acc …`` and ``… examples/sec on …``, where
-    examples/sec is training examples over training wall-clock time, data loading included. Raises
-    :class:`TrainingDivergedError` at the first non-finite loss; on Ctrl-C, keeps the weights and returns the
-    epochs that finished (``history.interrupted`` is True).
+    Prints ``training on <device>`` (naming the speed settings when they can change results beyond float
+    rounding), then the book's two lines ``loss …, train acc …, test acc …`` and ``… examples/sec on …``, where
+    examples/sec counts training wall-clock time, data loading included. Like the book it Xavier-initialises
+    the weights first (not when resuming). Raises :class:`TrainingDivergedError` when the loss becomes NaN,
+    infinite or absurdly large; on Ctrl-C it keeps the weights and returns the epochs that finished.
     """
-    _validate(net, num_epochs, lr, train_iter, test_iter, checkpoint, resume)
     device = resolve_device(device)
-    if config.smoke_mode() and num_epochs > config.SMOKE_LIMITS.max_epochs:
-        config.banner(f"Smoke mode: training {config.SMOKE_LIMITS.max_epochs} of {num_epochs} epochs.")
-        num_epochs = config.SMOKE_LIMITS.max_epochs
-    on_cuda = device.type == "cuda"
-    autocast_dtype, memory_format = speed_settings(device, amp, channels_last)
-
+    speed = choose_speed(device) if speed is None else speed
+    _check_arguments(net, num_epochs, lr, train_iter, test_iter)
+    checkpoint = _check_checkpoint(checkpoint, resume)
+    num_epochs = config.smoke_epochs(num_epochs)
     net.to(device)
-    _place_data(train_iter, device)
-    _place_data(test_iter, device)
-    _materialize_lazy_layers(net, test_iter, device)
-    net.to(memory_format=memory_format)  # after the lazy layers have their shapes: it needs them
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    history = TrainHistory(device=str(device))
-    start_epoch = 0
-    if resume and Path(checkpoint).exists():
-        state = _load_checkpoint(Path(checkpoint), net, optimizer)
-        history = state["history"]
-        history.device = str(device)
-        torch.set_rng_state(state["torch_rng"])
-        if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):
-            train_iter.load_state_dict(state["data_order"])
-        start_epoch = state["epoch"]
-        print(f"resuming from {checkpoint} after epoch {start_epoch}")
-    elif init_weights:
-        init_cnn_weights(net)
-    model = torch.compile(net) if compile else net
-
-    num_batches = len(train_iter)
-    plot = TrainingPlot(
-        ["train loss", "train acc", "test acc"], xlim=(1, max(2, num_epochs)),
-        live=(in_notebook() and not config.smoke_mode()) if live_plot is None else live_plot,
-    )  # fmt: skip
-    for k, epoch in enumerate(history.epochs):
-        plot.add(epoch, (history.train_loss[k], history.train_acc[k], history.test_acc[k]))
-    # Redraw about five times per epoch; max(1, …) keeps tiny epochs from dividing by zero (the book's fault).
-    redraw_every = max(1, num_batches // 5)
-    print(f"training on {device}")
-    bar = tqdm(total=(num_epochs - start_epoch) * num_batches, disable=not progress, leave=False, unit="batch")
-    last_good = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    epoch, step = start_epoch, -1
-    try:
-        for epoch in range(start_epoch, num_epochs):
-            bar.set_description(f"epoch {epoch + 1}/{num_epochs}")
+    X_test, _ = first_batch(test_iter, "test_iter")
+    check_input_fits(net, X_test[:1].to(device))  # gives lazy layers their shapes; names a layer the data misses
+    model = prepare_net(net, speed)
+    optimizer, loss_fn, scaler = make_optimizer(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
+    if resume and checkpoint.exists():
+        history = _resume(checkpoint, net, optimizer, train_iter, lr, device)
+    else:
+        history = _fresh_start(net, device)
+    monitor = TrainingMonitor(net, history, len(train_iter), num_epochs, lr, progress, checkpoint)
+    print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
+    with monitor.stop_cleanly_on_ctrl_c():
+        for epoch in range(len(history.epochs), num_epochs):
+            monitor.start_epoch(epoch, num_epochs)
             timer = Timer()
             timer.start()
-            net.train()
-            loss_sum = torch.zeros((), device=device)
-            correct = torch.zeros((), device=device, dtype=torch.long)
-            seen = 0
-            for step, (X, y) in enumerate(train_iter):
-                X = X.to(device, non_blocking=True).contiguous(memory_format=memory_format)
-                y = y.to(device, non_blocking=True)
-                optimizer.zero_grad(set_to_none=True)
-                try:
-                    with autocast(device, autocast_dtype):
-                        y_hat = model(X)
-                        loss = loss_fn(y_hat, y)
-                except RuntimeError:
-                    if epoch == start_epoch and step == 0:
-                        check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
-                    raise
-                loss.backward()
-                optimizer.step()
-                with torch.no_grad():
-                    loss_sum += loss.detach().float() * y.numel()
-                    correct += correct_count(y_hat.detach(), y)
-                seen += y.numel()
-                bar.update(1)
-                if (not on_cuda or step % 20 == 0 or step == num_batches - 1) and not torch.isfinite(loss_sum).item():
-                    where = (epoch, step, num_batches, lr)
-                    _restore_and_stop(f"The training loss became {loss.item()}", where, net, last_good, history)
-                if plot.live and ((step + 1) % redraw_every == 0 or step == num_batches - 1):
-                    plot.add(epoch + (step + 1) / num_batches, (loss_sum.item() / seen, correct.item() / seen, None))
-            train_loss, train_acc = loss_sum.item() / seen, correct.item() / seen  # one host sync per epoch
-            # The last step's update can overflow although its loss was finite: never keep such weights as "good".
-            if not torch.stack([torch.isfinite(p).all() for p in net.parameters()]).all().item():
-                where = (epoch, step, num_batches, lr)
-                _restore_and_stop("The weights became infinite or NaN", where, net, last_good, history)
+            metrics = train_epoch_ch6(model, train_iter, loss_fn, optimizer, device, speed,
+                                      on_step=monitor.after_step, scaler=scaler)  # fmt: skip
             seconds = timer.stop()
-            test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=autocast_dtype)
-            history.add_epoch(epoch + 1, train_loss, train_acc, test_acc, seconds, seen)
-            plot.add(epoch + 1, (None if plot.live else train_loss, None if plot.live else train_acc, test_acc))
-            last_good = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            monitor.check_epoch(metrics)
+            test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=speed.autocast)
+            history.add_epoch(epoch + 1, metrics, test_acc, seconds)
+            monitor.end_epoch(metrics, test_acc)
             if checkpoint is not None:
-                save_checkpoint(
-                    checkpoint, model=net.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch + 1,
-                    history=history.to_dict(), torch_rng=torch.get_rng_state(),
-                    data_order=train_iter.state_dict() if hasattr(train_iter, "state_dict") else None,
-                )  # fmt: skip
-    except KeyboardInterrupt:
-        history.interrupted = True
-        print(
-            f"\nInterrupted during epoch {epoch + 1}, step {step + 1} of {num_batches}. "
-            f"{len(history.epochs)} epoch(s) finished; the net keeps its current weights"
-            + (f" and {checkpoint} holds the last finished epoch." if checkpoint and history.epochs else ".")
-        )
-    finally:
-        bar.close()
-        history.figure = plot.finish()
+                _save(checkpoint, net, optimizer, history, train_iter)
+                monitor.saved_epoch = epoch + 1
     print(history.summary())
     return history
 
 
-def _restore_and_stop(what: str, where: tuple, net: nn.Module, last_good: dict, history: TrainHistory) -> None:
-    """Put back the last finite weights and raise :class:`TrainingDivergedError` saying where and what to do."""
-    epoch, step, num_batches, lr = where
-    net.load_state_dict(last_good)
-    done = f"the end of epoch {history.epochs[-1]}" if history.epochs else "their initial values"
-    raise TrainingDivergedError(
-        f"{what} in epoch {epoch + 1}, at or before step {step + 1} of "
-        f"{num_batches} (lr={lr:g}). Training stopped and the weights were restored to {done}. The learning "
-        f"rate is probably too high: try lr={lr / 10:g} (the book uses 0.9 for LeNet, 0.01 for AlexNet) and "
-        f"re-create the net before training again.",
-        history,
-    )
+def _check_arguments(net: nn.Module, num_epochs: int, lr: float, train_iter, test_iter) -> None:
+    """Reject arguments that would fail later (after an epoch of work) or silently do something else."""
+    if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
+        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    check_data_iter(train_iter, "train_iter", "training", needs_len=True)
+    check_data_iter(test_iter, "test_iter", "test", needs_len=False)
+    if not any(p.requires_grad for p in net.parameters()):
+        raise ValueError("net has no trainable parameters: there is nothing for SGD to learn")
+
+
+def _check_checkpoint(checkpoint: str | Path | None, resume: bool) -> Path | None:
+    """The checkpoint file as a Path, checked to be writable now rather than after the first epoch."""
+    if checkpoint is None:
+        if resume:
+            raise ValueError("resume=True needs checkpoint=<file> to resume from")
+        return None
+    return check_writable(checkpoint)
+
+
+def _fresh_start(net: nn.Module, device: torch.device) -> TrainHistory:
+    """Initialise the weights as the book does; return an empty history."""
+    init_cnn_weights(net)
+    return TrainHistory(device=str(device))
+
+
+def _resume(
+    path: Path, net: nn.Module, optimizer: torch.optim.Optimizer, train_iter, lr: float, device: torch.device
+) -> TrainHistory:
+    """Load ``path`` into ``net`` and ``optimizer`` and restore the random and data order; return its history.
+
+    Data sets with ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) get their
+    shuffling order back, so the resumed run sees the batches an uninterrupted run would.
+    """
+    state = load_checkpoint(path, net, optimizer, read_history=TrainHistory.from_dict)
+    saved_lr = optimizer.param_groups[0]["lr"]
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    torch.set_rng_state(state["torch_rng"])
+    if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):
+        train_iter.load_state_dict(state["data_order"])
+    history = state["history"]
+    history.device = str(device)
+    note = f" with lr={lr:g} (the checkpoint was trained with lr={saved_lr:g})" if saved_lr != lr else ""
+    print(f"resuming from {path} after epoch {state['epoch']}{note}")
+    return history
+
+
+def _save(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer, history: TrainHistory, train_iter) -> None:
+    """Write the state a resumed run needs: weights, optimizer, history, random and data order."""
+    save_checkpoint(
+        path, model=net.state_dict(), optimizer=optimizer.state_dict(), epoch=history.epochs[-1],
+        history=history.to_dict(), torch_rng=torch.get_rng_state(),
+        data_order=train_iter.state_dict() if hasattr(train_iter, "state_dict") else None,
+    )  # fmt: skip
+
+
+__all__ = [
+    "TrainHistory", "TrainingDivergedError", "init_cnn_weights", "save_checkpoint", "train_ch6",
+    "train_epoch_ch6",
+]  # fmt: skip

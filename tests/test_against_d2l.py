@@ -50,7 +50,7 @@ def test_train_ch6_matches_the_books(capsys):
     plt.close("all")
     torch.manual_seed(0)
     our_net = du.lenet()
-    history = du.train_ch6(our_net, data, data, 2, 0.9, "cpu", progress=False, live_plot=False)
+    history = du.train_ch6(our_net, data, data, 2, 0.9, "cpu", progress=False)
 
     for (name, ours), theirs in zip(our_net.state_dict().items(), book_net.state_dict().values(), strict=True):
         torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5, msg=name)
@@ -68,7 +68,7 @@ def test_books_loop_fails_where_ours_works():
     with contextlib.redirect_stdout(io.StringIO()), pytest.raises(ZeroDivisionError):
         d2l.train_ch6(du.lenet(), data, data, 1, 0.9, torch.device("cpu"))
     plt.close("all")
-    history = du.train_ch6(du.lenet(), data, data, 1, 0.9, "cpu", progress=False, live_plot=False)
+    history = du.train_ch6(du.lenet(), data, data, 1, 0.9, "cpu", progress=False)
     assert history.epochs == [1]
 
 

@@ -14,7 +14,7 @@ def test_lenet_learns_the_synthetic_data(capsys):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # pytest -n 2 runs two workers on two cores; more threads only fight
     try:
-        history = du.train_ch6(du.lenet(), train_iter, test_iter, 2, 0.9, "cpu", progress=False, live_plot=False)
+        history = du.train_ch6(du.lenet(), train_iter, test_iter, 2, 0.9, "cpu", progress=False)
     finally:
         torch.set_num_threads(threads)
     assert "synthetic" in capsys.readouterr().out.lower()
