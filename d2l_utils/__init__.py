@@ -5,6 +5,7 @@ One home per helper. The names follow *Dive into Deep Learning* (``load_data_fas
 """
 
 from .architecture import plot_architecture, save_figure
+from .checkpoint import atomic_write
 from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
 from .data import (
     TEXT_LABELS,
@@ -18,7 +19,7 @@ from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
 from .explorer import ExplorerSettings, convolution_explorer
 from .matrices import corr2d, show_matrix
-from .metrics import Accumulator, Timer, accuracy
+from .metrics import Accumulator, EpochMetrics, Timer, accuracy
 from .models import (
     VGG11_CONV_ARCH,
     BatchNorm,
@@ -41,6 +42,7 @@ from .models import (
     vgg,
     vgg_block,
 )
+from .modules import eval_mode, leaf_modules, module_device
 from .plans import TRAINING_PLANS, TrainingPlan, choose_plan
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
 from .profiling import (
@@ -54,7 +56,15 @@ from .profiling import (
 from .receptive_field import FieldRow, gradient_receptive_field, plot_receptive_field, receptive_fields
 from .seeding import seed_everything
 from .shapes import LayerRow, ShapeMismatchError, check_input_fits, conv_output_size, layer_summary, output_shape
-from .training import TrainHistory, TrainingDivergedError, init_cnn_weights, save_checkpoint, train_ch6
+from .speed import BOOK_SPEED, Speed, choose_speed
+from .training import (
+    TrainHistory,
+    TrainingDivergedError,
+    init_cnn_weights,
+    save_checkpoint,
+    train_ch6,
+    train_epoch_ch6,
+)
 
 __version__ = "0.1.0"
 
@@ -75,4 +85,6 @@ __all__ = [
     "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",
     "BatchNorm", "DenseBlock", "Residual", "batch_norm", "bn_lenet", "conv_block", "densenet", "resnet18",
     "resnet_block", "transition_block",
+    "BOOK_SPEED", "EpochMetrics", "Speed", "atomic_write", "choose_speed", "eval_mode", "leaf_modules",
+    "module_device", "train_epoch_ch6",
 ]  # fmt: skip
