@@ -8,6 +8,7 @@ images in worker processes. ``loader="dataloader"`` gives the classic torchvisio
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -15,6 +16,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -28,6 +30,9 @@ from torch.utils import data
 from torchvision import transforms
 
 from . import config
+from .checkpoint import atomic_write
+from .devices import resolve_device, try_gpu
+from .idx import idx_problem
 from .synthetic import IDX_FILES, write_synthetic_fashion_mnist
 
 TEXT_LABELS = (
@@ -56,70 +61,123 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _idx_problem(path: Path, expected_count: int) -> str | None:
-    """Why an extracted IDX file is unusable (missing, truncated, wrong header), or None if it looks whole."""
-    if not path.exists():
-        return "missing"
-    size = path.stat().st_size
-    is_images = "images" in path.name
-    header = 16 if is_images else 8
-    expected = header + expected_count * (28 * 28 if is_images else 1)
-    if size != expected:
-        return f"corrupt: {size:,} bytes where {expected:,} were expected"
-    with open(path, "rb") as f:
-        magic = int.from_bytes(f.read(4), "big")
-        count = int.from_bytes(f.read(4), "big")
-    if magic != (0x0803 if is_images else 0x0801) or count != expected_count:
-        return "corrupt: its IDX header is wrong"
-    return None
-
-
 def _ensure_writable(folder: Path) -> None:
+    """Raise :class:`DataUnavailableError` naming ``folder`` and the fix unless files can be written in it."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as err:
-        raise DataUnavailableError(
-            f"Cannot write to the data directory {folder} ({err.strerror or err}). "
-            f"Point {config.DATA_DIR_ENV} at a folder you can write to, e.g. "
-            f"`export {config.DATA_DIR_ENV}=$HOME/d2l-data`."
-        ) from err
+        raise _unwritable(folder, err) from err
+
+
+def _unwritable(folder: Path, err: OSError) -> DataUnavailableError:
+    return DataUnavailableError(
+        f"Cannot write to the data directory {folder} ({err.strerror or err}). "
+        f"Point {config.DATA_DIR_ENV} at a folder you can write to, e.g. "
+        f"`export {config.DATA_DIR_ENV}=$HOME/d2l-data`."
+    )
+
+
+class _Damaged(Exception):
+    """A downloaded file failed its MD5 check."""
 
 
 def _download_verified(urls: Sequence[str], target: Path, md5: str, timeout: float) -> list[str]:
     """Download one gzip file to ``target`` via a temporary file, keeping it only if its MD5 matches.
 
-    Returns the list of failures (empty on success). An interrupted download leaves only a ``.part`` file,
-    which is removed, so nothing that looks complete is ever left behind.
+    Returns the list of failures (empty on success). An interrupted or damaged download leaves nothing behind,
+    and two processes downloading the same file at once each write their own temporary file.
     """
     failures = []
-    part = target.with_name(target.name + ".part")
     for url in urls:
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
-                shutil.copyfileobj(response, out)
-            if _md5(part) != md5:
-                failures.append(f"{url}: checksum mismatch (damaged download)")
-                continue
-            os.replace(part, target)
+            with atomic_write(target) as part:
+                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+                    shutil.copyfileobj(response, out)
+                if _md5(part) != md5:
+                    raise _Damaged
             return []
+        except _Damaged:
+            failures.append(f"{url}: checksum mismatch (damaged download)")
         except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
             failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
-        finally:
-            part.unlink(missing_ok=True)
     return failures
 
 
 def _extract_atomically(gz_path: Path, target: Path) -> None:
-    part = target.with_name(target.name + ".part")
-    try:
-        with gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        os.replace(part, target)
-    finally:
-        part.unlink(missing_ok=True)
+    with atomic_write(target) as part, gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def _verified_stamp(raw: Path, name: str) -> Path:
+    return raw / f".{name}.verified"
+
+
+def _stamp_text(path: Path, md5: str) -> str:
+    """What the stamp of an extracted file records: the archive's MD5 and the file's size and modification time."""
+    stat = path.stat()
+    return f"archive-md5={md5} size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
+
+
+def _is_verified(raw: Path, name: str, md5: str) -> bool:
+    """True when ``raw/name`` was extracted from the archive with checksum ``md5`` and not changed since.
+
+    The stamp is written after extracting a checked archive (or after comparing the file with one), so the
+    synthetic stand-in's files, or any other files of the right size, are never taken for Fashion-MNIST.
+    """
+    stamp = _verified_stamp(raw, name)
+    return stamp.exists() and stamp.read_text() == _stamp_text(raw / name, md5)
+
+
+def _record_verified(raw: Path, name: str, md5: str) -> None:
+    """Write the stamp; in a read-only folder skip it (the file is then compared with its archive each time)."""
+    with contextlib.suppress(OSError), atomic_write(_verified_stamp(raw, name)) as tmp:
+        tmp.write_text(_stamp_text(raw / name, md5))
+
+
+def _matches_archive(gz_path: Path, path: Path) -> bool:
+    """True when ``path`` holds exactly the decompressed content of ``gz_path`` (compared chunk by chunk)."""
+    with gzip.open(gz_path, "rb") as src, open(path, "rb") as extracted:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            if extracted.read(len(chunk)) != chunk:
+                return False
+        return extracted.read(1) == b""
+
+
+def _ensure_file(raw: Path, gz_name: str, md5: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
+    """Make ``raw/<name>`` a whole extraction of the archive with checksum ``md5``; return what failed, or None.
+
+    ``mirrors=None`` means: do not download.
+    """
+    name = gz_name.removesuffix(".gz")
+    path, gz_path = raw / name, raw / gz_name
+    expected_count = _EXPECTED_COUNTS[name.split("-")[0]]
+    found = idx_problem(path, expected_count)
+    if found is None and _is_verified(raw, name, md5):
+        return None
+    archive_ok = gz_path.exists() and _md5(gz_path) == md5
+    if found is None and archive_ok and _matches_archive(gz_path, path):
+        _record_verified(raw, name, md5)
+        return None
+    found = f"{name} is {found or 'not verified as Fashion-MNIST (not extracted from a checked archive)'}"
+    if not archive_ok:
+        if gz_path.exists():
+            found += f" and {gz_name} fails its MD5 checksum (damaged)"
+        if mirrors is None:
+            return f"{found}; not downloaded (download=False)"
+        _ensure_writable(raw)
+        failures = _download_verified([m + gz_name for m in mirrors], gz_path, md5, timeout)
+        if failures:
+            return f"{found}; the download failed: " + "; ".join(failures)
+    _ensure_writable(raw)
+    _extract_atomically(gz_path, path)
+    problem = idx_problem(path, expected_count)
+    if problem:
+        path.unlink(missing_ok=True)
+        return f"{problem} after extracting {gz_name}"
+    _record_verified(raw, name, md5)
+    return None
 
 
 def ensure_fashion_mnist(
@@ -128,7 +186,9 @@ def ensure_fashion_mnist(
     """Make sure the four real Fashion-MNIST files are in ``root/FashionMNIST/raw``; return that folder.
 
     Files are fetched from torchvision's mirrors, checked against torchvision's MD5 sums, and only then renamed
-    into place and extracted. Anything missing or damaged that cannot be fetched raises
+    into place and extracted; a stamp records each verified extraction, so files from anywhere else (the
+    synthetic stand-in included) are never accepted as Fashion-MNIST. A folder that already holds verified
+    files is only read (it may be read-only). Anything missing or damaged that cannot be fetched raises
     :class:`DataUnavailableError` saying where the course looked and how to get the files.
     """
     root = Path(root) if root is not None else config.data_dir()
@@ -136,29 +196,9 @@ def ensure_fashion_mnist(
     mirrors = list(mirrors if mirrors is not None else torchvision.datasets.FashionMNIST.mirrors)
     problems = {}
     for gz_name, md5 in torchvision.datasets.FashionMNIST.resources:
-        name = gz_name.removesuffix(".gz")
-        expected_count = _EXPECTED_COUNTS[name.split("-")[0]]
-        found = _idx_problem(raw / name, expected_count)
-        if found is None:
-            continue
-        _ensure_writable(raw)
-        gz_path = raw / gz_name
-        if not (gz_path.exists() and _md5(gz_path) == md5):
-            found = f"{name} is {found}"
-            if gz_path.exists():
-                found += f" and {gz_name} fails its MD5 checksum (damaged)"
-            if not download:
-                problems[name] = f"{found}; not downloaded (download=False)"
-                continue
-            failures = _download_verified([m + gz_name for m in mirrors], gz_path, md5, timeout)
-            if failures:
-                problems[name] = f"{found}; the download failed: " + "; ".join(failures)
-                continue
-        _extract_atomically(gz_path, raw / name)
-        problem = _idx_problem(raw / name, expected_count)
+        problem = _ensure_file(raw, gz_name, md5, mirrors if download else None, timeout)
         if problem:
-            (raw / name).unlink(missing_ok=True)
-            problems[name] = f"{problem} after extracting {gz_name}"
+            problems[gz_name.removesuffix(".gz")] = problem
     if problems:
         details = "\n".join(f"  - {name}: {why}" for name, why in problems.items())
         raise DataUnavailableError(
@@ -180,8 +220,8 @@ class InMemoryBatches:
 
     The data set is decoded once; each epoch shuffles indices, gathers a batch, scales it to [0, 1] and, when
     asked, resizes it with bilinear interpolation on whatever device holds the data. ``to(device)`` moves the
-    whole data set to the training device (``train_ch6`` does this when it fits), so a GPU never waits for a
-    CPU worker. Iterating yields ``(X, y)`` with ``X`` of shape (batch, 1, H, W), like the DataLoader path.
+    whole data set to the training device (``load_data_fashion_mnist`` does this when it fits), so a GPU never
+    waits for a CPU worker. Iterating yields ``(X, y)`` with ``X`` of shape (batch, 1, H, W), like the DataLoader path.
     """
 
     def __init__(
@@ -280,7 +320,33 @@ def default_num_workers() -> int:
 
 
 def _torchvision_split(root: Path, train: bool, transform=None) -> torchvision.datasets.FashionMNIST:
-    return torchvision.datasets.FashionMNIST(root=str(root), train=train, transform=transform, download=False)
+    """One split read by torchvision, its labels checked to be classes 0–9."""
+    split = torchvision.datasets.FashionMNIST(root=str(root), train=train, transform=transform, download=False)
+    labels = split.targets
+    if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= len(TEXT_LABELS)):
+        name = "train-labels-idx1-ubyte" if train else "t10k-labels-idx1-ubyte"
+        raise DataUnavailableError(
+            f"{root / 'FashionMNIST' / 'raw' / name} holds labels from {int(labels.min())} to {int(labels.max())}, "
+            f"but Fashion-MNIST's classes are 0 to {len(TEXT_LABELS) - 1}: the file is damaged or not "
+            "Fashion-MNIST. Delete the folder's files and run again to download them afresh."
+        )
+    return split
+
+
+def _placement(device: torch.device | str | None, nbytes: int) -> torch.device:
+    """Where the fast loader keeps a data set of ``nbytes``: ``device``, or by default the best accelerator.
+
+    By default a CUDA GPU holds the data only when it takes under a quarter of the GPU's free memory; the rest
+    is left for the net, its gradients and activations.
+    """
+    if device is not None:
+        return resolve_device(device)
+    best = try_gpu()
+    if best.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(best)
+        if nbytes > free // 4:
+            return torch.device("cpu")
+    return best
 
 
 def load_data_fashion_mnist(
@@ -294,6 +360,7 @@ def load_data_fashion_mnist(
     seed: int = 0,
     max_train_examples: int | None = None,
     max_test_examples: int | None = None,
+    device: torch.device | str | None = None,
 ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST, as the book's function of the same name.
 
@@ -308,6 +375,9 @@ def load_data_fashion_mnist(
         seed: seeds the training set's shuffling, so runs repeat.
         max_train_examples, max_test_examples: keep only the first examples of each split, for a quick run
             on a slow machine (smoke mode caps them further).
+        device: where the fast loader keeps the decoded data set, so batches are made where training runs.
+            ``None``: ``try_gpu()`` if the data takes under a quarter of its free memory, else the CPU. The
+            DataLoader path always yields CPU batches (``train_ch6`` moves each one).
 
     The real data is downloaded once into the data directory. Offline without it, a
     :class:`DataUnavailableError` explains where the files go. In smoke mode (``D2L_SMOKE=1``) the data is
@@ -326,7 +396,7 @@ def load_data_fashion_mnist(
     sizes = _split_sizes(max_train_examples, max_test_examples, resize)
     description = "synthetic Fashion-MNIST stand-in" if use_synthetic else "Fashion-MNIST"
     if loader == "fast":
-        return _in_memory_iters(root, sizes, batch_size, resize, seed, description)
+        return _in_memory_iters(root, sizes, batch_size, resize, seed, description, device)
     return _dataloader_iters(root, sizes, batch_size, resize, seed, num_workers)
 
 
@@ -336,8 +406,10 @@ def _prepare_files(root: Path, use_synthetic: bool) -> Path:
         ensure_fashion_mnist(root)
         return root
     root = root / "synthetic"
-    _ensure_writable(root)
-    write_synthetic_fashion_mnist(root)
+    try:
+        write_synthetic_fashion_mnist(root)  # writes only what is missing or damaged
+    except OSError as err:
+        raise _unwritable(root, err) from err
     config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
     return root
 
@@ -358,8 +430,10 @@ def _split_sizes(max_train: int | None, max_test: int | None, resize: tuple[int,
     return sizes
 
 
-def _in_memory_iters(root, sizes, batch_size, resize, seed, description) -> tuple[InMemoryBatches, InMemoryBatches]:
-    """The fast path: torchvision decodes each split once; batches come from its uint8 tensor."""
+def _in_memory_iters(
+    root, sizes, batch_size, resize, seed, description, device
+) -> tuple[InMemoryBatches, InMemoryBatches]:
+    """The fast path: torchvision decodes each split once; batches come from its uint8 tensor on ``device``."""
     iters = []
     for train in (True, False):
         split = _torchvision_split(root, train)
@@ -368,7 +442,8 @@ def _in_memory_iters(root, sizes, batch_size, resize, seed, description) -> tupl
             InMemoryBatches(images, labels, batch_size, shuffle=train, resize=resize, seed=seed,
                             description=description)
         )  # fmt: skip
-    return iters[0], iters[1]
+    target = _placement(device, sum(it.images.nbytes + it.labels.nbytes for it in iters))
+    return iters[0].to(target), iters[1].to(target)
 
 
 def _dataloader_iters(root, sizes, batch_size, resize, seed, num_workers) -> tuple[data.DataLoader, data.DataLoader]:

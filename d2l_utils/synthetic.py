@@ -11,11 +11,12 @@ results on it say nothing about the book's numbers, and every run on it says "sy
 
 from __future__ import annotations
 
-import os
-import struct
 from pathlib import Path
 
 import numpy as np
+
+from .checkpoint import atomic_write
+from .idx import idx_problem, write_idx
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -28,30 +29,6 @@ IDX_FILES = {
 }
 _FORMAT_VERSION = "2"
 _MAX_SHIFT = 3
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write a uint8 array as an IDX file (the MNIST format), atomically: a temporary file, then a rename."""
-    if array.dtype != np.uint8:
-        raise TypeError(f"IDX files here hold uint8 data, got {array.dtype}")
-    magic = 0x0800 | array.ndim  # 0x08 = unsigned byte
-    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        f.write(header)
-        f.write(np.ascontiguousarray(array).tobytes())
-    os.replace(tmp, path)
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """Read an unsigned-byte IDX file back into an array (the inverse of :func:`write_idx`)."""
-    raw = Path(path).read_bytes()
-    (magic,) = struct.unpack(">I", raw[:4])
-    ndim = magic & 0xFF
-    if magic >> 8 != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file (magic {magic:#x})")
-    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def class_templates(seed: int = 0) -> np.ndarray:
@@ -99,21 +76,34 @@ def make_synthetic_split(num_examples: int, seed: int) -> tuple[np.ndarray, np.n
 
 
 def write_synthetic_fashion_mnist(root: Path, num_train: int = 60_000, num_test: int = 10_000) -> Path:
-    """Write the synthetic data set to ``root/FashionMNIST/raw`` unless an identical one is already there.
+    """Write the synthetic data set to ``root/FashionMNIST/raw`` unless an identical, whole one is already there.
 
     Returns the raw folder. The four files have Fashion-MNIST's names, so ``torchvision.datasets.FashionMNIST``
-    reads them unchanged. A stamp file records the parameters; files are regenerated when they differ.
+    reads them unchanged. A stamp file ``SYNTHETIC`` records the parameters: files are regenerated when they
+    differ or when a file is missing or truncated. A complete set is only read, so a read-only folder holding one
+    works. Every file is written atomically, so two processes preparing the same folder at once both end with
+    whole files (the content is deterministic).
     """
     raw = Path(root) / "FashionMNIST" / "raw"
     stamp = raw / "SYNTHETIC"
     wanted = f"version={_FORMAT_VERSION} train={num_train} test={num_test}\n"
-    if stamp.exists() and stamp.read_text() == wanted and all((raw / name).exists() for name in IDX_FILES):
+    if synthetic_files_ok(raw, wanted, num_train, num_test):
         return raw
     raw.mkdir(parents=True, exist_ok=True)
-    stamp.unlink(missing_ok=True)
+    stamp.unlink(missing_ok=True)  # until every file is rewritten, the folder must not claim to be complete
     splits = {True: make_synthetic_split(num_train, seed=1), False: make_synthetic_split(num_test, seed=2)}
     for name, (train, is_images) in IDX_FILES.items():
         images, labels = splits[train]
         write_idx(raw / name, images if is_images else labels)
-    stamp.write_text(wanted)
+    with atomic_write(stamp) as tmp:
+        tmp.write_text(wanted)
     return raw
+
+
+def synthetic_files_ok(raw: Path, wanted_stamp: str, num_train: int, num_test: int) -> bool:
+    """True when ``raw`` holds this version's synthetic set, every file whole (right size and header)."""
+    stamp = raw / "SYNTHETIC"
+    if not (stamp.exists() and stamp.read_text() == wanted_stamp):
+        return False
+    counts = {True: num_train, False: num_test}
+    return all(idx_problem(raw / name, counts[train]) is None for name, (train, _) in IDX_FILES.items())

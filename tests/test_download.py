@@ -20,7 +20,7 @@ import torchvision
 
 import d2l_utils as du
 from d2l_utils import data as du_data
-from d2l_utils.synthetic import write_idx
+from d2l_utils.idx import idx_problem, write_idx
 
 OFFLINE = "http://127.0.0.1:9/"  # the discard port: nothing listens, so the connection is refused at once
 SIZES = {"train": 60, "t10k": 10}
@@ -114,7 +114,8 @@ def test_download_verify_extract_and_read(mirror, tmp_path, capsys):
     root = tmp_path / "data"
     raw = du.ensure_fashion_mnist(root)
     assert raw == root / "FashionMNIST" / "raw"
-    assert sorted(p.name for p in raw.iterdir()) == sorted([*mirror.arrays, *mirror.files])
+    stamps = [f".{name}.verified" for name in mirror.arrays]  # each file was extracted from a checked archive
+    assert sorted(p.name for p in raw.iterdir()) == sorted([*mirror.arrays, *mirror.files, *stamps])
     assert_intact(raw, mirror)
     assert sorted(mirror.requests) == sorted(mirror.files)
 
@@ -251,7 +252,7 @@ def test_wrong_header_is_detected(mirror, tmp_path):
     data = bytearray(path.read_bytes())
     data[7] = 99  # the example count in the header
     path.write_bytes(bytes(data))
-    assert du_data._idx_problem(path, 10) == "corrupt: its IDX header is wrong"
+    assert idx_problem(path, 10) == "corrupt: its IDX header is wrong"
     du.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE])
     assert_intact(raw, mirror)
 

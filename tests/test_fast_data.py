@@ -8,9 +8,6 @@ DataLoader's batch sizes.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -18,7 +15,7 @@ from PIL import Image
 from torchvision import transforms
 
 import d2l_utils as du
-from d2l_utils.synthetic import make_synthetic_split, write_synthetic_fashion_mnist
+from d2l_utils.synthetic import make_synthetic_split
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -170,20 +167,3 @@ def test_rejects_bad_input():
         du.InMemoryBatches(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(3), 2, shuffle=False)
     with pytest.raises(ValueError, match="batch_size"):
         du.InMemoryBatches(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(4), 0, shuffle=False)
-
-
-def test_benchmark_script_smoke(shared_data_dir):
-    """The benchmark runs both pipelines end to end and prints the ratio (tiny settings: a few seconds)."""
-    data_dir = write_synthetic_fashion_mnist(shared_data_dir / "synthetic").parents[1]  # reused, not rewritten
-    env = {k: v for k, v in os.environ.items() if k not in (du.SMOKE_ENV, du.SYNTHETIC_ENV)}
-    result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "benchmarks", "benchmark_pipelines.py"), "--epochs", "1",
-         "--subset", "1280", "--test-subset", "256", "--device", "cpu", "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
-    assert re.search(r"^book \(d2l\)\s+s/epoch\s+[\d.]+\s+examples/s\s+[\d,]+\s+train acc [\d.]+\s+test acc", out, re.M)
-    assert re.search(r"^ours \(d2l_utils\)\s+s/epoch\s+[\d.]+\s+examples/s", out, re.M)
-    assert re.search(r"^speed-up: \d+\.\d\dx per epoch", out, re.M), out
-    assert "Figure" not in out  # d2l's Animator output stays captured
