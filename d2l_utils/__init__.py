@@ -53,7 +53,13 @@ from .profiling import (
     measure_training_speed,
     plot_layer_costs,
 )
-from .receptive_field import FieldRow, gradient_receptive_field, plot_receptive_field, receptive_fields
+from .receptive_field import (
+    FieldRow,
+    format_receptive_fields,
+    gradient_receptive_field,
+    plot_receptive_field,
+    receptive_fields,
+)
 from .seeding import seed_everything
 from .shapes import LayerRow, ShapeMismatchError, check_input_fits, conv_output_size, layer_summary, output_shape
 from .speed import BOOK_SPEED, Speed, choose_speed
@@ -81,7 +87,7 @@ __all__ = [
     "plot_layer_costs", "save_figure",
     "TRAINING_PLANS", "TrainingPlan", "choose_plan",
     "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
-    "FieldRow", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
+    "FieldRow", "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
     "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",
     "BatchNorm", "DenseBlock", "Residual", "batch_norm", "bn_lenet", "conv_block", "densenet", "resnet18",
     "resnet_block", "transition_block",
