@@ -63,19 +63,20 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
         "book": _BOOK["alexnet"],
         "cpu-quick": _cpu_quick(_BOOK["alexnet"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
     },
-    # VGG and NiN train at 10–20 examples/s on 2 CPU cores, GoogLeNet at 96×96 at about 30 (measured in their
-    # chapters): subsets that finish in about a quarter of an hour there.
+    # Measured on 2 idle CPU cores (see their chapters): the narrowed VGG and NiN train at 34–39 examples/s at
+    # 224×224, GoogLeNet at 61 at 96×96, so these subsets take about 10 minutes there (three times that when
+    # other jobs share the cores).
     "vgg": {
         "book": _BOOK["vgg"],
-        "cpu-quick": _cpu_quick(_BOOK["vgg"], num_epochs=2, max_train_examples=5_000, max_test_examples=1_000),
+        "cpu-quick": _cpu_quick(_BOOK["vgg"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
     },
     "nin": {
         "book": _BOOK["nin"],
-        "cpu-quick": _cpu_quick(_BOOK["nin"], num_epochs=2, max_train_examples=5_000, max_test_examples=1_000),
+        "cpu-quick": _cpu_quick(_BOOK["nin"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
     },
     "googlenet": {
         "book": _BOOK["googlenet"],
-        "cpu-quick": _cpu_quick(_BOOK["googlenet"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
+        "cpu-quick": _cpu_quick(_BOOK["googlenet"], num_epochs=2, max_train_examples=20_000, max_test_examples=2_000),
     },
 }
 
