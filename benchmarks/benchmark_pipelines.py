@@ -1,54 +1,54 @@
-"""Benchmark: the book's training pipeline against the course's fast one, same net, same data, same epochs.
+"""Benchmark: the book's training pipeline against the course's, same nets, same data, several seeds.
 
-Runs, in one process and on one data set, two pipelines one after the other:
+One command runs the whole comparison and prints it as Markdown, ready to paste into ``benchmarks/RESULTS.md``::
 
-* **book**: ``d2l.load_data_fashion_mnist`` + ``d2l.train_ch6`` from the ``d2l`` package (torchvision
-  DataLoader with ``ToTensor``/``Resize`` transforms on PIL images in 4 worker processes, fp32);
-* **ours**: ``d2l_utils.load_data_fashion_mnist`` (the in-memory fast path by default) + ``d2l_utils.train_ch6``
-  (device-side metrics; channels-last memory format on CUDA and the CPU, bf16 autocast on CUDA, by default).
+    .venv/bin/python benchmarks/benchmark_pipelines.py                 # GPU: LeNet and AlexNet; CPU: LeNet
+    .venv/bin/python benchmarks/benchmark_pipelines.py --device cuda   # the same, on the GPU, full data set
 
-The data set is the course's synthetic stand-in for Fashion-MNIST (60,000 + 10,000 images, always the same),
-written as real IDX files into a temporary directory; nothing is downloaded. The book's loader hard-codes
-``root="../data"``, so the script works from ``<tmp>/work`` with the files in ``<tmp>/data/FashionMNIST/raw``.
-Both nets come from the same definition (``d2l_utils.lenet()`` / ``alexnet()``) and the same seed, and are
-trained with the book's settings (LeNet: batch 256, lr 0.9; AlexNet: batch 128, lr 0.01, resize 224).
+For each model and each seed (``--seeds``, default 0 1 2) it trains, one after the other in one process:
 
-For each pipeline it prints the wall-clock seconds per epoch (the whole ``train_ch6`` call, test evaluation
-and plotting included, divided by the number of epochs), training examples per second over that wall-clock
-time, the final train and test accuracy, and the ratio of the two per-epoch times. The time to build the data
-loaders (once per run) is printed separately as "setup", and "CPU s/epoch" is the CPU time of the process and
-its DataLoader workers: on a busy machine wall-clock figures vary a lot, CPU time much less.
+* **book**: ``d2l.load_data_fashion_mnist`` + ``d2l.train_ch6`` from the ``d2l`` package (1.0.3), unchanged:
+  a torchvision DataLoader turning PIL images into tensors in 4 worker processes, float32;
+* **ours**: ``du.load_data_fashion_mnist`` + ``du.train_ch6`` with their defaults.
 
-Sigmoid LeNet with lr 0.9 stays at chance (accuracy about 0.1) for its first two epochs or so and then learns
-the synthetic set almost perfectly, so the default of 5 epochs is the fewest at which comparing accuracies
-says something; on an idle 2-core machine the default run takes about a minute and a half.
+Both start from the same net definition (``du.lenet()`` / ``du.alexnet()``), the same seed and the book's
+settings (``du.TRAINING_PLANS[model]["book"]``: LeNet batch 256, lr 0.9; AlexNet batch 128, lr 0.01, images
+resized to 224). The table gives, per pipeline, the wall-clock seconds per epoch (the whole ``train_ch6`` call,
+test evaluation included, divided by the epochs) and the test accuracy after the last epoch, as mean ± sample
+standard deviation over the seeds; the speed-up (book's mean over ours); and whether ours' accuracy lies within
+the seed-to-seed noise (``benchmarks/report.py`` defines it).
 
-Usage (from the repository root)::
+Then, for LeNet, a lower bound: the same training steps over the same data with nothing around them
+(``benchmarks/lower_bound.py``): a tight loop over batches already on the device and, on CUDA, the step captured
+as a CUDA graph. "ours / lower bound" is how many times longer our epoch's training part takes.
 
-    .venv/bin/python benchmarks/benchmark_pipelines.py                    # LeNet, 5 epochs, full data set
-    .venv/bin/python benchmarks/benchmark_pipelines.py --epochs 10        # the book's 10 epochs
-    .venv/bin/python benchmarks/benchmark_pipelines.py --model alexnet    # GPU: full set; CPU: 640 examples
-    .venv/bin/python benchmarks/benchmark_pipelines.py --epochs 1 --subset 1280  # a quick check
+Data: the course's synthetic stand-in for Fashion-MNIST (60,000 + 10,000 images, always the same), written as
+IDX files into a temporary folder, so nothing is downloaded and its accuracies are not Fashion-MNIST's;
+``--data-dir`` points both pipelines at a folder holding the real files instead. The book's loader reads
+``../data`` relative to the working directory, so the book runs from ``<tmp>/work`` next to ``<tmp>/data``.
 
-``--subset N`` keeps the first N training examples (and ``--test-subset``, default ``min(N, 10000)``, test
-examples) in both pipelines; for the book's pipeline the DataLoaders are rebuilt as the book builds them
-(same batch size, shuffling, transforms and worker count) over a ``Subset`` of its data set.
+Defaults: LeNet 5 epochs (sigmoid LeNet at lr 0.9 sits at chance for about its first two epochs on the stand-in,
+so 5 is the fewest at which accuracies are comparable), AlexNet 3. On a CPU, AlexNet is left out unless named
+(``--models lenet alexnet``) and then uses 640 training images, the fewest the book's ``train_ch6`` accepts (it
+divides by zero below 5 batches per epoch); the output flags every subset. On a 2-core CPU the default run
+(LeNet, full data, 3 seeds) takes about 4 minutes on an idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import io
 import os
 import platform
 import re
-import resource
 import sys
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import matplotlib
@@ -59,93 +59,143 @@ import torch  # noqa: E402
 from torch.utils import data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+if str(ROOT) not in sys.path:  # run as a script: make d2l_utils and the benchmarks folder importable
     sys.path.insert(0, str(ROOT))
 
 import d2l_utils as du  # noqa: E402
+from benchmarks import lower_bound, report  # noqa: E402
+from d2l_utils.speed import synchronize  # noqa: E402
 from d2l_utils.synthetic import write_synthetic_fashion_mnist  # noqa: E402
 
-# The book's settings (COURSE_FACTS.md): batch size, learning rate, resize.
-BOOK_SETTINGS = {"lenet": (256, 0.9, None), "alexnet": (128, 0.01, 224)}
 NETS = {"lenet": du.lenet, "alexnet": du.alexnet}
-_BOOK_SUMMARY = re.compile(r"loss ([\d.naif]+), train acc ([\d.]+), test acc ([\d.]+)")
+DISPLAY_NAMES = {"lenet": "LeNet", "alexnet": "AlexNet"}
+DEFAULT_EPOCHS = {"lenet": 5, "alexnet": 3}
+AUTOCAST = {"auto": None, "off": False, "bf16": torch.bfloat16, "fp16": torch.float16}
+FULL_SIZES = (60_000, 10_000)
+_BOOK_SUMMARY = re.compile(r"loss [\d.naif]+, train acc ([\d.]+), test acc ([\d.]+)")
 
 
-@dataclass
-class Result:
-    name: str
-    setup_s: float
-    train_s: float
-    cpu_s: float
+@dataclass(frozen=True)
+class Task:
+    """One model's comparison: the book's settings, the epochs and how much of the data."""
+
+    model: str
     epochs: int
-    num_train: int
-    train_acc: float
-    test_acc: float
+    num_train: int | None  # None: the whole split
+    num_test: int | None
+    device: torch.device
 
     @property
-    def s_per_epoch(self) -> float:
-        return self.train_s / self.epochs
+    def plan(self) -> du.TrainingPlan:
+        return du.TRAINING_PLANS[self.model]["book"]
 
-    @property
-    def cpu_s_per_epoch(self) -> float:
-        return self.cpu_s / self.epochs
-
-    @property
-    def examples_per_s(self) -> float:
-        return self.num_train * self.epochs / self.train_s
+    def label(self) -> str:
+        """E.g. ``"LeNet, 60,000 + 10,000 images"``; a subset says so."""
+        train, test = self.num_train or FULL_SIZES[0], self.num_test or FULL_SIZES[1]
+        subset = " (**subset**)" if self.num_train or self.num_test else ""
+        return f"{DISPLAY_NAMES[self.model]}, {train:,} + {test:,} images{subset}"
 
 
-def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"a seed must be from 0 to 2**32 - 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", choices=sorted(NETS), default="lenet")
-    p.add_argument("--epochs", type=int, default=None, help="default: 5 for LeNet, 1 for AlexNet")
     p.add_argument(
-        "--subset", type=int, default=None, help="training examples to use (default: all 60,000; AlexNet on a CPU: 640)"
+        "--models",
+        nargs="+",
+        choices=sorted(NETS),
+        default=None,
+        help="default: lenet and alexnet on a GPU, lenet on a CPU",
     )
-    p.add_argument("--test-subset", type=int, default=None, help="test examples (default: min(subset, 10000))")
-    p.add_argument("--device", default=None, help="e.g. cpu, cuda:0 (default: d2l_utils.try_gpu())")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", nargs="+", type=_seed, default=[0, 1, 2], help="one run per seed and pipeline")
+    p.add_argument("--epochs", type=_positive, default=None, help="default: 5 for LeNet, 3 for AlexNet")
+    p.add_argument(
+        "--subset", type=_positive, default=None, help="training examples (default: all 60,000; AlexNet on a CPU: 640)"
+    )
+    p.add_argument("--test-subset", type=_positive, default=None, help="test examples (default: min(subset, 10000))")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: du.try_gpu())")
     p.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="reuse a folder holding FashionMNIST/raw (e.g. the synthetic set written before) instead "
-        "of writing the synthetic set into the temporary directory",
+        help="a folder holding the real Fashion-MNIST (FashionMNIST/raw) to use instead of the stand-in",
     )
-    p.add_argument("--repeats", type=int, default=1, help="run both pipelines this many times, alternating")
-    p.add_argument("--only", choices=("book", "ours"), default=None, help="run one pipeline only")
     p.add_argument(
-        "--ours-loader",
-        choices=("fast", "dataloader"),
-        default="fast",
-        help="data path for our pipeline (dataloader: isolate the training loop's share)",
+        "--bound-epochs",
+        type=int,
+        default=3,
+        help="timed epochs of LeNet's lower bound, after one untimed (0: skip it)",
     )
-    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None, help="ours: bf16 autocast")
     p.add_argument(
-        "--channels-last", action=argparse.BooleanOptionalAction, default=None, help="ours: channels-last memory format"
+        "--autocast",
+        choices=sorted(AUTOCAST),
+        default="auto",
+        help="ours: mixed precision (auto: du.choose_speed's pick for the device)",
+    )
+    p.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ours: channels-last memory layout (default: du.choose_speed's pick)",
     )
     p.add_argument("--compile", action="store_true", help="ours: torch.compile the net")
     p.add_argument("--verbose", action="store_true", help="show both train_ch6 calls' own output")
-    args = p.parse_args(argv)  # fmt: skip
-    args.device = du.resolve_device(args.device)
-    if args.epochs is None:
-        args.epochs = 5 if args.model == "lenet" else 1
-    batch_size = BOOK_SETTINGS[args.model][0]
-    if args.subset is None and args.model == "alexnet" and args.device.type == "cpu":
-        args.subset = 5 * batch_size
-    if args.test_subset is None and args.subset is not None:
-        args.test_subset = min(args.subset, 10_000)
-    for name in ("epochs", "subset", "test_subset", "repeats"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.subset is not None and args.subset < 5 * batch_size and args.only != "ours":
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse and check the arguments; every error names the option and is raised before any training."""
+    p = _parser()
+    args = p.parse_args(argv)
+    try:
+        args.device = du.resolve_device(args.device)
+    except (RuntimeError, ValueError) as err:
+        p.error(f"--device: {err}")
+    if len(set(args.seeds)) != len(args.seeds):
+        p.error(f"--seeds must differ from each other, got {args.seeds}: a repeated seed repeats the same run")
+    if args.bound_epochs < 0:
+        p.error(f"--bound-epochs must be 0 (skip) or more, got {args.bound_epochs}")
+    if args.data_dir is not None and not (args.data_dir / "FashionMNIST" / "raw").is_dir():
+        p.error(f"--data-dir {args.data_dir} has no FashionMNIST/raw folder holding the Fashion-MNIST files")
+    if args.models is None:
+        args.models = ["lenet"] if args.device.type == "cpu" else ["lenet", "alexnet"]
+    args.models = list(dict.fromkeys(args.models))  # each model once, in the order given
+    args.speed = du.choose_speed(
+        args.device, autocast=AUTOCAST[args.autocast], channels_last=args.channels_last, compile=args.compile
+    )
+    for model in args.models:
+        _check_subset(p, args.subset or FULL_SIZES[0], du.TRAINING_PLANS[model]["book"].batch_size)
+    return args
+
+
+def _check_subset(p: argparse.ArgumentParser, num_train: int, batch_size: int) -> None:
+    if num_train < 5 * batch_size:
         # d2l's train_ch6 computes (i + 1) % (num_batches // 5): fewer than 5 batches divide by zero.
         p.error(
             f"--subset must be at least {5 * batch_size} (5 batches of {batch_size}): the book's train_ch6 "
             f"divides by zero with fewer than 5 batches per epoch"
         )
-    return args
+
+
+def make_task(args: argparse.Namespace, model: str) -> Task:
+    """The comparison to run for ``model``: the given sizes, or the defaults for this device."""
+    num_train = args.subset
+    if num_train is None and model == "alexnet" and args.device.type == "cpu":
+        num_train = 5 * du.TRAINING_PLANS[model]["book"].batch_size  # 640: about 30 s an epoch on 2 cores
+    num_test = args.test_subset or (min(num_train, FULL_SIZES[1]) if num_train else None)
+    return Task(model, args.epochs or DEFAULT_EPOCHS[model], num_train, num_test, args.device)
 
 
 @contextlib.contextmanager
@@ -160,68 +210,112 @@ def _captured(verbose: bool):
             print(buffer.getvalue(), end="")
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the DataLoader workers, joined after each epoch)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def run_book(args, batch_size: int, lr: float, resize: int | None) -> Result:
-    """The book's pipeline: d2l's loader (4 workers, PIL transforms) and d2l's train_ch6, unchanged."""
+def book_loaders(task: Task) -> tuple[data.DataLoader, data.DataLoader]:
+    """d2l's loaders from ``../data``; a subset is served by loaders built exactly as d2l builds its own."""
     from d2l import torch as d2l
 
-    t0 = time.perf_counter()
-    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size, resize=resize)
-    if args.subset is not None:  # the same loaders over the first examples, built exactly as d2l builds them
-        workers = d2l.get_dataloader_workers()
-        train_iter = data.DataLoader(
-            data.Subset(train_iter.dataset, range(args.subset)), batch_size, shuffle=True, num_workers=workers
-        )
-        test_iter = data.DataLoader(data.Subset(test_iter.dataset, range(args.test_subset)), batch_size,
-                                    shuffle=False, num_workers=workers)  # fmt: skip
-    setup = time.perf_counter() - t0
-    du.seed_everything(args.seed)
-    net = NETS[args.model]()
-    with _captured(args.verbose) as out:
-        t0, c0 = time.perf_counter(), _cpu_seconds()
-        d2l.train_ch6(net, train_iter, test_iter, args.epochs, lr, args.device)
-        _sync(args.device)
-        seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
+    train_iter, test_iter = d2l.load_data_fashion_mnist(task.plan.batch_size, resize=task.plan.resize)
+    if task.num_train is None and task.num_test is None:
+        return train_iter, test_iter
+    workers = d2l.get_dataloader_workers()
+    train_set = data.Subset(train_iter.dataset, range(task.num_train or FULL_SIZES[0]))
+    test_set = data.Subset(test_iter.dataset, range(task.num_test or FULL_SIZES[1]))
+    return (
+        data.DataLoader(train_set, task.plan.batch_size, shuffle=True, num_workers=workers),
+        data.DataLoader(test_set, task.plan.batch_size, shuffle=False, num_workers=workers),
+    )
+
+
+def run_book(task: Task, loaders, seed: int, verbose: bool) -> report.Run:
+    """The book's pipeline, unchanged: d2l's train_ch6 on d2l's loaders; accuracies parsed from its output."""
+    from d2l import torch as d2l
+
+    du.seed_everything(seed)  # the net's initial weights and the DataLoader's shuffling
+    net = NETS[task.model]()
+    with _captured(verbose) as out:
+        start = time.perf_counter()
+        d2l.train_ch6(net, *loaders, task.epochs, task.plan.lr, task.device)
+        synchronize(task.device)
+        seconds = time.perf_counter() - start
+    plt.close("all")
     found = _BOOK_SUMMARY.findall(out.getvalue())
-    train_acc, test_acc = (float(found[-1][1]), float(found[-1][2])) if found else (float("nan"), float("nan"))
-    return Result("book (d2l)", setup, seconds, cpu, args.epochs, len(train_iter.dataset), train_acc, test_acc)
+    train_acc, test_acc = (float(found[-1][0]), float(found[-1][1])) if found else (float("nan"), float("nan"))
+    return report.Run("book", seed, seconds / task.epochs, train_acc, test_acc)
 
 
-def run_ours(args, batch_size: int, lr: float, resize: int | None, data_root: Path) -> Result:
-    """The course's pipeline: d2l_utils' loader (fast path by default) and d2l_utils' train_ch6."""
-    t0 = time.perf_counter()
-    train_iter, test_iter = du.load_data_fashion_mnist(
-        batch_size, resize, synthetic=False, data_dir=data_root, loader=args.ours_loader, seed=args.seed,
-        max_train_examples=args.subset, max_test_examples=args.test_subset,
-    )  # fmt: skip
-    setup = time.perf_counter() - t0
-    du.seed_everything(args.seed)
-    net = NETS[args.model]()
+def our_loaders(task: Task, data_dir: Path, seed: int, real: bool):
+    """du's loaders (in-memory fast path), the seed deciding the shuffling, like the course's notebooks."""
+    return du.load_data_fashion_mnist(
+        task.plan.batch_size,
+        task.plan.resize,
+        synthetic=not real,
+        data_dir=data_dir,
+        seed=seed,
+        max_train_examples=task.num_train,
+        max_test_examples=task.num_test,
+    )
+
+
+def run_ours(task: Task, loaders, seed: int, args: argparse.Namespace) -> report.Run:
+    """The course's pipeline: du.train_ch6 with the chosen speed settings (its defaults unless overridden)."""
+    du.seed_everything(seed)
+    net = NETS[task.model]()
     with _captured(args.verbose):
-        t0, c0 = time.perf_counter(), _cpu_seconds()
-        history = du.train_ch6(net, train_iter, test_iter, args.epochs, lr, args.device, amp=args.amp,
-                               channels_last=args.channels_last, compile=args.compile, progress=False)  # fmt: skip
-        _sync(args.device)
-        seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
-    if history.figure is not None:
-        plt.close(history.figure)
-    name = "ours (d2l_utils)" if args.ours_loader == "fast" else "ours, dataloader"
-    last = -1  # the final epoch's figures
-    return Result(name, setup, seconds, cpu, args.epochs, history.examples[last], history.train_acc[last],
-                  history.test_acc[last])  # fmt: skip
+        start = time.perf_counter()
+        history = du.train_ch6(net, *loaders, task.epochs, task.plan.lr, task.device, speed=args.speed, progress=False)
+        synchronize(task.device)
+        seconds = time.perf_counter() - start
+    plt.close("all")
+    steady = history.seconds[1:] or history.seconds  # the first epoch pays for warm-up
+    return report.Run(
+        "ours", seed, seconds / task.epochs, history.train_acc[-1], history.test_acc[-1], sum(steady) / len(steady)
+    )
 
 
-def _machine(device: torch.device) -> str:
+def _print_run(task: Task, run: report.Run) -> None:
+    print(
+        f"{task.model:<8} seed {run.seed:<3} {run.pipeline:<5} s/epoch {run.seconds_per_epoch:7.2f}   "
+        f"train acc {run.train_acc:.3f}   test acc {run.test_acc:.3f}",
+        flush=True,
+    )
+
+
+def compare(task: Task, folders: dict[str, Path], args: argparse.Namespace) -> report.Comparison:
+    """Both pipelines for every seed, alternating, so that a change of machine load hits both alike."""
+    book_iters = book_loaders(task)
+    runs: dict[str, list[report.Run]] = {"book": [], "ours": []}
+    for seed in args.seeds:
+        runs["book"].append(run_book(task, book_iters, seed, args.verbose))
+        _print_run(task, runs["book"][-1])
+        with _captured(args.verbose):  # the loader's notice about the stand-in, once per seed
+            ours_iters = our_loaders(task, folders["ours"], seed, real=args.data_dir is not None)
+        runs["ours"].append(run_ours(task, ours_iters, seed, args))
+        _print_run(task, runs["ours"][-1])
+    return report.Comparison(task.label(), task.epochs, tuple(runs["book"]), tuple(runs["ours"]))
+
+
+def measure_bound(task: Task, comparison: report.Comparison, folders: dict[str, Path], args) -> report.Bound:
+    """LeNet's lower bound over the same training data, against ours' steady training seconds per epoch."""
+    settings = lower_bound.StepSettings(task.plan.batch_size, task.plan.lr, args.speed.replace(compile=False))
+    with _captured(args.verbose):
+        train_iter, _ = our_loaders(task, folders["ours"], args.seeds[0], real=args.data_dir is not None)
+    placed = lower_bound.pre_place(train_iter, task.device, settings.speed)
+    methods = {"tight loop": False}
+    if lower_bound.can_capture(task.device, settings.speed):
+        methods["CUDA graph"] = True
+    bounds = {}
+    for name, graph in methods.items():
+        du.seed_everything(args.seeds[0])
+        net = NETS[task.model]()
+        du.init_cnn_weights(net)
+        seconds = lower_bound.epoch_seconds(net, placed, settings, args.bound_epochs, graph=graph)
+        bounds[name] = sum(seconds) / len(seconds)
+        print(f"{task.model:<8} lower bound ({name}): s/epoch {bounds[name]:.3f}", flush=True)
+    return report.Bound(task.label(), [r.steady_train_seconds for r in comparison.ours], bounds)
+
+
+def machine(device: torch.device) -> str:
+    """The device in words: the GPU's name, or the CPU's model name, with core and thread counts."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)}, {os.cpu_count()} CPU cores"
     cpu = platform.processor() or platform.machine()
@@ -229,68 +323,89 @@ def _machine(device: torch.device) -> str:
         with open("/proc/cpuinfo") as f:
             names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
         cpu = names[0] if names else cpu
-    return f"{cpu}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} threads"
+    return f"{cpu}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads"
 
 
-def main(argv: list[str] | None = None) -> list[Result]:
-    args = _parse_args(argv)
-    # Mode switches would shrink our run (smoke mode caps epochs) but not the book's: the comparison needs neither.
-    for var in (du.SMOKE_ENV, du.SYNTHETIC_ENV):
-        os.environ.pop(var, None)
-    batch_size, lr, resize = BOOK_SETTINGS[args.model]
-    # Known and expected: the book asks for 4 workers on a 2-core machine; a 1-epoch plot has xlim (1, 1).
-    warnings.filterwarnings("ignore", message="This DataLoader will create")
-    warnings.filterwarnings("ignore", message="Attempting to set identical low and high xlims")
-    with tempfile.TemporaryDirectory(prefix="d2l-bench-") as tmp:
-        data_root, work = Path(tmp) / "data", Path(tmp) / "work"
-        if args.data_dir is None:
-            write_synthetic_fashion_mnist(data_root)  # <tmp>/data/FashionMNIST/raw: where the book's "../data" is
-        else:
-            data_root.symlink_to(args.data_dir.resolve(), target_is_directory=True)
-        work.mkdir()
-        old_cwd = Path.cwd()
-        os.chdir(work)
-        try:
-            num_train = args.subset or 60_000
-            print(
-                f"{args.model}: {args.epochs} epoch(s), {num_train} training / {args.test_subset or 10_000} test "
-                f"examples (synthetic stand-in), batch {batch_size}, lr {lr}, resize {resize}, seed {args.seed}"
-            )
-            print(f"device: {args.device} ({_machine(args.device)}); torch {torch.__version__}; the book's loader "
-                  f"uses 4 DataLoader workers; load average {_load()}")  # fmt: skip
-            results: list[Result] = []
-            for repeat in range(args.repeats):
-                if args.only in (None, "book"):
-                    results.append(run_book(args, batch_size, lr, resize))
-                    _report(results[-1], repeat)
-                if args.only in (None, "ours"):
-                    results.append(run_ours(args, batch_size, lr, resize, data_root))
-                    _report(results[-1], repeat)
-        finally:
-            os.chdir(old_cwd)
-    books = [r for r in results if r.name.startswith("book")]
-    ours = [r for r in results if r.name.startswith("ours")]
-    if books and ours:
-        for k, (b, o) in enumerate(zip(books, ours, strict=True)):
-            label = f" (run {k + 1})" if args.repeats > 1 else ""
-            print(f"speed-up{label}: {b.s_per_epoch / o.s_per_epoch:.2f}x per epoch "
-                  f"(book {b.s_per_epoch:.2f} s / ours {o.s_per_epoch:.2f} s); "
-                  f"test acc book {b.test_acc:.3f}, ours {o.test_acc:.3f}")  # fmt: skip
-    return results
-
-
-def _load() -> str:
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: on a shared machine timings mean little without them."""
     try:
         return ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "n/a"
 
 
-def _report(r: Result, repeat: int) -> None:
-    print(f"{r.name:<18} s/epoch {r.s_per_epoch:7.2f}   examples/s {r.examples_per_s:9,.0f}   "
-          f"train acc {r.train_acc:.3f}   test acc {r.test_acc:.3f}   CPU s/epoch {r.cpu_s_per_epoch:6.2f}   "
-          f"setup {r.setup_s:5.2f} s"
-          + (f"   [run {repeat + 1}]" if repeat else ""), flush=True)  # fmt: skip
+def _versions() -> str:
+    try:
+        d2l_version = metadata.version("d2l")
+    except metadata.PackageNotFoundError:
+        d2l_version = "not installed"
+    return f"torch {torch.__version__}, d2l {d2l_version}, Python {platform.python_version()}"
+
+
+def _prepare_data(tmp: Path, data_dir: Path | None) -> dict[str, Path]:
+    """Folders for both pipelines: the book reads ``<tmp>/data`` as ``../data``; ours has its own data folder."""
+    folders = {"book": tmp / "data", "work": tmp / "work", "ours": tmp / "ours"}
+    folders["work"].mkdir()
+    if data_dir is None:
+        write_synthetic_fashion_mnist(folders["book"])  # the same stand-in ours writes for itself
+    else:
+        folders["book"].symlink_to(data_dir.resolve(), target_is_directory=True)
+        folders["ours"] = data_dir
+    return folders
+
+
+def run_all(args: argparse.Namespace, tmp: Path) -> tuple[list[report.Comparison], list[report.Bound]]:
+    """Every model's comparison, then LeNet's lower bound, from the book's working directory."""
+    folders = _prepare_data(tmp, args.data_dir)
+    comparisons, bounds = [], []
+    old_cwd = Path.cwd()
+    os.chdir(folders["work"])
+    try:
+        for model in args.models:
+            task = make_task(args, model)
+            comparisons.append(compare(task, folders, args))
+            if model == "lenet" and args.bound_epochs:
+                bounds.append(measure_bound(task, comparisons[-1], folders, args))
+    finally:
+        os.chdir(old_cwd)
+    return comparisons, bounds
+
+
+def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
+    """The whole result as Markdown: where and when, the parity table, the lower-bound table."""
+    data_name = "real Fashion-MNIST" if args.data_dir else "the synthetic stand-in (accuracies are not Fashion-MNIST's)"
+    ours = f"`du.train_ch6(..., speed={args.speed})`"
+    lines = [
+        f"Measured {context['date']} on {machine(args.device)}; {_versions()}; device `{args.device}`.",
+        f"Load average (1, 5, 15 min) before: {context['load_before']}; after: {load_average()}.",
+        f"Data: {data_name}. Ours: {ours}. Seeds: {' '.join(map(str, args.seeds))}.",
+        "",
+        report.parity_table(comparisons),
+    ]
+    if bounds:
+        lines += ["", report.bound_table(bounds)]
+    lines += ["", f"Command: `.venv/bin/python benchmarks/benchmark_pipelines.py {' '.join(context['argv'])}`"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> tuple[list[report.Comparison], list[report.Bound]]:
+    args = parse_args(argv)
+    # Mode switches would shrink our run (smoke mode caps epochs) but not the book's: the comparison needs neither.
+    for var in (du.SMOKE_ENV, du.SYNTHETIC_ENV):
+        os.environ.pop(var, None)
+    # Known and expected: the book asks for 4 workers on small machines; a 1-epoch plot has xlim (1, 1).
+    warnings.filterwarnings("ignore", message="This DataLoader will create")
+    warnings.filterwarnings("ignore", message="Attempting to set identical low and high xlims")
+    context = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_before": load_average(),
+        "argv": sys.argv[1:] if argv is None else argv,
+    }
+    print(f"{', '.join(args.models)} on {args.device} ({machine(args.device)}); seeds {args.seeds}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="d2l-bench-") as tmp:
+        comparisons, bounds = run_all(args, Path(tmp))
+    print("\n" + markdown(args, comparisons, bounds, context))
+    return comparisons, bounds
 
 
 if __name__ == "__main__":

@@ -1,0 +1,171 @@
+"""The pipeline benchmark's own logic: the parity table's arithmetic, its arguments, and the lower bound's loop.
+
+The benchmark itself takes minutes and is run by hand (benchmarks/RESULTS.md); these tests check, in seconds,
+that what it prints is computed correctly and that bad arguments stop it before any training.
+"""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import d2l_utils as du
+from benchmarks import benchmark_pipelines as bench
+from benchmarks import lower_bound, report
+
+# ---- mean ± spread, speed-up, parity ----
+
+
+def test_spread_is_the_mean_and_sample_standard_deviation():
+    s = report.spread([0.98, 0.99, 1.00])
+    assert s.mean == pytest.approx(0.99)
+    assert s.sd == pytest.approx(0.01)  # n - 1 in the denominator: sqrt((0.0001 + 0 + 0.0001) / 2)
+    assert s.format(3) == "0.990 ± 0.010"
+
+
+def test_one_run_has_no_spread_and_none_is_an_error():
+    one = report.spread([9.5])
+    assert math.isnan(one.sd) and one.format(2) == "9.50"
+    with pytest.raises(ValueError, match="at least one value"):
+        report.spread([])
+
+
+def test_speed_up_is_the_ratio_of_mean_seconds():
+    assert report.speed_up([9.0, 11.0], [2.0, 3.0]) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="positive"):
+        report.speed_up([1.0], [0.0])
+
+
+def test_parity_holds_within_twice_the_larger_spread_and_fails_beyond():
+    book = [0.980, 0.985, 0.990]  # sd 0.005, so noise is ±0.010
+    close = report.parity(book, [0.975, 0.977, 0.979])  # 0.008 below: within
+    far = report.parity(book, [0.960, 0.962, 0.964])  # 0.023 below: beyond
+    assert close.noise == pytest.approx(0.010)
+    assert close.within_noise and close.verdict().startswith("yes")
+    assert close.difference == pytest.approx(-0.008)
+    assert not far.within_noise and far.verdict().startswith("**no**")
+
+
+def test_parity_is_not_claimed_from_one_seed():
+    check = report.parity([0.98], [0.97])
+    assert not check.measured and not check.within_noise
+    assert check.verdict() == "n/a (one seed)"
+
+
+def test_identical_runs_are_at_parity_even_with_zero_spread():
+    assert report.parity([0.1, 0.1], [0.1, 0.1]).within_noise
+
+
+def _runs(pipeline, seconds, accuracies):
+    return tuple(
+        report.Run(pipeline, seed, s, 0.5, a, s / 2)
+        for seed, (s, a) in enumerate(zip(seconds, accuracies, strict=True))
+    )
+
+
+def test_parity_table_row_shows_every_figure():
+    comparison = report.Comparison(
+        "LeNet, 60,000 + 10,000 images", 5, _runs("book", [9.0, 10.0, 11.0], [0.98, 0.985, 0.99]),
+        _runs("ours", [3.0, 3.0, 3.0], [0.985, 0.99, 0.995]),
+    )  # fmt: skip
+    table = report.parity_table([comparison])
+    header, rule, row = table.splitlines()
+    assert header.count("|") == rule.count("|") == row.count("|")  # a well-formed Markdown table
+    assert row == (
+        "| LeNet, 60,000 + 10,000 images | 5 × 3 | 10.00 ± 1.00 | 3.00 ± 0.00 | **3.33×** | 0.985 ± 0.005 "
+        "| 0.990 ± 0.005 | +0.005 | yes (noise ±0.010) |"
+    )
+
+
+def test_bound_row_divides_ours_by_the_fastest_bound():
+    bound = report.Bound("LeNet", [0.9, 1.1], {"tight loop": 0.5, "CUDA graph": 0.25})
+    row = report.bound_table([bound]).splitlines()[-1]
+    assert "1.000 ± 0.141" in row and "tight loop 0.500, CUDA graph 0.250" in row
+    assert row.endswith("**4.00×** |")
+
+
+# ---- arguments ----
+
+
+def test_defaults_on_a_cpu_compare_lenet_over_three_seeds_on_the_full_data():
+    args = bench.parse_args(["--device", "cpu"])
+    assert args.seeds == [0, 1, 2] and args.models == ["lenet"]
+    task = bench.make_task(args, "lenet")
+    assert (task.epochs, task.num_train, task.num_test) == (5, None, None)
+    assert task.label() == "LeNet, 60,000 + 10,000 images"
+
+
+def test_alexnet_on_a_cpu_uses_a_flagged_subset_of_five_batches():
+    args = bench.parse_args(["--device", "cpu", "--models", "alexnet", "lenet", "alexnet"])
+    assert args.models == ["alexnet", "lenet"]
+    task = bench.make_task(args, "alexnet")
+    assert (task.epochs, task.num_train, task.num_test) == (3, 640, 640)
+    assert "subset" in task.label()
+
+
+def test_speed_options_reach_our_pipeline():
+    args = bench.parse_args(["--device", "cpu", "--autocast", "bf16", "--no-channels-last"])
+    assert args.speed == du.choose_speed("cpu", autocast=torch.bfloat16, channels_last=False)
+    assert bench.parse_args(["--device", "cpu"]).speed == du.choose_speed("cpu")
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seeds", "0", "0"], "--seeds must differ"),
+        (["--seeds", "-1"], "a seed must be from 0"),
+        (["--epochs", "0"], "must be at least 1"),
+        (["--models", "alexnet", "--subset", "600"], "--subset must be at least 640"),
+        (["--subset", "1000"], "--subset must be at least 1280"),
+        (["--bound-epochs", "-1"], "--bound-epochs must be 0"),
+        (["--data-dir", "/nonexistent"], "no FashionMNIST/raw folder"),
+        (["--device", "cuda:7"], "--device"),
+    ],
+)
+def test_bad_arguments_stop_before_any_training(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--device", "cpu", *argv] if "--device" not in argv else argv)
+    assert message in capsys.readouterr().err
+
+
+# ---- the lower bound's loop ----
+
+
+def _data(n=10):
+    return torch.arange(n, dtype=torch.float32).reshape(n, 1, 1, 1), torch.arange(n)
+
+
+def test_an_epoch_sees_every_example_once_and_only_the_last_short_batch_uncaptured():
+    seen = {"full": [], "short": []}
+    full = lambda X, y: seen["full"].append(y.tolist())
+    short = lambda X, y: seen["short"].append(y.tolist())
+    lower_bound.run_epoch(_data(10), 4, step=short, full_step=full)
+    assert [len(b) for b in seen["full"]] == [4, 4] and [len(b) for b in seen["short"]] == [2]
+    assert sorted(sum(seen["full"] + seen["short"], [])) == list(range(10))
+
+
+def test_pre_place_keeps_every_batch_in_order():
+    batches = [(torch.zeros(3, 1, 2, 2), torch.tensor([0, 1, 2])), (torch.ones(2, 1, 2, 2), torch.tensor([3, 4]))]
+    X, y = lower_bound.pre_place(batches, torch.device("cpu"), du.choose_speed("cpu"))
+    assert X.shape == (5, 1, 2, 2) and y.tolist() == [0, 1, 2, 3, 4]
+    assert X[3:].eq(1).all()
+
+
+def test_the_tight_loop_trains_and_times_each_epoch():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(1, 3))
+    before = net[1].weight.detach().clone()
+    X, y = torch.randn(20, 1, 1, 1), torch.randint(0, 3, (20,))
+    settings = lower_bound.StepSettings(batch_size=8, lr=0.1, speed=du.choose_speed("cpu"))
+    seconds = lower_bound.epoch_seconds(net, (X, y), settings, epochs=2)
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    assert not torch.equal(net[1].weight, before)
+
+
+@pytest.mark.bad_input
+def test_a_cuda_graph_on_the_cpu_is_refused_with_the_reason():
+    settings = lower_bound.StepSettings(batch_size=4, lr=0.1, speed=du.choose_speed("cpu"))
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        lower_bound.epoch_seconds(nn.Flatten(), _data(), settings, epochs=1, graph=True)
