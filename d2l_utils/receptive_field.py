@@ -189,6 +189,7 @@ def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[in
         top, left, h, w = field_box(rows_h, i, j, rows_w)
         color = colors[n % len(colors)]
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor=color, linewidth=2))
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, facecolor=color, alpha=0.12, linewidth=0))
         ax.plot(left + (w - 1) / 2, top + (h - 1) / 2, "+", color=color)
     ax.set_xlim(-0.5, image.shape[1] - 0.5)
     ax.set_ylim(image.shape[0] - 0.5, -0.5)
