@@ -8,6 +8,7 @@ Change the net and the figure changes with it; ``tools/make_figures.py`` regener
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from torch import nn
 
+from .checkpoint import atomic_write
 from .modules import leaf_modules
 from .shapes import layer_summary
 
@@ -81,7 +83,10 @@ def describe_layer(layer: nn.Module) -> str:
     return name
 
 
-def _shape_label(shape: Sequence[int]) -> str:
+def _shape_label(shape: Sequence[int] | tuple[Sequence[int], ...]) -> str:
+    """``C×H×W`` without the batch; for a layer with several outputs, the first (the feature map)."""
+    if shape and not isinstance(shape[0], int):
+        shape = shape[0]
     return "×".join(str(int(s)) for s in shape[1:])
 
 
@@ -135,5 +140,14 @@ def plot_architecture(
 
 
 def save_figure(fig: Figure, path, dpi: int = 150) -> None:
-    """Save ``fig`` as a PNG without a software/version stamp, so regenerating it gives the same bytes."""
-    fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    """Save ``fig`` as a PNG without a software/version stamp, so regenerating it gives the same bytes.
+
+    A path is written atomically: an interrupted run never leaves a truncated image in place of the old one.
+    ``path`` may also be an open binary file (e.g. ``io.BytesIO``).
+    """
+    options = {"format": "png", "dpi": dpi, "bbox_inches": "tight", "metadata": {"Software": None}}
+    if not isinstance(path, (str, os.PathLike)):
+        fig.savefig(path, **options)
+        return
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, **options)

@@ -39,13 +39,18 @@ def checked_batches(data_iter: Iterable, name: str) -> Iterator:
 
 
 def first_batch(data_iter: Iterable, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``(X, y)`` batch of ``data_iter``, checked, without disturbing PyTorch's global random state.
+    """The first ``(X, y)`` batch of ``data_iter``, checked, without changing the order batches will come in.
 
     A DataLoader draws its workers' seeds from the global generator when iteration starts; peeking inside
-    ``fork_rng`` leaves that generator as it was, so the training run still repeats the book's.
+    ``fork_rng`` leaves that generator as it was. A data set with its own shuffling generator that offers
+    ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) gets its state back.
+    So the training run still repeats the book's.
     """
+    saved = data_iter.state_dict() if hasattr(data_iter, "state_dict") else None
     with torch.random.fork_rng(devices=[]):
         batch = next(iter(data_iter), None)
+    if saved is not None:
+        data_iter.load_state_dict(saved)
     if batch is None:
         raise ValueError(f"{name} yielded no batches: check the data loader (empty data set or subset?)")
     check_batch(batch, name)
