@@ -165,6 +165,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--device: {err}")
     if len(set(args.seeds)) != len(args.seeds):
         p.error(f"--seeds must differ from each other, got {args.seeds}: a repeated seed repeats the same run")
+    for option, size, full in (
+        ("--subset", args.subset, FULL_SIZES[0]),
+        ("--test-subset", args.test_subset, FULL_SIZES[1]),
+    ):
+        if size is not None and size > full:
+            p.error(f"{option} can be at most {full:,} (the split's size), got {size:,}")
     if args.bound_epochs < 0:
         p.error(f"--bound-epochs must be 0 (skip) or more, got {args.bound_epochs}")
     if args.data_dir is not None and not (args.data_dir / "FashionMNIST" / "raw").is_dir():

@@ -8,7 +8,8 @@ over the same training data, but with
 * nothing per step but the step itself: no metrics, no checks, no host synchronisation;
 * on CUDA, optionally the whole step (forward, loss, backward, SGD update) captured once as a CUDA graph and
   replayed, so each step costs one launch instead of dozens. The graph needs a fixed batch shape, so the last,
-  smaller batch of an epoch runs uncaptured; every example is still seen once per epoch.
+  smaller batch of an epoch runs uncaptured; every example is still seen once per epoch. Not with fp16 (older
+  GPUs): its gradient scaler reads a value back to the host at every step, which a graph cannot hold.
 
 Its seconds per epoch are what the hardware needs for that work, and ours divided by it says how much of our
 epoch is overhead. Each epoch reshuffles on the device. The first epoch (allocation, kernel selection, capture)

@@ -119,6 +119,8 @@ def test_speed_options_reach_our_pipeline():
         (["--epochs", "0"], "must be at least 1"),
         (["--models", "alexnet", "--subset", "600"], "--subset must be at least 640"),
         (["--subset", "1000"], "--subset must be at least 1280"),
+        (["--subset", "60001"], "--subset can be at most 60,000"),
+        (["--test-subset", "20000"], "--test-subset can be at most 10,000"),
         (["--bound-epochs", "-1"], "--bound-epochs must be 0"),
         (["--data-dir", "/nonexistent"], "no FashionMNIST/raw folder"),
         (["--device", "cuda:7"], "--device"),
@@ -169,3 +171,21 @@ def test_a_cuda_graph_on_the_cpu_is_refused_with_the_reason():
     settings = lower_bound.StepSettings(batch_size=4, lr=0.1, speed=du.choose_speed("cpu"))
     with pytest.raises(ValueError, match="needs a CUDA device"):
         lower_bound.epoch_seconds(nn.Flatten(), _data(), settings, epochs=1, graph=True)
+
+
+# ---- the whole command, tiny ----
+
+
+def test_one_command_runs_both_pipelines_and_prints_the_tables(capsys):
+    """Both pipelines really run (d2l's and ours, on the stand-in written offline) and the Markdown comes out."""
+    argv = ["--device", "cpu", "--subset", "1280", "--test-subset", "256", "--epochs", "1", "--seeds", "0", "1"]
+    argv += ["--bound-epochs", "1"]
+    comparisons, bounds = bench.main(argv)
+    (lenet,) = comparisons
+    assert [r.seed for r in lenet.book] == [r.seed for r in lenet.ours] == [0, 1]
+    assert all(0 <= r.test_acc <= 1 and r.seconds_per_epoch > 0 for r in lenet.book + lenet.ours)
+    assert list(bounds[0].bounds) == ["tight loop"]
+    out = capsys.readouterr().out
+    assert report.PARITY_HEADER in out and report.BOUND_HEADER in out
+    assert "LeNet, 1,280 + 256 images (**subset**) | 1 × 2 |" in out
+    assert "synthetic stand-in" in out
