@@ -6,6 +6,19 @@ One home per helper. The names follow *Dive into Deep Learning* (``load_data_fas
 
 from .architecture import plot_architecture, save_figure
 from .checkpoint import atomic_write
+from .compare import (
+    COURSE_NETWORKS,
+    BookResult,
+    NetworkRow,
+    NetworkSpec,
+    activation_memory,
+    compare_networks,
+    format_comparison,
+    load_speeds,
+    measure_speeds,
+    plot_comparison,
+    save_speeds,
+)
 from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
 from .data import (
     TEXT_LABELS,
@@ -93,4 +106,6 @@ __all__ = [
     "resnet_block", "transition_block",
     "BOOK_SPEED", "EpochMetrics", "Speed", "atomic_write", "choose_speed", "eval_mode", "leaf_modules",
     "module_device", "train_epoch_ch6",
+    "COURSE_NETWORKS", "BookResult", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
+    "format_comparison", "load_speeds", "measure_speeds", "plot_comparison", "save_speeds",
 ]  # fmt: skip

@@ -55,6 +55,9 @@ _BOOK = {
     "vgg": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.05, resize=224),  # the narrowed VGG (ratio 4)
     "nin": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.1, resize=224),
     "googlenet": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.1, resize=96),
+    "bn-lenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=1.0),
+    "resnet18": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.05, resize=96),
+    "densenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.1, resize=96),
 }
 
 TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
@@ -77,6 +80,18 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
     "googlenet": {
         "book": _BOOK["googlenet"],
         "cpu-quick": _cpu_quick(_BOOK["googlenet"], num_epochs=2, max_train_examples=20_000, max_test_examples=2_000),
+    },
+    # Measured on 2 CPU cores (see their chapters): LeNet with batch norm trains at thousands of examples/s, so
+    # three full epochs take a few minutes; ResNet-18 and DenseNet at 96×96 manage a few dozen examples/s, so
+    # their CPU plan is 20,000 training examples (about 10 minutes on idle cores, more when they are shared).
+    "bn-lenet": {"book": _BOOK["bn-lenet"], "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3)},
+    "resnet18": {
+        "book": _BOOK["resnet18"],
+        "cpu-quick": _cpu_quick(_BOOK["resnet18"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
+    },
+    "densenet": {
+        "book": _BOOK["densenet"],
+        "cpu-quick": _cpu_quick(_BOOK["densenet"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
     },
 }
 

@@ -1,0 +1,266 @@
+"""Every network of the course side by side: what it costs, how fast it trains here, and what the book reports.
+
+:func:`compare_networks` builds one row per network from the model definitions in :mod:`d2l_utils.models`:
+
+* parameters (``numel`` of every parameter);
+* forward FLOPs for one image at the size the book trains the net at, counted by PyTorch's
+  :class:`~torch.utils.flop_counter.FlopCounterMode` (:func:`~d2l_utils.profiling.count_flops`);
+* activation memory per image: the bytes autograd keeps for the backward pass of one training step
+  (:func:`activation_memory`), measured, not estimated from output shapes;
+* training examples per second on this machine, from a short bounded probe
+  (:func:`~d2l_utils.profiling.measure_training_speed`), or from a cache of an earlier probe that records
+  when and where it was measured (:func:`save_speeds`, :func:`load_speeds`);
+* the book's printed test accuracy on Fashion-MNIST, with the page and edition it comes from (quoted, not
+  measured: reproducing it takes a GPU).
+
+:func:`format_comparison` prints the rows as a table and :func:`plot_comparison` draws them.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import os
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from . import models
+from .profiling import count_flops, measure_training_speed
+
+
+@dataclass(frozen=True)
+class BookResult:
+    """A test accuracy the book prints, and where: the page's address and the edition."""
+
+    test_acc: float
+    url: str
+    edition: str
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A network to compare: its name, how to build it, and the image side the book trains it at."""
+
+    name: str
+    build: Callable[[], nn.Module]
+    input_size: int
+    book: BookResult | None = None
+
+    @property
+    def example_shape(self) -> tuple[int, int, int]:
+        """One Fashion-MNIST image at the book's training size: ``(1, side, side)``."""
+        return (1, self.input_size, self.input_size)
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    """One line of the comparison: costs measured here, speed (None if not probed), the book's accuracy."""
+
+    name: str
+    input_size: int
+    params: int
+    flops: int
+    activation_bytes: int
+    examples_per_sec: float | None
+    book: BookResult | None
+
+
+_ZH = "d2l-zh 2.0 (PyTorch)"
+_ZH_PAGE = "https://zh.d2l.ai/chapter_convolutional-modern/{}.html"
+
+# The book's networks in the order the course teaches them, each at the size the book trains it at. The
+# accuracies are the final "test acc" the rendered chapter prints after the book's 10 epochs (batch sizes and
+# learning rates as in d2l_utils.plans); each rebuild of the book reruns training, so reruns differ by a point.
+COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
+    NetworkSpec("LeNet", models.lenet, 28,
+                BookResult(0.779, "https://zh.d2l.ai/chapter_convolutional-neural-networks/lenet.html", _ZH)),
+    NetworkSpec("AlexNet", models.alexnet, 224, BookResult(0.883, _ZH_PAGE.format("alexnet"), _ZH)),
+    NetworkSpec("VGG-11/4", lambda: models.vgg(models.narrow_conv_arch(models.VGG11_CONV_ARCH, 4)), 224),
+    NetworkSpec("NiN", models.nin, 224),
+    NetworkSpec("GoogLeNet", models.googlenet, 96),
+    NetworkSpec("BN-LeNet", models.bn_lenet, 28, BookResult(0.708, _ZH_PAGE.format("batch-norm"), _ZH)),
+    NetworkSpec("ResNet-18", models.resnet18, 96, BookResult(0.922, _ZH_PAGE.format("resnet"), _ZH)),
+    NetworkSpec("DenseNet", models.densenet, 96, BookResult(0.822, _ZH_PAGE.format("densenet"), _ZH)),
+)  # fmt: skip
+
+
+def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
+    """Bytes of tensors autograd saves for the backward pass of ``net`` on a random input of ``input_shape``.
+
+    ``input_shape`` includes the batch (use at least 2 for nets with batch norm). The forward pass runs in
+    training mode on a copy of ``net`` (so batch-norm statistics and dropout behave as in training, and ``net``
+    is untouched), in float32 and the default memory layout. Every tensor autograd keeps for the backward pass
+    is counted once by its storage, so a tensor saved by two operations counts once; parameters are left out.
+    This is the activation memory of a training step: it grows with the batch, the parameters do not.
+    """
+    if len(input_shape) < 2 or any(int(s) < 1 for s in input_shape):
+        raise ValueError(f"input_shape must be (batch, channels, ...) with positive sizes, got {tuple(input_shape)}")
+    model = copy.deepcopy(net).float().train()
+    param_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in param_storages:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(X)
+    return sum(saved.values())
+
+
+def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, int]:
+    """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size.
+
+    Activation memory is measured on a batch of ``memory_batch`` images (batch norm needs two) and divided by it.
+    """
+    net = spec.build()
+    params = sum(p.numel() for p in net.parameters())
+    net.eval()
+    flops = count_flops(net, torch.zeros(1, *spec.example_shape))
+    memory = activation_memory(net, (memory_batch, *spec.example_shape)) // memory_batch
+    return params, flops, memory
+
+
+def measure_speeds(
+    specs: Iterable[NetworkSpec], batch_size: int = 8, steps: int = 2, device: torch.device | str | None = None
+) -> dict[str, float]:
+    """Training examples/s of each network on ``device``, from ``steps`` timed SGD steps of ``batch_size``.
+
+    A short, bounded probe (one untimed warm-up step each): on a 2-core CPU all eight course networks take
+    under a minute at the default settings. Small batches understate what a GPU can do; raise them there.
+    """
+    if batch_size < 2:
+        raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size}")
+    return {
+        spec.name: measure_training_speed(spec.build(), spec.example_shape, batch_size, steps, device=device)
+        for spec in specs
+    }
+
+
+def machine_description() -> str:
+    """A one-line description of this machine for a speed record: processor, cores and PyTorch version."""
+    processor = platform.processor() or platform.machine()
+    cpu_name = _cpu_model_name() or processor
+    return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
+
+
+def _cpu_model_name() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, steps: int, device: str) -> dict:
+    """Write measured speeds to a JSON file with the date, machine, load average and probe settings.
+
+    Returns the record written. Keep such a file next to the notebook to show the table without re-measuring
+    (:func:`load_speeds`); the record says where the numbers come from.
+    """
+    record = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine_description(),
+        "device": device,
+        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "batch_size": batch_size,
+        "steps": steps,
+        "examples_per_sec": {name: round(value, 1) for name, value in speeds.items()},
+    }
+    Path(path).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
+
+
+def load_speeds(path: str | Path) -> dict:
+    """Read a record written by :func:`save_speeds`; raise a clear error if it is missing or malformed."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no speed record at {path}; measure with measure_speeds() and save_speeds() first")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    missing = {"date", "machine", "examples_per_sec"} - set(record)
+    if missing:
+        raise ValueError(
+            f"{path} is not a speed record (missing {', '.join(sorted(missing))}); write it with save_speeds()"
+        )
+    return record
+
+
+def compare_networks(
+    specs: Sequence[NetworkSpec] = COURSE_NETWORKS, speeds: dict[str, float] | None = None
+) -> list[NetworkRow]:
+    """One :class:`NetworkRow` per network: parameters, FLOPs and activation memory per image, measured here.
+
+    ``speeds`` maps network names to examples/s (from :func:`measure_speeds` or a record's
+    ``"examples_per_sec"``); networks it does not name get ``None``.
+    """
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"network names must be unique, got {names}")
+    speeds = speeds or {}
+    rows = []
+    for spec in specs:
+        params, flops, memory = network_costs(spec)
+        rows.append(NetworkRow(spec.name, spec.input_size, params, flops, memory, speeds.get(spec.name), spec.book))
+    return rows
+
+
+def format_comparison(rows: Sequence[NetworkRow], *, speed: bool = True) -> str:
+    """A plain-text table of ``rows``; ``speed=False`` leaves out the measured examples/s (which vary by run)."""
+    header = f"{'network':<10} {'input':>7} {'parameters':>12} {'MFLOPs/image':>13} {'act. MiB/image':>15}"
+    header += f" {'examples/s':>11}" if speed else ""
+    header += f" {'book test acc':>14}"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        line = f"{r.name:<10} {r.input_size:>3}×{r.input_size:<3} {r.params:>12,} {r.flops / 1e6:>13,.1f}"
+        line += f" {r.activation_bytes / 2**20:>15.2f}"
+        if speed:
+            line += f" {r.examples_per_sec:>11,.0f}" if r.examples_per_sec is not None else f" {'–':>11}"
+        line += f" {r.book.test_acc:>14.3f}" if r.book else f" {'–':>14}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def plot_comparison(rows: Sequence[NetworkRow]):
+    """One figure, one panel per measure (log scale), one bar per network; returns the figure.
+
+    Panels: parameters, FLOPs per image, activation memory per image, examples/s (only if any row has a speed)
+    and the book's test accuracy (linear scale).
+    """
+    import matplotlib.pyplot as plt
+
+    panels = [
+        ("parameters (millions)", [r.params / 1e6 for r in rows], True),
+        ("MFLOPs per image", [r.flops / 1e6 for r in rows], True),
+        ("activation MiB per image", [r.activation_bytes / 2**20 for r in rows], True),
+    ]
+    if any(r.examples_per_sec is not None for r in rows):
+        panels.append(("training examples/s", [r.examples_per_sec or 0.0 for r in rows], True))
+    panels.append(("book's test accuracy", [r.book.test_acc if r.book else 0.0 for r in rows], False))
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 0.32 * len(rows) + 1.2), sharey=True)
+    y = list(range(len(rows)))
+    for ax, (title, values, log) in zip(axes, panels, strict=True):
+        ax.barh(y, values, color="#3182bd" if log else "#31a354")
+        if log:
+            ax.set_xscale("log")
+        else:
+            ax.set_xlim(0.5, 1.0)
+        for yi, value in zip(y, values, strict=True):
+            if value > 0:
+                ax.text(value, yi, f" {value:,.3g}", va="center", fontsize=7)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=8)
+    axes[0].set_yticks(y, [f"{r.name} ({r.input_size}²)" for r in rows])
+    axes[0].invert_yaxis()
+    fig.tight_layout()
+    return fig
