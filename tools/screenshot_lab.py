@@ -129,10 +129,11 @@ class DevTools:
         return result["result"].get("value")
 
     def click(self, element_js: str, what: str) -> None:
-        """A real left click (mouse down and up) in the middle of the element ``element_js`` finds."""
+        """A real left click (move, press, release) in the middle of the element ``element_js`` finds."""
         centre = self.evaluate(ELEMENT_CENTRE % element_js)
         if centre is None:
             raise RuntimeError(f"cannot click {what}: not on the page")
+        self.call("Input.dispatchMouseEvent", type="mouseMoved", **centre)  # menus act on the item under the mouse
         for kind in ("mousePressed", "mouseReleased"):
             self.call("Input.dispatchMouseEvent", type=kind, button="left", clickCount=1, **centre)
 
@@ -192,6 +193,18 @@ def move_slider(tools: DevTools, name: str, steps: int, timeout: float) -> tuple
     after = wait_for(changed, timeout, f"the explorer's output shape to change after moving {name!r}")
     tools.evaluate(ELEMENT_CENTRE % "document.querySelector('.d2l-explorer-shape')")
     return before, after
+
+
+def run_and_move_slider(tools: DevTools, slider: str, steps: int, timeout: float, out: Path) -> tuple[str, str, str]:
+    """Run all cells and move the explorer's slider; on failure save the page next to ``out`` to show why."""
+    try:
+        run_all_cells(tools)
+        return (slider, *move_slider(tools, slider, steps, timeout))
+    except (TimeoutError, RuntimeError):
+        failed = out.with_name(f"{out.stem}-failed.png")
+        failed.write_bytes(base64.b64decode(tools.call("Page.captureScreenshot", format="png")["data"]))
+        print(f"the page when it failed: {failed}", file=sys.stderr)
+        raise
 
 
 RENDERED_STATE = """(() => {
@@ -306,11 +319,9 @@ def screenshot(notebook: str, out: Path, timeout: float = 120, slider: str | Non
             except TimeoutError as error:
                 raise TimeoutError(f"{error}; last seen: {last}") from None
             prove_image_check_fails(tools, timeout)
-            moved = {}
-            if slider:
-                run_all_cells(tools)
-                moved["slider"] = (slider, *move_slider(tools, slider, steps, timeout))
+            moved = {"slider": run_and_move_slider(tools, slider, steps, timeout, out)} if slider else {}
             time.sleep(2.0)  # let the last layout pass, redrawn figures and fonts settle before the picture
+            tools.evaluate("document.querySelectorAll('.Toastify__toast').forEach((toast) => toast.remove())")
             images = check_images(tools, timeout)
             png = base64.b64decode(tools.call("Page.captureScreenshot", format="png")["data"])
             image = Image.open(io.BytesIO(png)).convert("L")
