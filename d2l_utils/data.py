@@ -1,7 +1,7 @@
 """Fashion-MNIST for the course: one data directory, a safe download, synthetic and smoke modes, fast batches.
 
-``load_data_fashion_mnist`` is the book's function with its faults fixed. By default it reads the real data
-set with torchvision (downloading it once into :func:`d2l_utils.config.data_dir`) and serves batches from an
+``load_data_fashion_mnist`` is the book's function of the same name. By default it reads the real data set
+with torchvision (downloading it once into :func:`d2l_utils.config.data_dir`) and serves batches from an
 in-memory tensor (:class:`InMemoryBatches`), which is several times faster than a DataLoader that converts PIL
 images in worker processes. ``loader="dataloader"`` gives the classic torchvision DataLoader pipeline.
 """

@@ -25,10 +25,7 @@ def cpu() -> torch.device:
 
 
 def try_gpu(i: int = 0) -> torch.device:
-    """Return the i-th GPU if it exists: CUDA first, then Apple's MPS (only ``i=0``); else the CPU.
-
-    The book's version knows only CUDA, so Mac users silently trained on the CPU.
-    """
+    """Return the i-th GPU if it exists: CUDA first, then Apple's MPS (only ``i=0``); else the CPU."""
     if num_gpus() > i:
         return torch.device(f"cuda:{i}")
     if i == 0 and _mps_available():

@@ -62,7 +62,7 @@ class TrainingMonitor:
             self.plot.add(epoch, (history.train_loss[k], history.train_acc[k], history.test_acc[k]))
         total = (num_epochs - self.epoch) * num_batches
         self.bar = tqdm(total=total, disable=progress is False, leave=False, unit="batch")
-        # Redraw about five times per epoch; max(1, …) keeps tiny epochs from dividing by zero (the book's fault).
+        # Redraw about five times per epoch; max(1, …): an epoch of fewer than five batches must not divide by zero.
         self.redraw_every = max(1, num_batches // 5)
         self.last_good = snapshot(net)
         # The epoch the checkpoint file holds from this run (a resumed history came from it).

@@ -1,4 +1,4 @@
-"""``train_ch6``: the book's training loop for image classifiers, as readable as the book's, with its faults fixed.
+"""``train_ch6``: the book's training loop for image classifiers, as readable as the book's.
 
 :func:`train_epoch_ch6` is one epoch (forward, loss, backward, step, metrics), like d2l's ``train_epoch_ch3``;
 :func:`train_ch6` is the outer loop over epochs, like the book's ``train_ch6``. Everything else is a named call

@@ -143,3 +143,34 @@ def test_compiled_training_compiles_once_per_batch_shape(monkeypatch):
     assert history.epochs == [1, 2, 3]
     assert counter.frame_count == 2
     torch._dynamo.reset()
+
+
+class CountingMetrics:
+    """Stands in for EpochMetrics on a GPU: counts the reads that would each wait for the device."""
+
+    def __init__(self, device_type):
+        self.loss_sum = torch.zeros((), device="meta") if device_type == "cuda" else torch.zeros(())
+        self.reads = 0
+
+    @property
+    def mean_loss(self):
+        self.reads += 1
+        return 1.0
+
+    @property
+    def accuracy(self):
+        return 0.5
+
+
+@pytest.mark.parametrize(("device_type", "expected_reads"), [("cuda", 5), ("cpu", 20)])
+def test_no_host_sync_per_step_on_an_accelerator(device_type, expected_reads):
+    """On a GPU the loss is read (a host sync) only at the plot's five points per epoch; on the CPU, where a read
+    costs nothing, after every step, so divergence is caught at once."""
+    from d2l_utils.monitor import TrainingMonitor
+
+    monitor = TrainingMonitor(nn.Linear(2, 2), du.TrainHistory(device=device_type), 20, 1, 0.1, progress=False)
+    metrics = CountingMetrics(device_type)
+    monitor.start_epoch(0, 1)
+    for step in range(20):
+        monitor.after_step(step, metrics)
+    assert metrics.reads == expected_reads
