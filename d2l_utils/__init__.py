@@ -1,7 +1,8 @@
 """d2l_utils: the small, tested helpers the course notebooks share.
 
 One home per helper. The names follow *Dive into Deep Learning* (``load_data_fashion_mnist``, ``train_ch6``,
-``evaluate_accuracy_gpu``, ``try_gpu``, ``layer_summary``) so the book's code reads the same.
+``evaluate_accuracy_gpu``, ``try_gpu``, ``layer_summary``) so the book's code reads the same. Each module lists
+its public names in ``__all__``; the ones a notebook needs are also exported here, as ``du.<name>``.
 """
 
 from .architecture import plot_architecture, save_figure

@@ -151,3 +151,6 @@ def save_figure(fig: Figure, path, dpi: int = 150) -> None:
         return
     with atomic_write(path) as tmp:
         fig.savefig(tmp, **options)
+
+
+__all__ = ["KIND_COLORS", "describe_layer", "layer_kind", "plot_architecture", "save_figure"]

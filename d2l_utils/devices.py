@@ -82,3 +82,8 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
             f"{device} is not supported by the course. Available here: {', '.join(available_devices())}."
         )
     return device
+
+
+__all__ = [
+    "DeviceNotAvailableError", "available_devices", "cpu", "num_gpus", "resolve_device", "try_all_gpus", "try_gpu",
+]  # fmt: skip

@@ -89,3 +89,6 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     """Fraction of each true class predicted correctly, from a confusion matrix (NaN for an absent class)."""
     matrix = matrix.double()
     return matrix.diagonal() / matrix.sum(dim=1)
+
+
+__all__ = ["confusion_matrix", "evaluate_accuracy_gpu", "per_class_accuracy", "predictions"]

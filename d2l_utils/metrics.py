@@ -107,3 +107,6 @@ class EpochMetrics:
     @property
     def accuracy(self) -> float:
         return self.correct.item() / max(1, self.examples)
+
+
+__all__ = ["Accumulator", "EpochMetrics", "Timer", "accuracy", "check_labels", "correct_count"]

@@ -252,3 +252,8 @@ def layer_summary(
         for row in rows:
             print_fn(row.layer_type, "output shape:\t", row.output_shape)
     return rows
+
+
+__all__ = [
+    "LayerRow", "ShapeMismatchError", "check_input_fits", "conv_output_size", "layer_summary", "output_shape",
+]  # fmt: skip

@@ -108,6 +108,10 @@ def to_layout(X: torch.Tensor, speed: Speed) -> torch.Tensor:
     return X
 
 
+# torch.compile's backend; tests swap in a counting one to check how often the training step is compiled.
+COMPILE_BACKEND = "inductor"
+
+
 def prepare_net(net: nn.Module, speed: Speed) -> nn.Module:
     """Put ``net``'s 4-D weights in the speed's layout; return the model to call in training steps.
 
@@ -118,9 +122,6 @@ def prepare_net(net: nn.Module, speed: Speed) -> nn.Module:
     if speed.channels_last:
         net.to(memory_format=torch.channels_last)
     return torch.compile(net, dynamic=False, backend=COMPILE_BACKEND) if speed.compile else net
-
-
-COMPILE_BACKEND = "inductor"
 
 
 def make_optimizer(net: nn.Module, lr: float, device: torch.device) -> torch.optim.SGD:
