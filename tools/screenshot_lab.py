@@ -69,9 +69,19 @@ def stop(process: subprocess.Popen) -> None:
             continue
 
 
+LAB_SETTINGS = {  # in the scratch settings folder: running cells must never save outputs into the repository
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
+
+
 def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen:
     command, _ = lab_command(port, token)
     env = isolated_env(workdir)
+    for name, settings in LAB_SETTINGS.items():
+        path = Path(env["JUPYTER_CONFIG_DIR"]) / "lab" / "user-settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings))
     log = open(workdir / "jupyter.log", "wb")  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -130,6 +140,8 @@ class DevTools:
 
     def click(self, element_js: str, what: str) -> None:
         """A real left click (move, press, release) in the middle of the element ``element_js`` finds."""
+        if self.evaluate(SCROLL_TO % element_js):
+            time.sleep(0.8)  # the notebook re-lays out cells after scrolling; read the position afterwards
         centre = self.evaluate(ELEMENT_CENTRE % element_js)
         if centre is None:
             raise RuntimeError(f"cannot click {what}: not on the page")
@@ -191,7 +203,7 @@ def move_slider(tools: DevTools, name: str, steps: int, timeout: float) -> tuple
         return text if text != before else None
 
     after = wait_for(changed, timeout, f"the explorer's output shape to change after moving {name!r}")
-    tools.evaluate(ELEMENT_CENTRE % "document.querySelector('.d2l-explorer-shape')")
+    tools.evaluate(SCROLL_TO % "document.querySelector('.d2l-explorer-shape')")
     return before, after
 
 
@@ -236,9 +248,9 @@ INJECT_BROKEN_IMAGE = """(() => {
   document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').appendChild(img);
 })()"""
 
+SCROLL_TO = "((el) => { el?.scrollIntoView({block: 'center'}); return !!el; })(%s)"
 ELEMENT_CENTRE = """((el) => {
   if (!el) return null;
-  el.scrollIntoView({block: 'center'});
   const box = el.getBoundingClientRect();
   return {x: box.x + box.width / 2, y: box.y + box.height / 2};
 })(%s)"""
