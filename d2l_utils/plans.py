@@ -67,8 +67,8 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
         "cpu-quick": _cpu_quick(_BOOK["alexnet"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
     },
     # Measured on 2 idle CPU cores (see their chapters): the narrowed VGG and NiN train at 34–39 examples/s at
-    # 224×224, GoogLeNet at 61 at 96×96, so these subsets take about 10 minutes there (three times that when
-    # other jobs share the cores).
+    # 224×224, GoogLeNet at 61 at 96×96, so these subsets take about 10 minutes there (three to six times that
+    # when other jobs share the cores).
     "vgg": {
         "book": _BOOK["vgg"],
         "cpu-quick": _cpu_quick(_BOOK["vgg"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
