@@ -191,7 +191,7 @@ def _check_arguments(net: nn.Module, num_epochs: int, lr: float, train_iter, tes
     """Reject arguments that would fail later (after an epoch of work) or silently do something else."""
     if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
     check_data_iter(train_iter, "train_iter", "training", needs_len=True)
     check_data_iter(test_iter, "test_iter", "test", needs_len=False)

@@ -125,12 +125,6 @@ def test_train_ch6_leaves_the_callers_data_alone():
     assert moved == []
 
 
-@pytest.mark.bad_input
-def test_bool_epochs_rejected():
-    with pytest.raises(ValueError, match="num_epochs must be a positive integer, got True"):
-        fit(du.lenet(), make_batches(1), make_batches(1), epochs=True)
-
-
 # --- checkpoints ---------------------------------------------------------------------------------------------
 
 

@@ -170,6 +170,15 @@ def test_fast_loader_places_the_data_at_load_time(monkeypatch):
     assert train_iter.device.type == "cpu"
 
 
+def test_default_placement_keeps_a_large_data_set_off_a_small_gpu(monkeypatch):
+    """By default the data goes to the GPU only when it takes under a quarter of its free memory (mocked GPU)."""
+    monkeypatch.setattr(du_data, "try_gpu", lambda: torch.device("cuda:0"))
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (30_000, 80_000))
+    assert du_data._placement(None, 10_000) == torch.device("cpu")
+    assert du_data._placement(None, 7_000) == torch.device("cuda:0")
+    assert du_data._placement("cpu", 7_000) == torch.device("cpu")
+
+
 @pytest.mark.bad_input
 def test_data_on_a_missing_device_is_refused():
     with pytest.raises(du.DeviceNotAvailableError, match="cuda:3 was requested"):

@@ -177,6 +177,8 @@ def test_net_is_left_in_training_mode():
     (1, -0.1, "lr must be a positive finite number, got -0.1"),
     (1, float("nan"), "lr must be a positive finite number, got nan"),
     (1, "0.1", "lr must be a positive finite number, got '0.1'"),
+    (1, True, "lr must be a positive finite number, got True"),
+    (True, 0.1, "num_epochs must be a positive integer, got True"),
 ])  # fmt: skip
 def test_bad_arguments(epochs, lr, message):
     with pytest.raises(ValueError, match=re.escape(message)):
