@@ -190,11 +190,11 @@ def run_all_cells(tools: DevTools) -> None:
 
 
 def move_slider(tools: DevTools, name: str, steps: int, timeout: float) -> tuple[str, str]:
-    """Press → ``steps`` times on the explorer's slider ``name``; return the shape line before and after."""
+    """Focus the explorer's slider ``name``, press → ``steps`` times; return the shape line before and after."""
     handle = SLIDER_HANDLE % json.dumps(name)
     before = wait_for(lambda: tools.evaluate(EXPLORER_SHAPE), timeout, "the convolution explorer's widget")
     wait_for(lambda: tools.evaluate(f"!!({handle})"), timeout, f"the explorer's slider {name!r}")
-    tools.click(handle, f"the slider {name!r}")
+    tools.evaluate(f"({handle}).focus()")  # keys go to the focused handle, wherever layout moves it
     for _ in range(steps):
         tools.press("ArrowRight", 39)
 
@@ -203,7 +203,9 @@ def move_slider(tools: DevTools, name: str, steps: int, timeout: float) -> tuple
         return text if text != before else None
 
     after = wait_for(changed, timeout, f"the explorer's output shape to change after moving {name!r}")
-    tools.evaluate(SCROLL_TO % "document.querySelector('.d2l-explorer-shape')")
+    for _ in range(2):  # figures above may still be growing as they load: scroll, settle, scroll again
+        tools.evaluate(SCROLL_TO % "document.querySelector('.d2l-explorer-shape')")
+        time.sleep(1.0)
     return before, after
 
 
