@@ -49,7 +49,8 @@ class TrainingMonitor:
 
     ``after_step`` is called after each SGD step. It reads the device only at points where it must anyway (the
     live plot's redraws, about five per epoch) or where reading is free (the CPU), so a GPU is never stalled
-    once per step. ``end_epoch`` checks the weights, plots the epoch and remembers the weights as good.
+    once per step. ``check_epoch`` checks the epoch's loss and the weights; ``end_epoch`` plots the epoch and
+    remembers the weights as good.
     """
 
     def __init__(self, net: nn.Module, history, num_batches: int, num_epochs: int, lr: float,
@@ -60,7 +61,7 @@ class TrainingMonitor:
         self.plot = TrainingPlot(["train loss", "train acc", "test acc"], xlim=(1, max(2, num_epochs)), live=live)
         for k, epoch in enumerate(history.epochs):
             self.plot.add(epoch, (history.train_loss[k], history.train_acc[k], history.test_acc[k]))
-        total = (num_epochs - self.epoch) * num_batches
+        total = max(0, num_epochs - self.epoch) * num_batches  # a resumed run may already be complete
         self.bar = tqdm(total=total, disable=progress is False, leave=False, unit="batch")
         # Redraw about five times per epoch; max(1, …): an epoch of fewer than five batches must not divide by zero.
         self.redraw_every = max(1, num_batches // 5)

@@ -326,3 +326,12 @@ def test_layers_with_several_outputs_show_each_shape():
 def test_layer_summary_input_that_is_neither_tensor_nor_shape(X):
     with pytest.raises(TypeError, match=r"X must be a tensor or a shape such as \(1, 1, 28, 28\)"):
         du.layer_summary(du.lenet(), X, print_fn=None)
+
+
+def test_resuming_a_run_that_already_finished_trains_nothing(tmp_path, capsys):
+    path = tmp_path / "ckpt.pt"
+    first = fit(du.lenet(), make_batches(2), make_batches(1), epochs=2, checkpoint=path)
+    net = CountingNet()
+    again = fit(net, make_batches(2), make_batches(1), epochs=1, checkpoint=path, resume=True)
+    assert net.train_calls == 0 and again.epochs == first.epochs == [1, 2]
+    assert capsys.readouterr().out.rstrip().splitlines()[-2].startswith("loss ")
