@@ -19,6 +19,7 @@ from .compare import (
     measure_speeds,
     plot_comparison,
     save_speeds,
+    stage_costs,
 )
 from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
 from .data import (
@@ -109,4 +110,5 @@ __all__ = [
     "module_device", "train_epoch_ch6",
     "COURSE_NETWORKS", "BookResult", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
     "format_comparison", "load_speeds", "measure_speeds", "plot_comparison", "save_speeds",
+    "stage_costs",
 ]  # fmt: skip

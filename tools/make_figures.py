@@ -82,6 +82,32 @@ def inception_figure() -> Figure:
     return fig
 
 
+def bn_lenet_figure() -> Figure:
+    return du.plot_architecture(du.bn_lenet(), LENET_INPUT, title="LeNet with batch norm (d2l), 44,878 parameters")
+
+
+RESNET18_STAGES = ("stem", "stage", "stage", "stage", "stage", "pool", "flatten", "fc")
+DENSENET_STAGES = ("stem", "dense", "trans", "dense", "trans", "dense", "trans", "dense", "bn", "relu", "pool",
+                   "flatten", "fc")  # fmt: skip
+
+
+def stage_costs_figure() -> Figure:
+    return du.plot_layer_costs(
+        {
+            "ResNet-18, one 1×96×96 image, per stage": du.stage_costs(
+                du.resnet18(), (1, 1, 96, 96), names=RESNET18_STAGES
+            ),
+            "DenseNet, one 1×96×96 image, per stage": du.stage_costs(
+                du.densenet(), (1, 1, 96, 96), names=DENSENET_STAGES
+            ),
+        }
+    )
+
+
+def which_cnn_figure() -> Figure:
+    return du.plot_comparison(du.compare_networks())
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
     "lenet_architecture.png": lenet_figure,
     "alexnet_architecture.png": alexnet_figure,
@@ -89,6 +115,9 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "vgg11_architecture.png": vgg_figure,
     "nin_architecture.png": nin_figure,
     "inception_block.png": inception_figure,
+    "bn_lenet_architecture.png": bn_lenet_figure,
+    "resnet_densenet_stage_costs.png": stage_costs_figure,
+    "which_cnn.png": which_cnn_figure,
 }
 
 
