@@ -95,8 +95,14 @@ def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
     """
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
+    layers = spatial_layers(net)
+    if not layers:
+        raise ValueError(
+            f"{type(net).__name__} has no spatial layer before its first Flatten, Linear or global pooling: "
+            "every unit there sees the whole input"
+        )
     rows, size, jump, start = [], 1, 1, 0
-    for name, layer in spatial_layers(net):
+    for name, layer in layers:
         kernel = stride = 1
         if isinstance(layer, _WINDOW_LAYERS):
             kernel, stride = _along(layer.kernel_size, axis), _along(layer.stride, axis)
@@ -158,6 +164,7 @@ def gradient_receptive_field(
     shape = tuple(int(s) for s in input_shape)
     if len(shape) not in (3, 4):
         raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {shape}")
+    receptive_fields(net)  # the same checks of the layers, and a clear error when there is no spatial layer
     layers = spatial_layers(net)
     body = nn.Sequential(*(layer for _, layer in layers))
     if exact:

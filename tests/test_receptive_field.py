@@ -109,6 +109,13 @@ def test_unknown_positional_layer_is_named():
         du.receptive_fields(net)
 
 
+def test_a_net_without_spatial_layers_is_named():
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    for call in (lambda: du.receptive_fields(mlp), lambda: du.gradient_receptive_field(mlp, (1, 28, 28))):
+        with pytest.raises(ValueError, match="Sequential has no spatial layer before its first Flatten"):
+            call()
+
+
 def test_bad_arguments_are_reported():
     with pytest.raises(ValueError, match="axis must be 0"):
         du.receptive_fields(du.lenet(), axis=2)
