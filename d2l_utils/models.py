@@ -100,7 +100,7 @@ def narrow_conv_arch(conv_arch=VGG11_CONV_ARCH, ratio: int = 4) -> tuple[tuple[i
 def vgg(conv_arch=VGG11_CONV_ARCH, in_channels: int = 1, num_classes: int = 10, input_size: int = 224) -> nn.Sequential:
     """The book's VGG: one :func:`vgg_block` per ``(num_convs, out_channels)`` pair, then AlexNet's dense part.
 
-    Each block halves the image, so a ``input_size``×``input_size`` input reaches the classifier at
+    Each block halves the image, so an ``input_size``×``input_size`` input reaches the classifier at
     ``input_size // 2**len(conv_arch)`` per side: 7×7 for 224 and five blocks, as the book hard-codes. The
     first dense layer is sized from that; the two hidden dense layers keep 4096 units with dropout 0.5, also in
     the book's narrowed variant (``vgg(narrow_conv_arch(VGG11_CONV_ARCH, 4))``).
