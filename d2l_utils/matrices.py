@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+__all__ = ["Box", "corr2d", "show_matrix"]
+
 Box = tuple[int, int, int, int]  # (row, column, height, width) of a window, in matrix cells
 
 

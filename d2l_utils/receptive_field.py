@@ -24,6 +24,11 @@ from torch import nn
 
 from .shapes import is_leaf
 
+__all__ = [
+    "UNDER_REPORT_WARNING", "FieldRow", "field_box", "format_receptive_fields", "gradient_receptive_field",
+    "plot_receptive_field", "receptive_fields", "spatial_layers",
+]  # fmt: skip
+
 _WINDOW_LAYERS = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 _GLOBAL_LAYERS = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 _UNDER_REPORTING = (nn.ReLU, nn.MaxPool2d)
