@@ -3,7 +3,7 @@
 repo2docker (mybinder.org) installs ``environment.yml`` (its ``pip:`` section is the course's package list) and
 then runs ``postBuild`` from the repository root, which installs d2l_utils and the book's ``d2l==1.0.3`` without
 its pins. ``requirements.txt`` is the same list for the pip path (``course.py``); the first tests keep the two lists
-identical so they cannot drift apart.
+identical so they cannot drift apart. environment.yml adds one option, PyTorch's CPU-only index: Binder has no GPU.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tools.notebook_cells import repository_url  # noqa: E402
 
 BOOK_PACKAGE = ("d2l", "1.0.3")
+CPU_INDEX_OPTION = "--extra-index-url https://download.pytorch.org/whl/cpu"
 
 
 def requirement_lines(path: Path = ROOT / "requirements.txt") -> list[str]:
@@ -52,9 +53,24 @@ def test_environment_yml_lists_what_requirements_txt_lists():
     conda_deps = [dep for dep in env["dependencies"] if isinstance(dep, str)]
     assert "pip" in conda_deps, "conda must install pip for the `pip:` section"
     assert any(dep.startswith("python") for dep in conda_deps), "pin the Python version Binder builds"
-    assert environment_pip_list(env) == requirement_lines(), (
+    packages = [item for item in environment_pip_list(env) if not item.startswith("-")]
+    assert packages == requirement_lines(), (
         "environment.yml's pip section and requirements.txt must list the same packages in the same order"
     )
+
+
+def test_binder_installs_pytorchs_cpu_build():
+    """Binder has no GPU: the pip section's one option adds PyTorch's CPU index, the one course.py uses.
+
+    It is an extra index, not a replacement: the other packages come from the usual index, and pip ranks the CPU
+    index's torch (e.g. ``2.5.1+cpu``) above the same version without the label, so torch comes from there.
+    """
+    import course
+
+    options = [item for item in environment_pip_list(environment()) if item.startswith("-")]
+    assert options == [CPU_INDEX_OPTION]
+    assert CPU_INDEX_OPTION.split()[-1] == course.CPU_INDEX
+    assert not any(line.startswith("-") for line in requirement_lines()), "course.py chooses the index itself"
 
 
 def test_book_package_is_installed_apart_from_the_package_lists():
@@ -162,6 +178,8 @@ from packaging.requirements import Requirement
 missing = []
 for line in sys.argv[1:]:
     req = Requirement(line)
+    if req.marker is not None and not req.marker.evaluate():
+        continue  # a line for another platform (Intel Macs' numpy<2)
     try:
         version = metadata.version(req.name)
     except metadata.PackageNotFoundError:
