@@ -15,6 +15,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .config import smoke_mode
+
+# Backends that draw into files or memory only: there is no window to show.
+_NON_INTERACTIVE_BACKENDS = {"agg", "pdf", "pgf", "svg", "ps", "cairo", "template"}
+
 
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (JupyterLab, Notebook, VS Code, Colab), False in scripts and plain IPython."""
@@ -54,14 +59,18 @@ def _to_numpy(image) -> np.ndarray:
 
 
 def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None = None, scale: float = 1.5,
-                cmap: str = "gray"):  # fmt: skip
-    """Plot a grid of images (tensors of shape (H, W) or (C, H, W), or arrays) with optional titles; return axes."""
+                cmap: str = "gray", vmin: float | None = None, vmax: float | None = None):  # fmt: skip
+    """Plot a grid of images (tensors of shape (H, W) or (C, H, W), or arrays) with optional titles; return axes.
+
+    Without ``vmin``/``vmax`` each image is scaled to its own range (light = largest value in that image); give
+    both to draw every image on one scale, e.g. ``cmap="RdBu_r", vmin=-m, vmax=m`` for signed weights.
+    """
     fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
     axes = axes.flatten()
     for i, ax in enumerate(axes):
         ax.axis("off")
         if i < len(imgs):
-            ax.imshow(_to_numpy(imgs[i]), cmap=cmap)
+            ax.imshow(_to_numpy(imgs[i]), cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None and i < len(titles):
                 ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
@@ -73,7 +82,8 @@ class TrainingPlot:
 
     ``live=True`` shows one display that is updated at each :meth:`add` (no stacked frames, no flicker);
     ``live=False`` draws nothing until :meth:`finish`, which shows the single final figure (in a notebook), or
-    calls ``plt.show()`` when a script runs with an interactive backend.
+    opens it in a window when a script runs with an interactive backend. The legend sits above the axes, so it
+    never hides the curves.
     """
 
     def __init__(self, legend: Sequence[str], xlabel: str = "epoch", xlim: tuple[float, float] | None = None,
@@ -82,7 +92,7 @@ class TrainingPlot:
         self.live = in_notebook() if live is None else live
         self.X: list[list[float]] = [[] for _ in self.legend]
         self.Y: list[list[float]] = [[] for _ in self.legend]
-        self.fig, self.ax = plt.subplots(figsize=figsize)
+        self.fig, self.ax = plt.subplots(figsize=figsize, layout="constrained")  # makes room for the legend
         self._xlabel, self._xlim = xlabel, xlim
         self._handle = None
         if self.live:
@@ -95,7 +105,10 @@ class TrainingPlot:
         self.ax.cla()
         for x, y, fmt in zip(self.X, self.Y, ("-", "m--", "g-.", "r:"), strict=False):
             self.ax.plot(x, y, fmt)
-        set_axes(self.ax, self._xlabel, None, self._xlim, None, legend=self.legend)
+        set_axes(self.ax, self._xlabel, None, self._xlim, None)
+        # Above the axes in one row: inside them it would cover the curves, which fill the whole plot over time.
+        self.ax.legend(self.legend, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(self.legend),
+                       frameon=False, fontsize="small", handlelength=1.5, columnspacing=1.0)  # fmt: skip
 
     def add(self, x: float, values: Sequence[float | None]) -> None:
         """Append one point per curve (``None`` skips a curve), and refresh the live display."""
@@ -116,10 +129,25 @@ class TrainingPlot:
             from IPython.display import display
 
             display(self.fig)
-        elif matplotlib.get_backend().lower() not in {"agg", "pdf", "svg", "ps", "cairo", "template"}:
-            plt.show(block=False)
+        else:
+            _show_in_window()
         plt.close(self.fig)  # the inline backend would otherwise show it a second time
         return self.fig
+
+
+def _show_in_window() -> None:
+    """Show open figures in a window when a script runs with an interactive backend (Tk, Qt, macOS, ...).
+
+    The window stays open until the user closes it, as ``plt.show()`` does at the end of a script. It does not
+    wait when matplotlib's interactive mode is on (``plt.ion()``: the script goes on drawing) or in smoke mode
+    (tests and CI must never wait for a person); file backends such as Agg have no window at all.
+    """
+    if matplotlib.get_backend().lower() in _NON_INTERACTIVE_BACKENDS:
+        return
+    if plt.isinteractive() or smoke_mode():
+        plt.show(block=False)
+    else:
+        plt.show()
 
 
 def plot_confusion_matrix(matrix: torch.Tensor, labels: Sequence[str], ax=None):
