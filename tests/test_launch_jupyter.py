@@ -18,6 +18,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -237,3 +238,95 @@ def test_course_lab_serves_and_runs_the_notebooks(tmp_path):
         assert server.process.wait(timeout=30) == 0, server.log()
     finally:
         server.stop()
+
+
+class TerminalSession:
+    """The README's command run in a pseudo-terminal of its own, as in a terminal window: Ctrl-C is a keystroke.
+
+    The terminal then sends SIGINT to its whole foreground process group, course.py and JupyterLab alike, exactly
+    as a real one does; everything the processes print is collected.
+    """
+
+    def __init__(self, tmp_path: Path):
+        import fcntl
+        import pty
+        import termios
+
+        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.runtime_dir = tmp_path / "jupyter-runtime"
+        env = {k: v for k, v in isolated_env(tmp_path).items() if not k.startswith(("D2L_", "PYTEST_XDIST"))}
+        command, _ = lab_command(self.port, self.token)
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # the pty becomes its controlling terminal
+        )
+        os.close(slave)
+        self.chunks: list[bytes] = []
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # the terminal's last process has gone
+                return
+            if not chunk:
+                return
+            self.chunks.append(chunk)
+
+    def output(self) -> str:
+        return b"".join(self.chunks).decode(errors="replace")
+
+    def wait_for(self, condition, what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} within {timeout} s:\n{self.output()[-3000:]}")
+            time.sleep(0.2)
+
+    def server_answers(self) -> bool:
+        url = f"http://127.0.0.1:{self.port}/api/status"
+        try:
+            return requests.get(url, headers={"Authorization": f"token {self.token}"}, timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    def press_ctrl_c(self) -> None:
+        os.write(self.master, b"\x03")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        os.close(self.master)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="pseudo-terminals are POSIX; on Windows JupyterLab stops at once")
+def test_ctrl_c_twice_stops_the_course_as_jupyterlab_alone_would(tmp_path):
+    """First Ctrl-C: JupyterLab asks whether to shut down; a second one confirms. course.py only waits for it.
+
+    Before, course.py caught the first Ctrl-C itself, killed JupyterLab 0.25 s later and printed a traceback,
+    leaving JupyterLab's runtime files (jpserver-*.json) behind.
+    """
+    session = TerminalSession(tmp_path)
+    try:
+        session.wait_for(session.server_answers, "JupyterLab did not answer", STARTUP_TIMEOUT)
+        assert list(session.runtime_dir.glob("jpserver-*.json")), "a running server lists itself there"
+        session.press_ctrl_c()
+        session.wait_for(lambda: "this Jupyter server (y/[n])?" in session.output(), "no confirmation asked", 20)
+        assert session.process.poll() is None, "the first Ctrl-C must not stop anything by itself"
+        session.press_ctrl_c()
+        session.wait_for(lambda: session.process.poll() is not None, "JupyterLab did not stop", 20)
+    finally:
+        session.close()
+    output = session.output()
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output[-3000:]
+    assert session.process.returncode == 0, output[-3000:]
+    assert list(session.runtime_dir.glob("jpserver-*")) == [], "JupyterLab's shutdown removes its runtime files"
