@@ -33,7 +33,7 @@ from . import config
 from .checkpoint import atomic_write
 from .devices import resolve_device, try_gpu
 from .idx import idx_problem
-from .synthetic import IDX_FILES, write_synthetic_fashion_mnist
+from .synthetic import IDX_FILES, SYNTHETIC_CLASS_NAMES, write_synthetic_fashion_mnist
 
 TEXT_LABELS = (
     "t-shirt", "trouser", "pullover", "dress", "coat",
@@ -48,8 +48,16 @@ class DataUnavailableError(RuntimeError):
     """Fashion-MNIST is neither on disk nor downloadable (offline, blocked, corrupt, or not writable)."""
 
 
-def get_fashion_mnist_labels(labels: Sequence[int] | torch.Tensor) -> list[str]:
-    """Text names of Fashion-MNIST class indices."""
+def get_fashion_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | None = None) -> list[str]:
+    """Text labels for numeric Fashion-MNIST labels, as the book's function.
+
+    On the synthetic stand-in (``synthetic=None`` follows ``D2L_SYNTHETIC``/``D2L_SMOKE``) the names say so, e.g.
+    ``"synthetic 7 (sneaker-like)"``: its classes only resemble Fashion-MNIST's, and a plot must not pretend.
+    """
+    if synthetic is None:
+        synthetic = config.synthetic_mode()
+    if synthetic:
+        return [f"synthetic {int(i)} ({SYNTHETIC_CLASS_NAMES[int(i)]})" for i in labels]
     return [TEXT_LABELS[int(i)] for i in labels]
 
 

@@ -178,8 +178,8 @@ def test_in_memory_batches_bad_input():
 
 
 def test_text_labels():
-    assert du.get_fashion_mnist_labels([0, 9, 5]) == ["t-shirt", "ankle boot", "sandal"]
-    assert du.get_fashion_mnist_labels(torch.tensor([1, 8])) == ["trouser", "bag"]
+    assert du.get_fashion_mnist_labels([0, 9, 5], synthetic=False) == ["t-shirt", "ankle boot", "sandal"]
+    assert du.get_fashion_mnist_labels(torch.tensor([1, 8]), synthetic=False) == ["trouser", "bag"]
     assert len(du.TEXT_LABELS) == 10
 
 
