@@ -15,8 +15,9 @@ everywhere else; ``--torch cpu`` or ``--torch cuda`` forces one. If the CPU inde
 so and uses the normal index. Ctrl-C while JupyterLab or pytest runs goes to them, as if they ran on their own.
 """
 
-# Only syntax that Python 3.6 can parse above the version check, so an old Python gets the message, not a
-# SyntaxError; the annotations below are evaluated only after the check has passed.
+# Python compiles the whole file before the version check below runs, so all of it keeps to syntax Python 3.6
+# can parse: an old Python then gets the message, not a SyntaxError. Annotations such as `str | None` are
+# evaluated only when their function is defined, which happens after the check has passed.
 import hashlib
 import os
 import platform
