@@ -390,7 +390,8 @@ def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
     ]
     if bounds:
         lines += ["", report.bound_table(bounds)]
-    lines += ["", f"Command: `.venv/bin/python benchmarks/benchmark_pipelines.py {' '.join(context['argv'])}`"]
+    command = " ".join([".venv/bin/python benchmarks/benchmark_pipelines.py", *context["argv"]])
+    lines += ["", f"Command: `{command}`"]
     return "\n".join(lines)
 
 
