@@ -85,9 +85,9 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
         "book": _BOOK["googlenet"],
         "cpu-quick": _cpu_quick(_BOOK["googlenet"], num_epochs=2, max_train_examples=20_000, max_test_examples=2_000),
     },
-    # Measured on 2 CPU cores (see their chapters): LeNet with batch norm trains at thousands of examples/s, so
-    # three full epochs take a few minutes; ResNet-18 and DenseNet at 96×96 manage a few dozen examples/s, so
-    # their CPU plan is 20,000 training examples (about 10 minutes on idle cores, more when they are shared).
+    # Measured on 2 shared CPU cores (see their chapters): LeNet with batch norm trains at 227–866 examples/s, so
+    # three full epochs take 3.5–13 minutes; ResNet-18 and DenseNet at 96×96 manage 17–29 examples/s, so their
+    # CPU plan is 20,000 training examples (11–19 minutes there, less on idle cores).
     "bn-lenet": {"book": _BOOK["bn-lenet"], "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3)},
     "resnet18": {
         "book": _BOOK["resnet18"],
