@@ -224,3 +224,16 @@ def test_plans_hold_the_books_settings(network, lr, batch, resize):
     assert (book.lr, book.batch_size, book.resize, book.num_epochs) == (lr, batch, resize, 10)
     quick = du.choose_plan(network, "cpu")
     assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples
+
+
+def test_stage_costs_add_up_to_the_whole_net_and_check_names():
+    net = du.resnet18()
+    rows = du.stage_costs(net, (1, 1, 96, 96), names=("stem", "s", "s", "s", "s", "pool", "flat", "fc"))
+    assert [r.layer_type for r in rows][:2] == ["stem", "s"]
+    assert sum(r.params for r in rows) == sum(p.numel() for p in net.parameters())
+    assert sum(r.flops for r in rows) == du.count_flops(net.eval(), torch.zeros(1, 1, 96, 96))
+    assert tuple(rows[5].output_shape) == (1, 512, 1, 1)
+    with pytest.raises(ValueError, match="one name per stage"):
+        du.stage_costs(net, (1, 1, 96, 96), names=("stem",))
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        du.stage_costs(du.Residual(3, 3), (1, 3, 8, 8))
