@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import math
 import os
 import platform
 from collections.abc import Callable, Iterable, Sequence
@@ -170,19 +171,36 @@ def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, i
 
 
 def measure_speeds(
-    specs: Iterable[NetworkSpec], batch_size: int = 8, steps: int = 2, device: torch.device | str | None = None
+    specs: Iterable[NetworkSpec],
+    batch_size: int = 8,
+    seconds: float = 0.5,
+    max_steps: int = 50,
+    device: torch.device | str | None = None,
+    repeats: int = 3,
 ) -> dict[str, float]:
-    """Training examples/s of each network on ``device``, from ``steps`` timed SGD steps of ``batch_size``.
+    """Training examples/s of each network on ``device``, from timed SGD steps on batches of ``batch_size``.
 
-    A short, bounded probe (one untimed warm-up step each): on a 2-core CPU all eight course networks take
-    under a minute at the default settings. Small batches understate what a GPU can do; raise them there.
+    A short, bounded probe. One timed step first estimates the step time; then as many steps as fit in about
+    ``seconds`` (at least 1, at most ``max_steps``) are timed, so tiny networks get enough steps for a stable
+    figure (a single step of LeNet is mostly overhead) and large ones stay quick. The best of ``repeats`` such
+    measurements is kept: other programs can only slow a run down, never speed it up. On a 2-core CPU the eight
+    course networks take under a minute at the defaults. Small batches understate a GPU; raise them there.
     """
     if batch_size < 2:
         raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size}")
-    return {
-        spec.name: measure_training_speed(spec.build(), spec.example_shape, batch_size, steps, device=device)
-        for spec in specs
-    }
+    if seconds <= 0 or max_steps < 1 or repeats < 1:
+        raise ValueError(
+            f"seconds must be positive, max_steps and repeats at least 1; got {seconds}, {max_steps}, {repeats}"
+        )
+    speeds = {}
+    for spec in specs:
+        net = spec.build()
+        first = measure_training_speed(net, spec.example_shape, batch_size, 1, device=device)
+        steps = max(1, min(max_steps, math.ceil(seconds * first / batch_size)))
+        speeds[spec.name] = max(
+            measure_training_speed(net, spec.example_shape, batch_size, steps, device=device) for _ in range(repeats)
+        )
+    return speeds
 
 
 def machine_description() -> str:
@@ -202,7 +220,7 @@ def _cpu_model_name() -> str | None:
     return None
 
 
-def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, steps: int, device: str) -> dict:
+def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, seconds: float, device: str) -> dict:
     """Write measured speeds to a JSON file with the date, machine, load average and probe settings.
 
     Returns the record written. Keep such a file next to the notebook to show the table without re-measuring
@@ -214,7 +232,7 @@ def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, 
         "device": device,
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "batch_size": batch_size,
-        "steps": steps,
+        "seconds_per_network": seconds,
         "examples_per_sec": {name: round(value, 1) for name, value in speeds.items()},
     }
     Path(path).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

@@ -193,9 +193,9 @@ def test_course_networks_cover_every_network_and_quote_sources():
 
 def test_speed_record_round_trip_and_errors(tmp_path):
     path = tmp_path / "speeds.json"
-    speeds = compare.measure_speeds(_tiny_specs(), batch_size=4, steps=1, device="cpu")
+    speeds = compare.measure_speeds(_tiny_specs(), batch_size=4, seconds=0.05, device="cpu")
     assert set(speeds) == {"LeNet", "BN-LeNet"} and all(v > 0 for v in speeds.values())
-    compare.save_speeds(path, speeds, batch_size=4, steps=1, device="cpu")
+    compare.save_speeds(path, speeds, batch_size=4, seconds=0.05, device="cpu")
     record = compare.load_speeds(path)
     assert record["examples_per_sec"] == {k: round(v, 1) for k, v in speeds.items()}
     assert record["date"] and "torch" in record["machine"]
@@ -206,6 +206,8 @@ def test_speed_record_round_trip_and_errors(tmp_path):
         compare.load_speeds(path)
     with pytest.raises(ValueError, match="batch_size"):
         compare.measure_speeds(_tiny_specs(), batch_size=1)
+    with pytest.raises(ValueError, match="seconds"):
+        compare.measure_speeds(_tiny_specs(), seconds=0)
 
 
 def test_plot_comparison_has_a_speed_panel_only_when_speeds_were_measured():
