@@ -119,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="default: lenet and alexnet on a GPU, lenet on a CPU",
     )
-    p.add_argument("--seeds", nargs="+", type=_seed, default=[0, 1, 2], help="one run per seed and pipeline")
+    p.add_argument(
+        "--seeds", nargs="+", type=_seed, default=[0, 1, 2], help="one run per seed and pipeline (default: 0 1 2)"
+    )
     p.add_argument("--epochs", type=_positive, default=None, help="default: 5 for LeNet, 3 for AlexNet")
     p.add_argument(
         "--subset", type=_positive, default=None, help="training examples (default: all 60,000; AlexNet on a CPU: 640)"
