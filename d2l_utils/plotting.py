@@ -8,6 +8,7 @@ and outside a notebook draws a single figure at the end.
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -63,7 +64,8 @@ def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None
     """Plot a grid of images (tensors of shape (H, W) or (C, H, W), or arrays) with optional titles; return axes.
 
     Without ``vmin``/``vmax`` each image is scaled to its own range (light = largest value in that image); give
-    both to draw every image on one scale, e.g. ``cmap="RdBu_r", vmin=-m, vmax=m`` for signed weights.
+    both to draw every image on one scale, e.g. ``cmap="RdBu_r", vmin=-m, vmax=m`` for signed weights. Titles
+    longer than the image is wide are wrapped onto several lines.
     """
     fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
     axes = axes.flatten()
@@ -72,7 +74,8 @@ def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None
         if i < len(imgs):
             ax.imshow(_to_numpy(imgs[i]), cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None and i < len(titles):
-                ax.set_title(titles[i], fontsize=9)
+                # Wrap long titles (e.g. "synthetic 7 (sneaker-like)") so neighbours do not overlap.
+                ax.set_title(textwrap.fill(titles[i], max(8, int(scale * 10)), break_on_hyphens=False), fontsize=9)
     fig.tight_layout()
     return axes
 
