@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from tests.training_faults import FaultyBatches, press_ctrl_c
 
 CPU = torch.device("cpu")
 
@@ -140,21 +141,9 @@ def test_unwritable_checkpoint_paths_are_rejected_before_training(tmp_path):
     assert net.train_calls == 0 and blocker.read_text() == "keep me"
 
 
-class InterruptAt:
+def interrupt_at(batches, epoch, step):
     """Batches that raise KeyboardInterrupt while loading batch ``step`` of epoch ``epoch`` (both from 1)."""
-
-    def __init__(self, batches, epoch, step):
-        self.batches, self.epoch, self.step, self.started = batches, epoch, step, 0
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __iter__(self):
-        self.started += 1
-        for i, batch in enumerate(self.batches, start=1):
-            if (self.started, i) == (self.epoch, self.step):
-                raise KeyboardInterrupt
-            yield batch
+    return FaultyBatches(batches, epoch, step, press_ctrl_c)
 
 
 @pytest.mark.bad_input
@@ -162,13 +151,13 @@ def test_ctrl_c_never_claims_an_epoch_the_checkpoint_does_not_hold(tmp_path, cap
     path = tmp_path / "ckpt.pt"
     fit(du.lenet(), make_batches(2), make_batches(1), epochs=1, checkpoint=path)  # an older run's file
     capsys.readouterr()
-    fit(du.lenet(), InterruptAt(make_batches(2), epoch=1, step=2), make_batches(1), epochs=2, checkpoint=path)
+    fit(du.lenet(), interrupt_at(make_batches(2), epoch=1, step=2), make_batches(1), epochs=2, checkpoint=path)
     out = capsys.readouterr().out
     assert "0 epoch(s) finished; the net keeps its current weights.\n" in out and "holds" not in out
 
     fit(du.lenet(), make_batches(2), make_batches(1), epochs=1, checkpoint=path)
     capsys.readouterr()
-    fit(du.lenet(), InterruptAt(make_batches(2), epoch=1, step=2), make_batches(1), epochs=3, checkpoint=path,
+    fit(du.lenet(), interrupt_at(make_batches(2), epoch=1, step=2), make_batches(1), epochs=3, checkpoint=path,
         resume=True)  # fmt: skip
     out = capsys.readouterr().out
     assert f"1 epoch(s) finished; the net keeps its current weights and {path} holds epoch 1." in out

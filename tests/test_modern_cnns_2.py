@@ -109,13 +109,18 @@ def test_residual_block_with_a_silenced_branch_passes_its_input_through():
     torch.testing.assert_close(block(X), X)
 
 
-def test_resnet18_stages_and_output():
-    net = du.resnet18().eval()
-    X = torch.rand(1, 1, 224, 224)
+def stage_output_shapes(net, X):
+    """The output shape of each top-level stage of ``net`` for input ``X``."""
     shapes = []
     for stage in net:
         X = stage(X)
         shapes.append(tuple(X.shape))
+    return shapes
+
+
+def test_resnet18_stages_and_output():
+    net = du.resnet18().eval()
+    shapes = stage_output_shapes(net, torch.rand(1, 1, 224, 224))
     assert shapes[:6] == [(1, 64, 56, 56), (1, 64, 56, 56), (1, 128, 28, 28), (1, 256, 14, 14), (1, 512, 7, 7),
                           (1, 512, 1, 1)]  # fmt: skip
     assert net.train()(torch.rand(2, 1, 96, 96)).shape == (2, 10)
@@ -134,11 +139,7 @@ def test_dense_block_concatenates_and_transition_shrinks():
 
 def test_densenet_channels_and_output():
     net = du.densenet().eval()
-    X = torch.rand(1, 1, 96, 96)
-    channels = []
-    for stage in net:
-        X = stage(X)
-        channels.append(X.shape[1])
+    channels = [shape[1] for shape in stage_output_shapes(net, torch.rand(1, 1, 96, 96))]
     assert channels[:7] == [64, 192, 96, 224, 112, 240, 120] and channels[7] == 248
     assert net(torch.rand(2, 1, 96, 96)).shape == (2, 10)
     with pytest.raises(ValueError, match="growth_rate"):

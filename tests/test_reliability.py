@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import d2l_utils as du
+from tests.training_faults import FaultyBatches, press_ctrl_c
 
 
 def make_batches(num_batches, batch_size=16, seed=0):
@@ -40,21 +41,9 @@ def small_synthetic(seed=0):
     return du.load_data_fashion_mnist(128, synthetic=True, max_train_examples=1024, max_test_examples=256, seed=seed)
 
 
-class Poisoned:
-    """Yields the wrapped batches; in epoch ``epoch`` (from 1) batch ``step`` (from 1) holds NaN pixels."""
-
-    def __init__(self, batches, epoch, step):
-        self.batches, self.epoch, self.step, self.epochs_started = batches, epoch, step, 0
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __iter__(self):
-        self.epochs_started += 1
-        for i, (X, y) in enumerate(self.batches, start=1):
-            if (self.epochs_started, i) == (self.epoch, self.step):
-                X = torch.full_like(X, float("nan"))
-            yield X, y
+def poisoned(batches, epoch, step):
+    """Batches of which batch ``step`` of epoch ``epoch`` (both from 1) holds NaN pixels."""
+    return FaultyBatches(batches, epoch, step, lambda X, y: (torch.full_like(X, float("nan")), y))
 
 
 def relu_lenet():
@@ -92,7 +81,7 @@ def test_huge_learning_rate_stops_at_once():
 def test_nan_in_epoch_2_names_epoch_and_step_and_keeps_epoch_1(tmp_path):
     torch.manual_seed(0)
     net = du.lenet()
-    data = Poisoned(make_batches(5), epoch=2, step=3)
+    data = poisoned(make_batches(5), epoch=2, step=3)
     checkpoint = tmp_path / "ckpt.pt"
     with pytest.raises(du.TrainingDivergedError) as info:
         fit(net, data, make_batches(1), 3, lr=0.1, checkpoint=checkpoint)
@@ -163,23 +152,16 @@ def test_resume_without_checkpoint_starts_fresh(tmp_path):
     assert history.epochs == [1] and (tmp_path / "none-yet.pt").exists()
 
 
-class InterruptAt:
+class InterruptAt(FaultyBatches):
     """Raises KeyboardInterrupt (Ctrl-C) at batch ``step`` of epoch ``epoch``, remembering the weights then."""
 
     def __init__(self, batches, net, epoch, step):
-        self.batches, self.net, self.epoch, self.step = batches, net, epoch, step
-        self.epochs_started, self.weights_at_interrupt = 0, None
+        super().__init__(batches, epoch, step, self._remember_weights_and_interrupt)
+        self.net, self.weights_at_interrupt = net, None
 
-    def __len__(self):
-        return len(self.batches)
-
-    def __iter__(self):
-        self.epochs_started += 1
-        for i, batch in enumerate(self.batches, start=1):
-            if (self.epochs_started, i) == (self.epoch, self.step):
-                self.weights_at_interrupt = state_of(self.net)
-                raise KeyboardInterrupt
-            yield batch
+    def _remember_weights_and_interrupt(self, *batch):
+        self.weights_at_interrupt = state_of(self.net)
+        press_ctrl_c(*batch)
 
 
 @pytest.mark.bad_input
