@@ -64,6 +64,7 @@ if str(ROOT) not in sys.path:  # run as a script: make d2l_utils and the benchma
 
 import d2l_utils as du  # noqa: E402
 from benchmarks import lower_bound, report  # noqa: E402
+from d2l_utils.devices import cpu_model_name  # noqa: E402
 from d2l_utils.speed import synchronize  # noqa: E402
 from d2l_utils.synthetic import write_synthetic_fashion_mnist  # noqa: E402
 
@@ -326,11 +327,7 @@ def machine(device: torch.device) -> str:
     """The device in words: the GPU's name, or the CPU's model name, with core and thread counts."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)}, {os.cpu_count()} CPU cores"
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):  # Linux: the CPU's model name
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = names[0] if names else cpu
+    cpu = cpu_model_name() or platform.processor() or platform.machine()
     return f"{cpu}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads"
 
 

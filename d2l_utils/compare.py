@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from . import models
+from .devices import cpu_model_name
 from .profiling import LayerCost, count_flops, measure_training_speed
 
 
@@ -206,18 +207,8 @@ def measure_speeds(
 def machine_description() -> str:
     """A one-line description of this machine for a speed record: processor, cores and PyTorch version."""
     processor = platform.processor() or platform.machine()
-    cpu_name = _cpu_model_name() or processor
+    cpu_name = cpu_model_name() or processor
     return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
-
-
-def _cpu_model_name() -> str | None:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
 
 
 def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, seconds: float, device: str) -> dict:

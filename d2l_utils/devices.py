@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 
@@ -84,6 +86,18 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     return device
 
 
+def cpu_model_name() -> str | None:
+    """The processor's model name (e.g. "AMD EPYC 9B14") where the system tells it (Linux), else None."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 __all__ = [
-    "DeviceNotAvailableError", "available_devices", "cpu", "num_gpus", "resolve_device", "try_all_gpus", "try_gpu",
+    "DeviceNotAvailableError", "available_devices", "cpu", "cpu_model_name", "num_gpus", "resolve_device",
+    "try_all_gpus", "try_gpu",
 ]  # fmt: skip

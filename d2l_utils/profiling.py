@@ -21,7 +21,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .devices import resolve_device
 from .modules import eval_mode, leaf_modules
 from .shapes import layer_summary
-from .speed import autocast, choose_speed, grad_scaler, make_optimizer, synchronize, to_layout
+from .speed import choose_speed, grad_scaler, make_optimizer, sgd_step, synchronize, to_layout
 
 
 class LayerCost(NamedTuple):
@@ -128,12 +128,7 @@ def measure_training_speed(
     loss_fn = nn.CrossEntropyLoss()
 
     def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        with autocast(device, speed.autocast):
-            loss = loss_fn(model(X), y)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
+        sgd_step(model, X, y, loss_fn, optimizer, scaler, device, speed)
 
     step()
     synchronize(device)

@@ -134,6 +134,24 @@ def grad_scaler(device: torch.device, speed: Speed) -> torch.amp.GradScaler:
     return torch.amp.GradScaler(device.type, enabled=speed.needs_grad_scaler(device))
 
 
+def sgd_step(
+    net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler, device: torch.device, speed: Speed,
+) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """One minibatch SGD step in the speed's precision: forward, loss, backward, update; returns ``(y_hat, loss)``.
+
+    ``scaler`` (from :func:`grad_scaler`) scales fp16 losses and passes everything else through unchanged.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    with autocast(device, speed.autocast):
+        y_hat = net(X)
+        loss = loss_fn(y_hat, y)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return y_hat, loss
+
+
 def synchronize(device: torch.device) -> None:
     """Wait until ``device`` has finished its queued work, so that a timer measures the work, not its launch."""
     if device.type == "cuda":
@@ -144,5 +162,5 @@ def synchronize(device: torch.device) -> None:
 
 __all__ = [
     "BOOK_SPEED", "NATIVE_BF16_CAPABILITY", "Speed", "autocast", "best_autocast_dtype", "choose_speed",
-    "grad_scaler", "has_native_bf16", "make_optimizer", "prepare_net", "synchronize", "to_layout",
+    "grad_scaler", "has_native_bf16", "make_optimizer", "prepare_net", "sgd_step", "synchronize", "to_layout",
 ]  # fmt: skip

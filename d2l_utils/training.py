@@ -25,7 +25,7 @@ from .evaluation import evaluate_accuracy_gpu
 from .metrics import EpochMetrics, Timer
 from .monitor import TrainingDivergedError, TrainingMonitor
 from .shapes import check_input_fits
-from .speed import BOOK_SPEED, Speed, autocast, choose_speed, grad_scaler, make_optimizer, prepare_net, to_layout
+from .speed import BOOK_SPEED, Speed, choose_speed, grad_scaler, make_optimizer, prepare_net, sgd_step, to_layout
 
 
 @dataclass
@@ -113,18 +113,12 @@ def train_epoch_ch6(
     net.train()
     for step, (X, y) in enumerate(checked_batches(train_iter, "train_iter")):
         X, y = to_layout(X.to(device, non_blocking=True), speed), y.to(device, non_blocking=True)
-        optimizer.zero_grad(set_to_none=True)
         try:
-            with autocast(device, speed.autocast):
-                y_hat = net(X)
-                loss = loss_fn(y_hat, y)
+            y_hat, loss = sgd_step(net, X, y, loss_fn, optimizer, scaler, device, speed)
         except RuntimeError:
             if step == 0:
                 check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
             raise
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
         metrics.add(loss, y_hat, y)
         if on_step is not None:
             on_step(step, metrics)
