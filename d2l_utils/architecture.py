@@ -19,7 +19,7 @@ from torch import nn
 
 from .checkpoint import atomic_write
 from .modules import leaf_modules
-from .shapes import layer_summary
+from .shapes import int_pair, layer_summary
 
 # Fill colours by kind of layer: what holds weights stands out, what is elementwise stays pale.
 KIND_COLORS = {
@@ -54,12 +54,12 @@ def layer_kind(layer: nn.Module) -> str:
 
 
 def _pair(value) -> str:
-    a, b = (value, value) if isinstance(value, int) else tuple(value)
+    a, b = int_pair(value)
     return f"{a}" if a == b else f"{a}×{b}"
 
 
 def _window(value) -> str:
-    a, b = (value, value) if isinstance(value, int) else tuple(value)
+    a, b = int_pair(value)
     return f"{a}×{b}"
 
 

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .shapes import is_leaf
+from .shapes import int_pair, is_leaf
 
 __all__ = [
     "UNDER_REPORT_WARNING", "FieldRow", "field_box", "format_receptive_fields", "gradient_receptive_field",
@@ -52,17 +52,13 @@ class FieldRow(NamedTuple):
     start: int
 
 
-def _along(value: int | Sequence[int], axis: int) -> int:
-    return int(value) if isinstance(value, int) else int(value[axis])
-
-
 def _padding(layer: nn.Module, axis: int) -> int:
     """Padding before the first element (PyTorch's ``"same"`` puts the smaller half first)."""
     if layer.padding == "valid":
         return 0
     if layer.padding == "same":
-        return _along(layer.dilation, axis) * (_along(layer.kernel_size, axis) - 1) // 2
-    return _along(layer.padding, axis)
+        return int_pair(layer.dilation)[axis] * (int_pair(layer.kernel_size)[axis] - 1) // 2
+    return int_pair(layer.padding)[axis]
 
 
 def spatial_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -110,8 +106,8 @@ def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
     for name, layer in layers:
         kernel = stride = 1
         if isinstance(layer, _WINDOW_LAYERS):
-            kernel, stride = _along(layer.kernel_size, axis), _along(layer.stride, axis)
-            span = _along(getattr(layer, "dilation", 1), axis) * (kernel - 1) + 1
+            kernel, stride = int_pair(layer.kernel_size)[axis], int_pair(layer.stride)[axis]
+            span = int_pair(getattr(layer, "dilation", 1))[axis] * (kernel - 1) + 1
             size, start = size + (span - 1) * jump, start - _padding(layer, axis) * jump
             jump *= stride
         rows.append(FieldRow(f"{name}: {type(layer).__name__}", kernel, stride, jump, size, start))

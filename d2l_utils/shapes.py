@@ -33,7 +33,8 @@ class ShapeMismatchError(ValueError):
         self.index, self.name, self.layer_type, self.input_shape = index, name, layer_type, input_shape
 
 
-def _as_int_pair(value: int | Sequence[int]) -> tuple[int, int]:
+def int_pair(value: int | Sequence[int]) -> tuple[int, int]:
+    """A layer's size setting (``kernel_size``, ``stride``, ``padding``, ...) as (height, width)."""
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
@@ -73,9 +74,9 @@ def _window_output(layer: nn.Module, h: int, w: int) -> tuple[int, int]:
     """Output (height, width) of a convolution or pooling layer for an input of (h, w)."""
     if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
         return h, w
-    k, s = (_as_int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
-    d = _as_int_pair(getattr(layer, "dilation", 1))
-    p = (0, 0) if layer.padding == "valid" else _as_int_pair(layer.padding)
+    k, s = (int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
+    d = int_pair(getattr(layer, "dilation", 1))
+    p = (0, 0) if layer.padding == "valid" else int_pair(layer.padding)
     ceil = bool(getattr(layer, "ceil_mode", False))
     return tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
 
