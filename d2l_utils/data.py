@@ -30,8 +30,8 @@ from torch.utils import data
 from torchvision import transforms
 
 from . import config
-from .checkpoint import atomic_write
 from .devices import resolve_device, try_gpu
+from .guard_rails.checks import atomic_write
 from .idx import idx_problem
 from .synthetic import IDX_FILES, SYNTHETIC_CLASS_NAMES, write_synthetic_fashion_mnist
 
@@ -264,6 +264,11 @@ class InMemoryBatches:
 
     def __len__(self) -> int:
         return math.ceil(self.num_examples / self.batch_size)
+
+    @property
+    def last_batch_size(self) -> int:
+        """How many examples an epoch's last batch holds (``batch_size`` when it divides the data set)."""
+        return self.num_examples % self.batch_size or self.batch_size
 
     def to(self, device: torch.device | str) -> InMemoryBatches:
         """Move the stored data set to ``device`` (in place) and return self."""

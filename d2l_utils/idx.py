@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import atomic_write
+from .guard_rails.checks import atomic_write
 
 IMAGE_SIDE = 28
 
