@@ -259,7 +259,9 @@ def installed_torch(python: Path) -> tuple[str, bool] | None:
     if result.returncode != 0 or not result.stdout:
         return None
     version, _, source = result.stdout.partition("\n")
-    return version.strip(), re.search(r"^cuda\b[^=\n]*=\s*['\"]", source, re.M) is not None
+    full = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)", source, re.M)  # with the build tag, e.g. "+cu130"
+    cuda = re.search(r"^cuda\b[^=\n]*=\s*['\"]", source, re.M)
+    return (full.group(1) if full else version.strip()), cuda is not None
 
 
 def other_build_message(choice: str, version: str, has_cuda: bool) -> str | None:
