@@ -403,7 +403,15 @@ def pid_alive(pid) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether a process has ended but was not yet reaped (Linux shows state Z; a container may never reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def server_answers(record: dict, timeout: float = SERVER_TIMEOUT) -> bool:
