@@ -110,7 +110,7 @@ def test_course_lab_prints_that_servers_address_and_exits_0(runtime_dir, status_
 
 
 def test_a_server_on_the_notebooks_folder_counts_too(runtime_dir, status_server):
-    """As started by the README's manual path (`jupyter lab notebooks`) or an older course.py."""
+    """As `jupyter lab notebooks` or an older course.py starts it."""
     _record(runtime_dir, os.getpid(), status_server.port, root=ROOT / "notebooks")
     assert course.running_server(Path(sys.executable)) is not None
 
