@@ -68,17 +68,26 @@ def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None
 
     Without ``vmin``/``vmax`` each image is scaled to its own range (light = largest value in that image); give
     both to draw every image on one scale, e.g. ``cmap="RdBu_r", vmin=-m, vmax=m`` for signed weights. Titles
-    longer than the image is wide are wrapped onto several lines.
+    longer than the image is wide are wrapped onto several lines, between words only. Each image gets a thin
+    grey frame, so an all-white (or all-black) image still shows where it is on the page.
     """
     fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
     axes = axes.flatten()
     for i, ax in enumerate(axes):
-        ax.axis("off")
-        if i < len(imgs):
-            ax.imshow(_to_numpy(imgs[i]), cmap=cmap, vmin=vmin, vmax=vmax)
-            if titles is not None and i < len(titles):
-                # Wrap long titles (e.g. "synthetic 7 (sneaker-like)") so neighbours do not overlap.
-                ax.set_title(textwrap.fill(titles[i], max(8, int(scale * 10)), break_on_hyphens=False), fontsize=9)
+        if i >= len(imgs):
+            ax.axis("off")
+            continue
+        ax.imshow(_to_numpy(imgs[i]), cmap=cmap, vmin=vmin, vmax=vmax)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set(visible=True, linewidth=0.6, edgecolor="0.6")
+        if titles is not None and i < len(titles):
+            # Wrap long titles (e.g. "synthetic 7 (sneaker-like)") so neighbours do not overlap; a word longer
+            # than a line stays whole, so "(" or ")" is never left alone on a line.
+            width = max(8, int(scale * 10))
+            title = textwrap.fill(titles[i], width, break_long_words=False, break_on_hyphens=False)
+            ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return axes
 
