@@ -28,6 +28,7 @@ from torchvision import transforms
 
 from . import config
 from .devices import resolve_device, try_gpu
+from .guard_rails.checks import is_positive_int
 from .guard_rails.files import DataUnavailableError, RawFile, check_mirrors, ensure_files, unwritable
 from .synthetic import IDX_FILES, SYNTHETIC_CLASS_NAMES, write_synthetic_fashion_mnist
 
@@ -289,12 +290,8 @@ class InMemoryBatches:
 
 
 def _check_batch_size(batch_size: int) -> None:
-    if not _is_positive_int(batch_size):
+    if not is_positive_int(batch_size):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
@@ -302,7 +299,7 @@ def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
     if resize is None:
         return None
     pair = (resize, resize) if isinstance(resize, int) else tuple(resize) if isinstance(resize, (tuple, list)) else ()
-    if len(pair) != 2 or not all(_is_positive_int(n) for n in pair):
+    if len(pair) != 2 or not all(is_positive_int(n) for n in pair):
         raise ValueError(f"resize must be a positive integer or a (height, width) pair of them, got {resize!r}")
     return pair
 
@@ -444,7 +441,7 @@ class _Request:
         if loader not in ("fast", "dataloader"):
             raise ValueError(f"loader must be 'fast' or 'dataloader', got {loader!r}")
         for name, size in (("max_train_examples", max_train), ("max_test_examples", max_test)):
-            if size is not None and not _is_positive_int(size):
+            if size is not None and not is_positive_int(size):
                 raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
         return cls(batch_size, resize, loader, max_train, max_test)
 

@@ -17,7 +17,6 @@ import hashlib
 import http.client
 import shutil
 import struct
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from ..checkpoint import atomic_write
+from .checks import atomic_write, check_writable_folder
 
 IMAGE_SIDE = 28
 
@@ -44,7 +43,7 @@ class DataUnavailableError(RuntimeError):
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write a uint8 array as an IDX file, atomically (see :func:`~d2l_utils.checkpoint.atomic_write`)."""
+    """Write a uint8 array as an IDX file, atomically (see :func:`~.checks.atomic_write`)."""
     if array.dtype != np.uint8:
         raise TypeError(f"IDX files here hold uint8 data, got {array.dtype}")
     magic = 0x0800 | array.ndim  # 0x08 = unsigned byte
@@ -138,12 +137,10 @@ def archive_proof(gz_path: Path, file: RawFile) -> str | None:
     return None
 
 
-def check_writable_folder(folder: Path) -> None:
+def check_data_folder(folder: Path) -> None:
     """Raise :class:`DataUnavailableError` naming ``folder`` and the fix unless files can be written in it."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        check_writable_folder(folder)
     except OSError as err:
         raise unwritable(folder, err) from err
 
@@ -267,7 +264,7 @@ def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float
         found += f" and {file.gz_name} fails its MD5 checksum (damaged)"
     if mirrors is None:
         return None, f"{found}; not downloaded (download=False)"
-    check_writable_folder(raw)
+    check_data_folder(raw)
     proof, failures = _download_verified([m + file.gz_name for m in mirrors], gz_path, file, timeout)
     if failures:
         return None, f"{found}; the download failed: " + "; ".join(failures)
@@ -291,7 +288,7 @@ def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] |
                                     timeout)  # fmt: skip
     if failure:
         return failure
-    check_writable_folder(raw)
+    check_data_folder(raw)
     _extract_atomically(raw / file.gz_name, path)
     problem = idx_problem(path, file.count)
     if problem:
@@ -330,6 +327,6 @@ def ensure_files(
 
 
 __all__ = [
-    "DataUnavailableError", "RawFile", "archive_proof", "check_mirrors", "check_writable_folder", "ensure_file",
+    "DataUnavailableError", "RawFile", "archive_proof", "check_data_folder", "check_mirrors", "ensure_file",
     "ensure_files", "idx_problem", "is_verified", "md5_of", "read_idx", "unwritable", "write_idx",
 ]  # fmt: skip
