@@ -70,8 +70,8 @@ if str(ROOT) not in sys.path:  # run as a script: make d2l_utils and the benchma
 
 import d2l_utils as du  # noqa: E402
 from benchmarks import lower_bound, report  # noqa: E402
-from d2l_utils.devices import cpu_model_name  # noqa: E402
-from d2l_utils.speed import synchronize  # noqa: E402
+from d2l_utils import config  # noqa: E402
+from d2l_utils.devices import cpu_model_name, synchronize  # noqa: E402
 from d2l_utils.synthetic import write_synthetic_fashion_mnist  # noqa: E402
 
 NETS = {"lenet": du.lenet, "alexnet": du.alexnet}
@@ -445,7 +445,7 @@ def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> tuple[list[report.Comparison], list[report.Bound]]:
     args = parse_args(argv)
     # Mode switches would shrink our run (smoke mode caps epochs) but not the book's: the comparison needs neither.
-    for var in (du.SMOKE_ENV, du.SYNTHETIC_ENV):
+    for var in (config.SMOKE_ENV, config.SYNTHETIC_ENV):
         os.environ.pop(var, None)
     # Known and expected: the book asks for 4 workers on small machines; a 1-epoch plot has xlim (1, 1).
     warnings.filterwarnings("ignore", message="This DataLoader will create")

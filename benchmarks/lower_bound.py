@@ -26,7 +26,8 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils.speed import grad_scaler, make_optimizer, prepare_net, synchronize, to_layout
+from d2l_utils.devices import synchronize
+from d2l_utils.training import grad_scaler, prepare_net, sgd, to_layout
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def _autocast(device: torch.device, dtype: torch.dtype | None):
 
 def make_step(net: nn.Module, settings: StepSettings, device: torch.device) -> Callable:
     """One step on ``(X, y)`` as ``train_ch6`` takes it (its optimizer, loss, precision), and nothing else."""
-    optimizer = make_optimizer(net, settings.lr, device)
+    optimizer = sgd(net, settings.lr, device)
     scaler = grad_scaler(device, settings.speed)  # fp16 only; a pass-through otherwise
     loss_fn = nn.CrossEntropyLoss()
 

@@ -255,6 +255,11 @@ class InMemoryBatches:
     def __len__(self) -> int:
         return math.ceil(self.num_examples / self.batch_size)
 
+    @property
+    def last_batch_size(self) -> int:
+        """How many examples an epoch's last batch holds (``batch_size`` when it divides the data set)."""
+        return self.num_examples % self.batch_size or self.batch_size
+
     def to(self, device: torch.device | str) -> InMemoryBatches:
         """Move the stored data set to ``device`` (in place) and return self."""
         self.images, self.labels = self.images.to(device), self.labels.to(device)

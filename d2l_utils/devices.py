@@ -1,7 +1,22 @@
-"""Choosing where tensors live: CUDA GPUs, Apple's MPS, or the CPU."""
+"""Where tensors live (CUDA GPUs, Apple's MPS, the CPU), and how fast each device trains.
+
+The first half chooses a device, as the book's ``try_gpu``. The second half is :class:`Speed`: the autocast
+dtype (``None``: plain float32, as the book), whether images use the channels-last memory layout, and whether
+the net is compiled with ``torch.compile``. :data:`BOOK_SPEED` is the book's arithmetic; :func:`choose_speed` is
+``train_ch6``'s default, picked from what the device does well:
+
+- CUDA with native bf16 (compute capability 8.0 and later: Ampere, Hopper, ...): bf16 autocast, channels-last.
+- Older CUDA GPUs (e.g. Colab's free T4, compute capability 7.5): fp16 autocast with a gradient scaler (fp16's
+  small range would otherwise let small gradients underflow to zero), channels-last. Their tensor cores run fp16
+  but not bf16; emulated bf16 would be slower than float32. Not yet measured against float32 on such a GPU.
+- CPU: float32, channels-last (oneDNN's convolutions run faster on it; same results to float rounding).
+- Apple's MPS: float32 in the default layout (the book's settings).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from pathlib import Path
 
 import torch
@@ -97,7 +112,103 @@ def cpu_model_name() -> str | None:
     return None
 
 
-__all__ = [
-    "DeviceNotAvailableError", "available_devices", "cpu", "cpu_model_name", "num_gpus", "resolve_device",
-    "try_all_gpus", "try_gpu",
-]  # fmt: skip
+# --- how fast a device trains -------------------------------------------------------------------------------------
+
+_DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16"}
+# Compute capability from which CUDA GPUs run bf16 natively (NVIDIA Ampere).
+NATIVE_BF16_CAPABILITY = (8, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Speed:
+    """Precision, memory layout and compilation for training; ``Speed()`` is the book's (float32, eager)."""
+
+    autocast: torch.dtype | None = None
+    channels_last: bool = False
+    compile: bool = False
+
+    def __post_init__(self) -> None:
+        if self.autocast is not None and self.autocast not in _DTYPE_NAMES:
+            raise ValueError(f"autocast must be None, torch.bfloat16 or torch.float16, got {self.autocast!r}")
+        for name in ("channels_last", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                # Speed(compile="False") would otherwise count as on: any non-empty string is true.
+                raise TypeError(f"Speed({name}=...) must be True or False, got {getattr(self, name)!r}")
+
+    def needs_grad_scaler(self, device: torch.device) -> bool:
+        """fp16 on CUDA needs loss scaling: its smallest normal number (6e-5) would flush small gradients to 0."""
+        return self.autocast == torch.float16 and device.type == "cuda"
+
+    def describe(self) -> str:
+        """Words for the ``training on …`` line: empty when results match the book's to float rounding."""
+        if self.autocast is None and not self.compile:
+            return ""
+        words = [f"{_DTYPE_NAMES[self.autocast]} autocast" if self.autocast else "float32"]
+        words += ["channels-last"] if self.channels_last else []
+        words += ["compiled"] if self.compile else []
+        return ", ".join(words)
+
+    def replace(self, **changes) -> Speed:
+        """A copy with some settings changed, e.g. ``du.choose_speed(device).replace(compile=True)``."""
+        return dataclasses.replace(self, **changes)
+
+
+BOOK_SPEED = Speed()
+"""The book's arithmetic: float32, the default memory layout, eager PyTorch."""
+
+
+def has_native_bf16(device: torch.device) -> bool:
+    """True for a CUDA GPU that computes in bf16 natively (compute capability 8.0 or later)."""
+    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= NATIVE_BF16_CAPABILITY
+
+
+def best_autocast_dtype(device: torch.device) -> torch.dtype | None:
+    """The mixed-precision dtype worth using on ``device``: bf16 or fp16 on CUDA by capability, else None."""
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if has_native_bf16(device) else torch.float16
+
+
+def choose_speed(
+    device: torch.device | str, *, autocast: bool | torch.dtype | None = None, channels_last: bool | None = None,
+    compile: bool = False,
+) -> Speed:  # fmt: skip
+    """The fastest settings for ``device`` that keep the book's accuracy; arguments override one setting each.
+
+    ``autocast``: None picks by device (see the module's notes), False means float32, True the device's best
+    mixed precision (bf16 on the CPU), or a dtype. ``channels_last``: None means on for CUDA and the CPU.
+    """
+    device = torch.device(device)
+    if autocast is None:
+        dtype = best_autocast_dtype(device)
+    elif autocast is True:
+        dtype = best_autocast_dtype(device) or torch.bfloat16
+    else:
+        dtype = autocast or None
+    layout = device.type in ("cuda", "cpu") if channels_last is None else channels_last
+    return Speed(autocast=dtype, channels_last=layout, compile=compile)
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """Mixed-precision autocast to ``dtype`` on ``device``'s type, or a no-op context when ``dtype`` is None."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait until ``device`` has finished its queued work, so that a timer measures the work, not its launch."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def check_speed(speed) -> Speed:
+    """``speed`` if it is a :class:`Speed`; a string or the function itself gets the course's message."""
+    if isinstance(speed, Speed):
+        return speed
+    raise TypeError(
+        f"speed must be a du.Speed, got {speed!r}: pass du.BOOK_SPEED (the book's float32 arithmetic), "
+        "du.choose_speed(device) (the fastest that keeps the book's accuracy), or leave it out for the latter"
+    )

@@ -1,59 +1,16 @@
-"""Scoring a trained classifier: accuracy over a whole data set, and a confusion matrix."""
+"""Where a trained classifier errs: a confusion matrix over a whole data set, and per-class accuracy.
+
+The accuracy itself, ``evaluate_accuracy_gpu``, lives with the training loop in :mod:`d2l_utils.training`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import torch
 from torch import nn
 
-from .metrics import check_labels
-from .modules import eval_mode, module_device
-from .shapes import check_input_fits
-from .speed import autocast
-
-
-def predictions(
-    net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
-    autocast_dtype: torch.dtype | None = None,
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
-    """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``.
-
-    A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
-    layer; labels must have shape (N,).
-    """
-    device = torch.device(device) if device is not None else module_device(net)
-    with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
-        for step, (X, y) in enumerate(data_iter):
-            X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            try:
-                y_hat = net(X)
-            except RuntimeError:
-                if step == 0:
-                    check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
-                raise
-            check_labels(y_hat, y)
-            yield y_hat.argmax(dim=1), y
-
-
-def evaluate_accuracy_gpu(
-    net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
-    autocast_dtype: torch.dtype | None = None,
-) -> float:  # fmt: skip
-    """Accuracy of ``net`` over every batch of ``data_iter``, on ``device`` (default: where the net lives).
-
-    All batches count, gradients are off, and the net runs in eval mode (dropout off); afterwards every
-    submodule is back in the mode it was in. Counts stay on the device until the end, so there is one host
-    synchronisation per call, not one per batch.
-    """
-    correct, total = None, 0
-    for y_hat, y in predictions(net, data_iter, device, autocast_dtype=autocast_dtype):
-        hits = (y_hat == y).sum()
-        correct = hits if correct is None else correct + hits
-        total += y.numel()
-    if total == 0:
-        raise ValueError("data_iter yielded no examples: check the data loader (empty data set or subset?)")
-    return correct.item() / total
+from .training import predictions
 
 
 def confusion_matrix(
@@ -91,4 +48,4 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     return matrix.diagonal() / matrix.sum(dim=1)
 
 
-__all__ = ["confusion_matrix", "evaluate_accuracy_gpu", "per_class_accuracy", "predictions"]
+__all__ = ["confusion_matrix", "per_class_accuracy"]

@@ -77,6 +77,11 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (y_hat.to(y.dtype) == y).sum()
 
 
+def size(x: torch.Tensor) -> int:
+    """The number of elements of ``x``: the book's ``d2l.size``, which its ``evaluate_accuracy_gpu`` counts with."""
+    return x.numel()
+
+
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate)."""
     return float(correct_count(y_hat, y))
@@ -109,4 +114,4 @@ class EpochMetrics:
         return self.correct.item() / max(1, self.examples)
 
 
-__all__ = ["Accumulator", "EpochMetrics", "Timer", "accuracy", "check_labels", "correct_count"]
+__all__ = ["Accumulator", "EpochMetrics", "Timer", "accuracy", "check_labels", "correct_count", "size"]

@@ -1,20 +1,23 @@
-"""Plotting: figure size, line plots, image grids, and a live training plot that works in every front end.
+"""Plotting: figure size, image grids, the book's ``Animator``, and ``train_ch6``'s progress and curves.
 
 The book's ``Animator`` redraws with ``clear_output``, which shows nothing in scripts and PyCharm and piles up
-frames under nbval. :class:`TrainingPlot` instead updates one display in place (JupyterLab, VS Code, Colab),
-and outside a notebook draws a single figure at the end.
+frames under nbval. :class:`Animator` (same signature) and :class:`TrainingPlot` instead update one display in
+place (JupyterLab, VS Code, Colab); outside a live notebook they draw a single figure. :class:`TrainingProgress`
+wraps each epoch's batches for ``train_ch6``, as torchvision's ``log_every`` does: it owns the progress bar, the
+curves, and when the running loss is read.
 """
 
 from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .config import smoke_mode
 
@@ -65,17 +68,26 @@ def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None
 
     Without ``vmin``/``vmax`` each image is scaled to its own range (light = largest value in that image); give
     both to draw every image on one scale, e.g. ``cmap="RdBu_r", vmin=-m, vmax=m`` for signed weights. Titles
-    longer than the image is wide are wrapped onto several lines.
+    longer than the image is wide are wrapped onto several lines, between words only. Each image gets a thin
+    grey frame, so an all-white (or all-black) image still shows where it is on the page.
     """
     fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
     axes = axes.flatten()
     for i, ax in enumerate(axes):
-        ax.axis("off")
-        if i < len(imgs):
-            ax.imshow(_to_numpy(imgs[i]), cmap=cmap, vmin=vmin, vmax=vmax)
-            if titles is not None and i < len(titles):
-                # Wrap long titles (e.g. "synthetic 7 (sneaker-like)") so neighbours do not overlap.
-                ax.set_title(textwrap.fill(titles[i], max(8, int(scale * 10)), break_on_hyphens=False), fontsize=9)
+        if i >= len(imgs):
+            ax.axis("off")
+            continue
+        ax.imshow(_to_numpy(imgs[i]), cmap=cmap, vmin=vmin, vmax=vmax)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set(visible=True, linewidth=0.6, edgecolor="0.6")
+        if titles is not None and i < len(titles):
+            # Wrap long titles (e.g. "synthetic 7 (sneaker-like)") so neighbours do not overlap; a word longer
+            # than a line stays whole, so "(" or ")" is never left alone on a line.
+            width = max(8, int(scale * 10))
+            title = textwrap.fill(titles[i], width, break_long_words=False, break_on_hyphens=False)
+            ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return axes
 
@@ -136,6 +148,114 @@ class TrainingPlot:
             _show_in_window()
         plt.close(self.fig)  # the inline backend would otherwise show it a second time
         return self.fig
+
+
+class Animator:
+    """The book's ``d2l.Animator``: ``add(x, y)`` appends one point per curve and redraws the curves.
+
+    Same signature as the book's, so its chapter code runs unchanged. In a notebook outside smoke mode the one
+    figure is updated in place (no ``clear_output``, so nothing piles up or flickers); in smoke mode (CI) the
+    points are only recorded and the inline backend shows the final figure once, when the cell ends; in a
+    script with a window backend the window is redrawn after each ``add``.
+    """
+
+    # The book's signature, kept so that its chapter code runs unchanged.
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None, xscale="linear",  # noqa: PLR0913
+                 yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1, ncols=1,
+                 figsize=(3.5, 2.5)) -> None:  # fmt: skip
+        self.legend = list(legend) if legend else []
+        self.fmts = fmts
+        self.fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+        self.axes = axes.ravel()
+        self.config_axes = lambda: set_axes(self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, self.legend)
+        self.X: list[list[float]] | None = None
+        self.Y: list[list[float]] | None = None
+        self._handle = None
+        if in_notebook() and not smoke_mode():
+            from IPython.display import display
+
+            plt.close(self.fig)  # shown through the display handle only, not again by the inline backend
+            self._handle = display(self.fig, display_id=True)
+
+    def add(self, x, y) -> None:
+        """Add a point (or one point per curve) and redraw; ``None`` in ``y`` skips that curve."""
+        ys = list(y) if isinstance(y, (list, tuple)) else [y]
+        xs = list(x) if isinstance(x, (list, tuple)) else [x] * len(ys)
+        if self.X is None:
+            self.X, self.Y = [[] for _ in ys], [[] for _ in ys]
+        for i, (a, b) in enumerate(zip(xs, ys, strict=False)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(float(b))
+        self._redraw()
+
+    def _redraw(self) -> None:
+        ax = self.axes[0]
+        ax.cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts, strict=False):
+            ax.plot(x, y, fmt)
+        self.config_axes()
+        if self._handle is not None:
+            self._handle.update(self.fig)
+        elif not in_notebook() and matplotlib.get_backend().lower() not in _NON_INTERACTIVE_BACKENDS:
+            plt.pause(0.001)  # a script's window: draw now, without blocking
+
+
+class TrainingProgress:
+    """The progress bar and the training curves of one ``train_ch6`` run, wrapped around each epoch's batches.
+
+    The loop iterates ``progress.track(batches, metrics, epoch)``. After each step this object counts it and
+    decides whether to read the running loss: about five times per epoch (the live plot's redraws), where a GPU
+    must be read anyway, and after every step on the CPU, where reading is free; a GPU is never stalled once per
+    step. Each reading goes to the ``watchers`` (``train_ch6``'s divergence guard) and to the live curves.
+    """
+
+    def __init__(self, num_batches: int, num_epochs: int, history, progress: bool | None,
+                 watchers: Sequence[Callable[[float, str], None]] = ()) -> None:  # fmt: skip
+        self.num_batches, self.num_epochs, self.watchers = num_batches, num_epochs, list(watchers)
+        self.epoch, self.step, self.steps_done = len(history.epochs), -1, 0
+        live = (in_notebook() and not smoke_mode()) if progress is None else progress
+        self.plot = TrainingPlot(["train loss", "train acc", "test acc"], xlim=(1, max(2, num_epochs)), live=live)
+        for k, epoch in enumerate(history.epochs):
+            self.plot.add(epoch, (history.train_loss[k], history.train_acc[k], history.test_acc[k]))
+        total = max(0, num_epochs - self.epoch) * num_batches  # a resumed run may already be complete
+        self.bar = tqdm(total=total, disable=progress is False, leave=False, unit="batch")
+        # Redraw about five times per epoch; max(1, …): an epoch of fewer than five batches must not divide by zero.
+        self.redraw_every = max(1, num_batches // 5)
+
+    def track(self, batches: Iterable, metrics, epoch: int) -> Iterator:
+        """Yield ``batches``; after each step, count it and read the running loss where that costs nothing."""
+        self.epoch, self.step = epoch, -1
+        self.bar.set_description(f"epoch {epoch + 1}/{self.num_epochs}")
+        for step, batch in enumerate(batches):
+            yield batch
+            self.step, self.steps_done = step, self.steps_done + 1
+            self.bar.update(1)
+            redraw = (step + 1) % self.redraw_every == 0 or step == self.num_batches - 1
+            if redraw or metrics.loss_sum.device.type == "cpu":
+                self._read(metrics, redraw)
+
+    def _read(self, metrics, redraw: bool) -> None:
+        mean_loss = metrics.mean_loss
+        for watch in self.watchers:
+            watch(mean_loss, self.where(approximate=True))
+        if self.plot.live and redraw:
+            self.plot.add(self.epoch + (self.step + 1) / self.num_batches, (mean_loss, metrics.accuracy, None))
+
+    def end_epoch(self, metrics, test_acc: float) -> None:
+        """Plot the finished epoch (the training points too, unless the live curves already show them)."""
+        train_values = (None, None) if self.plot.live else (metrics.mean_loss, metrics.accuracy)
+        self.plot.add(self.epoch + 1, (*train_values, test_acc))
+
+    def where(self, approximate: bool = False) -> str:
+        """Where training is, e.g. ``epoch 2, step 7 of 235``; ``approximate``: "at or before" that step."""
+        at = "at or before step" if approximate else "step"
+        return f"epoch {self.epoch + 1}, {at} {self.step + 1} of {self.num_batches}"
+
+    def close(self) -> matplotlib.figure.Figure:
+        """Close the bar and draw the final figure once; return it."""
+        self.bar.close()
+        return self.plot.finish()
 
 
 def _show_in_window() -> None:

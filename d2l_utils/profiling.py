@@ -18,10 +18,9 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .devices import resolve_device
-from .modules import eval_mode, leaf_modules
-from .shapes import layer_summary
-from .speed import choose_speed, grad_scaler, make_optimizer, sgd_step, synchronize, to_layout
+from .devices import autocast, choose_speed, resolve_device, synchronize
+from .shapes import eval_mode, layer_summary, leaf_modules
+from .training import grad_scaler, sgd, to_layout, train_step
 
 
 class LayerCost(NamedTuple):
@@ -124,11 +123,11 @@ def measure_training_speed(
         with eval_mode(model), torch.no_grad():
             num_classes = model(X[:1]).shape[-1]
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
-    optimizer, scaler = make_optimizer(model, lr, device), grad_scaler(device, speed)
-    loss_fn = nn.CrossEntropyLoss()
+    optimizer, scaler = sgd(model, lr, device), grad_scaler(device, speed)
+    loss, precision = nn.CrossEntropyLoss(), autocast(device, speed.autocast)
 
     def step() -> None:
-        sgd_step(model, X, y, loss_fn, optimizer, scaler, device, speed)
+        train_step(model, X, y, loss, optimizer, scaler, precision)
 
     step()
     synchronize(device)

@@ -191,7 +191,7 @@ def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[in
     from matplotlib.patches import Rectangle
 
     rows_h, rows_w = receptive_fields(net, axis=0)[-1], receptive_fields(net, axis=1)[-1]
-    ax.imshow(image, cmap="gray")
+    ax.imshow(torch.as_tensor(image).detach().cpu().numpy(), cmap="gray")  # a tensor straight to imshow warns
     colors = colors or ["tab:red", "tab:orange", "tab:cyan", "tab:green"]
     for n, (i, j) in enumerate(positions):
         top, left, h, w = field_box(rows_h, i, j, rows_w)

@@ -1,16 +1,55 @@
-"""Shapes: the layer-by-layer shape probe, and output sizes computed from layer hyper-parameters."""
+"""Shapes: the layer-by-layer shape probe, output sizes from layer hyper-parameters, and facts about a module.
+
+The module facts (its device, its leaf layers, a safe eval mode) are what every probe of a net needs.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from .modules import eval_mode, is_leaf, leaf_modules, module_device
+# --- facts about a module ------------------------------------------------------------------------------------------
+
+
+def module_device(net: nn.Module) -> torch.device:
+    """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
+    param = next(net.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+def is_leaf(module: nn.Module) -> bool:
+    """True for a module with no children: a layer that computes, not a container."""
+    return next(module.children(), None) is None
+
+
+def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``(qualified name, module)`` of every leaf layer, in definition order: the rows of a shape table."""
+    return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
+
+
+@contextlib.contextmanager
+def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
+    """Put ``net`` in eval mode for a block, then give every submodule back its own mode.
+
+    Restoring only the top module's flag (``net.train(was_training)``) would switch a deliberately frozen part,
+    e.g. a BatchNorm kept in eval mode while the rest fine-tunes, back into training mode.
+    """
+    modes = [(module, module.training) for module in net.modules()]
+    net.eval()
+    try:
+        yield net
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+# --- the shape probe -----------------------------------------------------------------------------------------------
 
 
 class LayerRow(NamedTuple):
@@ -256,5 +295,6 @@ def layer_summary(
 
 
 __all__ = [
+    "eval_mode", "is_leaf", "leaf_modules", "module_device",
     "LayerRow", "ShapeMismatchError", "check_input_fits", "conv_output_size", "layer_summary", "output_shape",
 ]  # fmt: skip

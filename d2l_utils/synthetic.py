@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import atomic_write
+from .guard_rails.checks import atomic_write
 from .guard_rails.files import idx_problem, write_idx
 
 IMAGE_SIZE = 28

@@ -1,15 +1,20 @@
-"""``train_ch6``: the book's training loop for image classifiers, as readable as the book's.
+"""The book's training loop for image classifiers, in the book's order, in one file.
 
-:func:`train_epoch_ch6` is one epoch (forward, loss, backward, step, metrics), like d2l's ``train_epoch_ch3``;
-:func:`train_ch6` is the outer loop over epochs, like the book's ``train_ch6``. Everything else is a named call
-into its own module: speed settings (:mod:`.speed`), checkpoints (:mod:`.checkpoint`), progress, divergence
-watch and Ctrl-C (:mod:`.monitor`), smoke-mode limits (:mod:`.config`).
+1. :func:`evaluate_accuracy_gpu`: the accuracy over a whole data set (d2l §7.6, "Training").
+2. :func:`train_step`: one minibatch of SGD: forward, loss, backward, step.
+3. :func:`train_epoch_ch6`: one pass over the training data, like the book's ``train_epoch_ch3``.
+4. :func:`train_ch6`: the outer loop over epochs, like the book's ``train_ch6``.
+
+Speed settings (precision, layout, compilation) are one value, :class:`~d2l_utils.devices.Speed`, turned into an
+autocast context and a gradient scaler once per run, before the loop. What keeps mistakes from costing work
+(argument checks, the divergence guard, Ctrl-C, checkpoints) lives in :mod:`d2l_utils.guard_rails`, one call each;
+a first reading can skip it.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +23,230 @@ import torch
 from torch import nn
 
 from . import config
-from .batches import check_data_iter, checked_batches, first_batch
-from .checkpoint import check_writable, load_checkpoint, save_checkpoint
-from .devices import resolve_device
-from .evaluation import evaluate_accuracy_gpu
-from .metrics import EpochMetrics, Timer
-from .monitor import TrainingDivergedError, TrainingMonitor
-from .shapes import check_input_fits
-from .speed import BOOK_SPEED, Speed, choose_speed, grad_scaler, make_optimizer, prepare_net, sgd_step, to_layout
+from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device
+from .guard_rails.checks import (
+    check_epoch_had_batches,
+    check_loss_reduction,
+    check_train_arguments,
+    checked_batches,
+    first_batch,
+    mean_of_batch,
+    shape_errors_explained,
+)
+from .guard_rails.training_guards import CheckpointFile, DivergenceGuard, TrainingDivergedError, keep_finished_work
+from .metrics import EpochMetrics, Timer, check_labels
+from .plotting import TrainingProgress
+from .shapes import check_input_fits, eval_mode, module_device
+
+# --- 1. evaluation ------------------------------------------------------------------------------------------------
+
+
+def predictions(
+    net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
+    autocast_dtype: torch.dtype | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
+    """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``.
+
+    A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
+    layer; labels must have shape (N,). Afterwards every submodule is back in the mode it was in.
+    """
+    device = module_device(net) if device is None else resolve_device(device)
+    with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
+        for step, (X, y) in enumerate(checked_batches(data_iter, "data_iter")):
+            X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            with shape_errors_explained(net, X, first_step=step == 0):
+                y_hat = net(X)
+            check_labels(y_hat, y)
+            yield y_hat.argmax(dim=1), y
+
+
+def evaluate_accuracy_gpu(
+    net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
+    autocast_dtype: torch.dtype | None = None,
+) -> float:  # fmt: skip
+    """Accuracy of ``net`` over every batch of ``data_iter``, on ``device`` (default: where the net lives).
+
+    All batches count, gradients are off, and the net runs in eval mode (dropout off). Counts stay on the device
+    until the end, so there is one host synchronisation per call, not one per batch.
+    """
+    correct, total = 0, 0
+    for y_hat, y in predictions(net, data_iter, device, autocast_dtype=autocast_dtype):
+        correct = correct + (y_hat == y).sum()
+        total += y.numel()
+    if total == 0:
+        raise ValueError("data_iter yielded no examples: check the data loader (empty data set or subset?)")
+    return float(correct) / total
+
+
+# --- 2. one SGD step ------------------------------------------------------------------------------------------------
+
+
+def train_step(
+    net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: nn.Module, optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler, precision: contextlib.AbstractContextManager,
+) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """One minibatch of SGD: forward, loss, backward, update; returns ``(y_hat, mean loss)``.
+
+    ``precision`` is the run's autocast context (a no-op for float32); ``scaler`` scales fp16 losses so small
+    gradients do not underflow, and passes everything else through unchanged.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    with precision:
+        y_hat = net(X)
+        batch_loss = mean_of_batch(loss(y_hat, y))
+    scaler.scale(batch_loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return y_hat, batch_loss
+
+
+def grad_scaler(device: torch.device, speed: Speed) -> torch.amp.GradScaler:
+    """A gradient scaler that is active only when fp16 needs it (a no-op pass-through otherwise)."""
+    return torch.amp.GradScaler(device.type, enabled=speed.needs_grad_scaler(device))
+
+
+def sgd(net: nn.Module, lr: float, device: torch.device) -> torch.optim.SGD:
+    """The book's SGD; on CUDA its fused kernel updates every parameter in one launch instead of one per tensor."""
+    return torch.optim.SGD(net.parameters(), lr=lr, fused=device.type == "cuda" or None)
+
+
+def to_layout(X: torch.Tensor, speed: Speed) -> torch.Tensor:
+    """``X`` in the speed's memory layout; channels-last applies to image batches (4-D) only, e.g. not to MLPs."""
+    if speed.channels_last and X.ndim == 4:
+        return X.contiguous(memory_format=torch.channels_last)
+    return X
+
+
+# --- 3. one epoch ---------------------------------------------------------------------------------------------------
+
+
+def train_epoch_ch6(
+    net: nn.Module, train_iter: Iterable, loss: nn.Module, optimizer: torch.optim.Optimizer,
+    device: torch.device, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
+    progress: TrainingProgress | None = None, epoch: int = 0,
+) -> EpochMetrics:  # fmt: skip
+    """Train ``net`` for one epoch: a :func:`train_step` per minibatch; return the epoch's loss and accuracy sums.
+
+    The sums stay on the device (no host sync per step). ``progress`` (``train_ch6``'s) wraps the batches to
+    show progress and watch the loss. Use this function directly to write your own loop, e.g. to continue
+    training a net without re-initialising it.
+    """
+    scaler = grad_scaler(device, speed) if scaler is None else scaler
+    check_loss_reduction(loss)
+    precision = autocast(device, speed.autocast)
+    metrics = EpochMetrics(device)
+    batches = checked_batches(train_iter, "train_iter")
+    net.train()
+    for X, y in batches if progress is None else progress.track(batches, metrics, epoch):
+        X, y = to_layout(X.to(device, non_blocking=True), speed), y.to(device, non_blocking=True)
+        with shape_errors_explained(net, X, first_step=metrics.examples == 0):
+            y_hat, batch_loss = train_step(net, X, y, loss, optimizer, scaler, precision)
+        metrics.add(batch_loss, y_hat, y)
+    return metrics
+
+
+# --- 4. the whole run -----------------------------------------------------------------------------------------------
+
+
+def train_ch6(
+    net: nn.Module, train_iter: Iterable, test_iter: Iterable, num_epochs: int, lr: float,
+    device: torch.device | str | None = None, *, speed: Speed | None = None, checkpoint: str | Path | None = None,
+    resume: bool | None = None, progress: bool | None = None,
+) -> TrainHistory:  # fmt: skip
+    """Train ``net`` with minibatch SGD and cross-entropy, as the book's ``train_ch6``; return the history.
+
+    Args:
+        net, train_iter, test_iter, num_epochs, lr, device: as in the book. ``device=None`` picks ``try_gpu()``.
+            The data iterables must yield ``(X, y)`` pairs every epoch; ``train_iter`` must have a ``len()``.
+        speed: precision, memory layout and compilation (:class:`~d2l_utils.devices.Speed`). ``None`` picks the
+            fastest that keeps the book's accuracy on ``device`` (:func:`~d2l_utils.devices.choose_speed`);
+            ``du.BOOK_SPEED`` computes exactly as the book (float32, default layout).
+        checkpoint: file to write after every epoch (model, optimizer, epoch, history), atomically.
+        resume: ``True`` continues from ``checkpoint`` if it exists, with the same data order and history (a new
+            ``lr`` replaces the saved one; the first line says so). ``None`` refuses to start afresh over an
+            existing checkpoint; ``False`` starts afresh and overwrites it.
+        progress: show a progress bar and redraw the curves during training. ``None``: the bar always, the live
+            curves in notebooks outside smoke mode. ``False``: only the final figure and the summary lines.
+
+    Prints ``training on <device>`` (naming the speed settings when they can change results beyond float
+    rounding), then the book's two lines ``loss …, train acc …, test acc …`` and ``… examples/sec on …``, where
+    examples/sec counts training wall-clock time, data loading included. Like the book it Xavier-initialises
+    the weights first (not when resuming). Raises :class:`TrainingDivergedError` when the loss becomes NaN,
+    infinite or absurdly large; on Ctrl-C it keeps the weights and returns the epochs that finished.
+    """
+    device = resolve_device(device)
+    speed = choose_speed(device) if speed is None else check_speed(speed)
+    num_epochs, lr = check_train_arguments(net, num_epochs, lr, train_iter, test_iter)
+    checkpoint = CheckpointFile.for_run(checkpoint, resume)
+    num_epochs = config.smoke_epochs(num_epochs)
+    net.to(device)
+    X_test, _ = first_batch(test_iter, "test_iter")
+    check_input_fits(net, X_test[:1].to(device))  # gives lazy layers their shapes; names a layer the data misses
+    model = prepare_net(net, speed)
+    optimizer, loss, scaler = sgd(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
+    if resume and checkpoint.path.exists():
+        history = checkpoint.restore(net, optimizer, train_iter, lr, read_history=TrainHistory.from_dict)
+        history.device = str(device)
+    else:
+        init_cnn_weights(net)
+        history = TrainHistory(device=str(device))
+    guard = DivergenceGuard(net, lr, history)
+    progress = TrainingProgress(len(train_iter), num_epochs, history, progress, watchers=[guard.check_loss])
+    print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
+    with keep_finished_work(history, progress, checkpoint):
+        for epoch in range(len(history.epochs), num_epochs):
+            timer = Timer()
+            timer.start()
+            metrics = train_epoch_ch6(model, train_iter, loss, optimizer, device, speed, scaler=scaler,
+                                      progress=progress, epoch=epoch)  # fmt: skip
+            seconds = timer.stop()
+            check_epoch_had_batches(metrics, epoch)
+            guard.check_epoch(metrics.mean_loss, progress.where(approximate=True))
+            test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=speed.autocast)
+            history.add_epoch(epoch + 1, metrics, test_acc, seconds)
+            progress.end_epoch(metrics, test_acc)
+            guard.epoch_done()
+            if checkpoint is not None:
+                checkpoint.save(net, optimizer, history, train_iter)
+    print(history.summary())
+    return history
+
+
+# --- what train_ch6 sets up and returns -----------------------------------------------------------------------------
+
+
+def init_cnn_weights(net: nn.Module) -> None:
+    """Xavier-uniform initialisation of every ``Linear`` and ``Conv2d`` weight, as the book's ``train_ch6`` does.
+
+    The values are drawn in the standard (contiguous) layout, so a net already in channels-last memory format
+    gets the same weights from the same seed as the book's code. Only such weights go through a temporary copy:
+    a contiguous one (every ``Linear``, AlexNet's 151 MB layer among them) is filled in place.
+    """
+    for module in net.modules():
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            if module.weight.is_contiguous():
+                nn.init.xavier_uniform_(module.weight)
+                continue
+            weight = torch.empty_like(module.weight, memory_format=torch.contiguous_format)
+            nn.init.xavier_uniform_(weight)
+            with torch.no_grad():
+                module.weight.copy_(weight)
+
+
+# torch.compile's backend; tests swap in a counting one to check how often the training step is compiled.
+COMPILE_BACKEND = "inductor"
+
+
+def prepare_net(net: nn.Module, speed: Speed) -> nn.Module:
+    """Put ``net``'s 4-D weights in the speed's layout; return the model to call in training steps.
+
+    With ``compile`` the training forward pass is compiled with static shapes: the full batches and the one
+    shorter last batch get a graph each, once, instead of a dynamic-shape graph or a recompile every epoch.
+    Evaluation keeps calling ``net`` itself, so switching to eval mode never triggers a recompile.
+    """
+    if speed.channels_last:
+        net.to(memory_format=torch.channels_last)
+    return torch.compile(net, dynamic=False, backend=COMPILE_BACKEND) if speed.compile else net
 
 
 @dataclass
@@ -78,172 +299,7 @@ class TrainHistory:
         )
 
 
-def init_cnn_weights(net: nn.Module) -> None:
-    """Xavier-uniform initialisation of every ``Linear`` and ``Conv2d`` weight, as the book's ``train_ch6`` does.
-
-    The values are drawn in the standard (contiguous) layout, so a net already in channels-last memory format
-    gets the same weights from the same seed as the book's code. Only such weights go through a temporary copy:
-    a contiguous one (every ``Linear``, AlexNet's 151 MB layer among them) is filled in place.
-    """
-    for module in net.modules():
-        if isinstance(module, (nn.Linear, nn.Conv2d)):
-            if module.weight.is_contiguous():
-                nn.init.xavier_uniform_(module.weight)
-                continue
-            weight = torch.empty_like(module.weight, memory_format=torch.contiguous_format)
-            nn.init.xavier_uniform_(weight)
-            with torch.no_grad():
-                module.weight.copy_(weight)
-
-
-def train_epoch_ch6(
-    net: nn.Module, train_iter: Iterable, loss_fn: nn.Module, optimizer: torch.optim.Optimizer,
-    device: torch.device, speed: Speed = BOOK_SPEED, *, on_step: Callable[[int, EpochMetrics], None] | None = None,
-    scaler: torch.amp.GradScaler | None = None,
-) -> EpochMetrics:  # fmt: skip
-    """Train ``net`` for one epoch: for each minibatch, forward, loss, backward and an SGD step.
-
-    Returns the epoch's summed loss, correct predictions and examples (kept on the device). ``on_step(step,
-    metrics)`` runs after each step (``train_ch6`` shows progress and watches for divergence there). ``scaler``
-    scales fp16 losses (see :func:`~d2l_utils.speed.grad_scaler`); by default one is made for ``speed``.
-    Use it directly to write your own loop, e.g. to continue training a net without re-initialising it.
-    """
-    scaler = grad_scaler(device, speed) if scaler is None else scaler
-    metrics = EpochMetrics(device)
-    net.train()
-    for step, (X, y) in enumerate(checked_batches(train_iter, "train_iter")):
-        X, y = to_layout(X.to(device, non_blocking=True), speed), y.to(device, non_blocking=True)
-        try:
-            y_hat, loss = sgd_step(net, X, y, loss_fn, optimizer, scaler, device, speed)
-        except RuntimeError:
-            if step == 0:
-                check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
-            raise
-        metrics.add(loss, y_hat, y)
-        if on_step is not None:
-            on_step(step, metrics)
-    return metrics
-
-
-def train_ch6(
-    net: nn.Module, train_iter: Iterable, test_iter: Iterable, num_epochs: int, lr: float,
-    device: torch.device | str | None = None, *, speed: Speed | None = None, checkpoint: str | Path | None = None,
-    resume: bool = False, progress: bool | None = None,
-) -> TrainHistory:  # fmt: skip
-    """Train ``net`` with minibatch SGD and cross-entropy, as the book's ``train_ch6``; return the history.
-
-    Args:
-        net, train_iter, test_iter, num_epochs, lr, device: as in the book. ``device=None`` picks ``try_gpu()``.
-            The data iterables must yield ``(X, y)`` pairs every epoch; ``train_iter`` must have a ``len()``.
-        speed: precision, memory layout and compilation (:class:`~d2l_utils.speed.Speed`). ``None`` picks the
-            fastest that keeps the book's accuracy on ``device`` (:func:`~d2l_utils.speed.choose_speed`);
-            ``du.BOOK_SPEED`` computes exactly as the book (float32, default layout).
-        checkpoint: file to write after every epoch (model, optimizer, epoch, history), atomically.
-        resume: continue from ``checkpoint`` if it exists, with the same data order and history. A new ``lr``
-            replaces the saved one (the first line says so).
-        progress: show a progress bar and redraw the curves during training. ``None``: the bar always, the live
-            curves in notebooks outside smoke mode. ``False``: only the final figure and the summary lines.
-
-    Prints ``training on <device>`` (naming the speed settings when they can change results beyond float
-    rounding), then the book's two lines ``loss …, train acc …, test acc …`` and ``… examples/sec on …``, where
-    examples/sec counts training wall-clock time, data loading included. Like the book it Xavier-initialises
-    the weights first (not when resuming). Raises :class:`TrainingDivergedError` when the loss becomes NaN,
-    infinite or absurdly large; on Ctrl-C it keeps the weights and returns the epochs that finished.
-    """
-    device = resolve_device(device)
-    speed = choose_speed(device) if speed is None else speed
-    _check_arguments(net, num_epochs, lr, train_iter, test_iter)
-    checkpoint = _check_checkpoint(checkpoint, resume)
-    num_epochs = config.smoke_epochs(num_epochs)
-    net.to(device)
-    X_test, _ = first_batch(test_iter, "test_iter")
-    check_input_fits(net, X_test[:1].to(device))  # gives lazy layers their shapes; names a layer the data misses
-    model = prepare_net(net, speed)
-    optimizer, loss_fn, scaler = make_optimizer(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
-    if resume and checkpoint.exists():
-        history = _resume(checkpoint, net, optimizer, train_iter, lr, device)
-    else:
-        history = _fresh_start(net, device)
-    monitor = TrainingMonitor(net, history, len(train_iter), num_epochs, lr, progress, checkpoint)
-    print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
-    with monitor.stop_cleanly_on_ctrl_c():
-        for epoch in range(len(history.epochs), num_epochs):
-            monitor.start_epoch(epoch, num_epochs)
-            timer = Timer()
-            timer.start()
-            metrics = train_epoch_ch6(model, train_iter, loss_fn, optimizer, device, speed,
-                                      on_step=monitor.after_step, scaler=scaler)  # fmt: skip
-            seconds = timer.stop()
-            monitor.check_epoch(metrics)
-            test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=speed.autocast)
-            history.add_epoch(epoch + 1, metrics, test_acc, seconds)
-            monitor.end_epoch(metrics, test_acc)
-            if checkpoint is not None:
-                _save(checkpoint, net, optimizer, history, train_iter)
-                monitor.saved_epoch = epoch + 1
-    print(history.summary())
-    return history
-
-
-def _check_arguments(net: nn.Module, num_epochs: int, lr: float, train_iter, test_iter) -> None:
-    """Reject arguments that would fail later (after an epoch of work) or silently do something else."""
-    if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
-    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    check_data_iter(train_iter, "train_iter", "training", needs_len=True)
-    check_data_iter(test_iter, "test_iter", "test", needs_len=False)
-    if not any(p.requires_grad for p in net.parameters()):
-        raise ValueError("net has no trainable parameters: there is nothing for SGD to learn")
-
-
-def _check_checkpoint(checkpoint: str | Path | None, resume: bool) -> Path | None:
-    """The checkpoint file as a Path, checked to be writable now rather than after the first epoch."""
-    if checkpoint is None:
-        if resume:
-            raise ValueError("resume=True needs checkpoint=<file> to resume from")
-        return None
-    return check_writable(checkpoint)
-
-
-def _fresh_start(net: nn.Module, device: torch.device) -> TrainHistory:
-    """Initialise the weights as the book does; return an empty history."""
-    init_cnn_weights(net)
-    return TrainHistory(device=str(device))
-
-
-def _resume(
-    path: Path, net: nn.Module, optimizer: torch.optim.Optimizer, train_iter, lr: float, device: torch.device
-) -> TrainHistory:
-    """Load ``path`` into ``net`` and ``optimizer`` and restore the random and data order; return its history.
-
-    Data sets with ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) get their
-    shuffling order back, so the resumed run sees the batches an uninterrupted run would.
-    """
-    state = load_checkpoint(path, net, optimizer, read_history=TrainHistory.from_dict)
-    saved_lr = optimizer.param_groups[0]["lr"]
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-    torch.set_rng_state(state["torch_rng"])
-    if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):
-        train_iter.load_state_dict(state["data_order"])
-    history = state["history"]
-    history.device = str(device)
-    note = f" with lr={lr:g} (the checkpoint was trained with lr={saved_lr:g})" if saved_lr != lr else ""
-    print(f"resuming from {path} after epoch {state['epoch']}{note}")
-    return history
-
-
-def _save(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer, history: TrainHistory, train_iter) -> None:
-    """Write the state a resumed run needs: weights, optimizer, history, random and data order."""
-    save_checkpoint(
-        path, model=net.state_dict(), optimizer=optimizer.state_dict(), epoch=history.epochs[-1],
-        history=history.to_dict(), torch_rng=torch.get_rng_state(),
-        data_order=train_iter.state_dict() if hasattr(train_iter, "state_dict") else None,
-    )  # fmt: skip
-
-
 __all__ = [
-    "TrainHistory", "TrainingDivergedError", "init_cnn_weights", "save_checkpoint", "train_ch6",
-    "train_epoch_ch6",
+    "TrainHistory", "TrainingDivergedError", "evaluate_accuracy_gpu", "init_cnn_weights", "train_ch6",
+    "train_epoch_ch6", "train_step",
 ]  # fmt: skip

@@ -78,7 +78,7 @@ def test_banner_format(capsys):
 
 def test_smoke_limits_are_small():
     limits = config.SMOKE_LIMITS
-    assert (limits.train_examples, limits.test_examples, limits.max_epochs) == (512, 256, 1)
+    assert (limits.train_examples, limits.test_examples, limits.max_epochs) == (1280, 256, 1)
 
 
 def test_runtime_dependencies_are_not_pinned():

@@ -206,7 +206,11 @@ def _fake_venv(monkeypatch, tmp_path, torch_installed: bool) -> list[list[str]]:
         commands.append([str(part) for part in command])
         return subprocess.CompletedProcess(command, 0 if torch_installed or "-c" not in command else 1)
 
+    def fake_pip(python, *args):
+        commands.append([str(python), "-m", "pip", "install", *args])
+
     monkeypatch.setattr(course.subprocess, "run", fake_run)
+    monkeypatch.setattr(course, "run_pip", fake_pip)
     return commands
 
 

@@ -67,12 +67,12 @@ def test_smoke_mode_limits(monkeypatch, capsys):
     train_iter, test_iter = du.load_data_fashion_mnist(100, synthetic=False)  # smoke forces synthetic
     out = capsys.readouterr().out
     assert "synthetic" in out.lower() and "Smoke mode (D2L_SMOKE=1)" in out
-    assert (train_iter.num_examples, test_iter.num_examples) == (512, 256)
-    assert len(train_iter) == 6
+    assert (train_iter.num_examples, test_iter.num_examples) == (1280, 256)
+    assert len(train_iter) == 13
     small, _ = du.load_data_fashion_mnist(100, max_train_examples=50)
     assert small.num_examples == 50
     capped, _ = du.load_data_fashion_mnist(100, max_train_examples=5000, max_test_examples=5000)
-    assert capped.num_examples == 512
+    assert capped.num_examples == 1280
 
 
 def test_max_examples_take_the_first_ones():

@@ -20,6 +20,7 @@ from test_download import OFFLINE, assert_intact, mirror  # noqa: F401 (the fixt
 
 import d2l_utils as du
 from d2l_utils import data as du_data
+from d2l_utils.guard_rails.checks import atomic_write
 from d2l_utils.guard_rails.files import idx_problem
 from d2l_utils.synthetic import IDX_FILES, write_synthetic_fashion_mnist
 
@@ -188,11 +189,11 @@ def test_data_on_a_missing_device_is_refused():
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     path = tmp_path / "file.bin"
     path.write_bytes(b"old")
-    with pytest.raises(OSError, match="disk full"), du.atomic_write(path) as tmp:
+    with pytest.raises(OSError, match="disk full"), atomic_write(path) as tmp:
         tmp.write_bytes(b"half")
         raise OSError("disk full")
     assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]
-    with du.atomic_write(path) as tmp:
+    with atomic_write(path) as tmp:
         tmp.write_bytes(b"new")
     assert path.read_bytes() == b"new" and oct(path.stat().st_mode & 0o777) == oct(0o644)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import d2l_utils as du
+from d2l_utils import config
 from d2l_utils import explorer as ex
 
 matplotlib.use("Agg")
@@ -116,7 +117,7 @@ def test_unknown_image_is_refused_before_drawing():
 
 
 def test_static_frame_outside_a_live_kernel(monkeypatch):
-    monkeypatch.setenv(du.SMOKE_ENV, "1")
+    monkeypatch.setenv(config.SMOKE_ENV, "1")
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
     assert ex._live_kernel() is False

@@ -1,8 +1,9 @@
-"""The README's start command brings up JupyterLab on the notebooks, and a real client can run one there.
+"""The README's start command brings up JupyterLab on the course, and a real client can run a notebook there.
 
 The test starts ``python3 course.py lab`` (the README's command) as a separate process on 127.0.0.1, a free port
 and a random token, then talks to it only over HTTP and WebSocket, as JupyterLab's browser front end does:
-it lists the notebooks through the contents API, opens a session (which starts a kernel in notebooks/), executes
+it checks that the repository (README, figures) is served and the browser is sent to notebooks/, lists the
+notebooks through the contents API, opens a session (which starts a kernel in notebooks/), executes
 a notebook's code cells over the kernel's WebSocket channel, checks the outputs, and shuts the server down through
 the API. When ``.venv`` is not set up by course.py (no current set-up stamp), the same ``course.main(["lab"])``
 runs with its set-up step replaced by "use this Python", so the test never installs anything.
@@ -184,21 +185,31 @@ def test_course_lab_serves_and_runs_the_notebooks(tmp_path):
         page = server.api("GET", "/lab")
         assert "jupyter-config-data" in page.text
 
-        # The server's root is notebooks/: its contents listing is the course's notebooks.
-        listing = server.api("GET", "/api/contents/", params={"content": 1}).json()
+        # The server's root is the repository, so the README and its figures open from the file browser; the
+        # browser starts in notebooks/, whose listing is the course's notebooks.
+        top = server.api("GET", "/api/contents/", params={"content": 1}).json()["content"]
+        assert {"README.md", "img", "notebooks"} <= {item["name"] for item in top}
+        figure = sorted(p.name for p in (ROOT / "img").glob("*.png"))[0]
+        assert server.api("GET", f"/files/img/{figure}").content == (ROOT / "img" / figure).read_bytes()
+        assert server.api("GET", "/files/README.md").text.startswith("# ")
+        landing = server.http.get(f"{server.base}/", timeout=30, allow_redirects=False)
+        assert landing.is_redirect and landing.headers["Location"].startswith("/lab/tree/notebooks")
+        listing = server.api("GET", "/api/contents/notebooks", params={"content": 1}).json()
         served = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
         assert served == sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
         name = _notebook_to_run(served)
         if name is None:
             pytest.skip("no notebooks yet")
-        model = server.api("GET", f"/api/contents/{name}", params={"content": 1}).json()
+        model = server.api("GET", f"/api/contents/notebooks/{name}", params={"content": 1}).json()
         assert model["type"] == "notebook" and model["format"] == "json"
         nb = nbformat.from_dict(model["content"])
 
         # Open it as JupyterLab does: a session for the notebook's path starts a kernel in notebooks/.
         session = server.api(
-            "POST", "/api/sessions", json={"path": name, "type": "notebook", "kernel": {"name": "python3"}}
+            "POST",
+            "/api/sessions",
+            json={"path": f"notebooks/{name}", "type": "notebook", "kernel": {"name": "python3"}},
         ).json()
         kernel_id = session["kernel"]["id"]
         assert kernel_id in {k["id"] for k in server.api("GET", "/api/kernels").json()}

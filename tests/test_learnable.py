@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 import d2l_utils as du
+from d2l_utils import config
 from d2l_utils.synthetic import SYNTHETIC_CLASS_NAMES, make_synthetic_split
 
 TOPS = ("T-shirt-like", "pullover-like", "coat-like", "shirt-like")
@@ -63,8 +64,8 @@ def test_synthetic_labels_say_so(monkeypatch):
     ]
     assert du.get_fashion_mnist_labels([7], synthetic=False) == ["sneaker"]
     # By default the names follow the data mode.
-    monkeypatch.setenv(du.SMOKE_ENV, "0")
-    monkeypatch.setenv(du.SYNTHETIC_ENV, "1")
+    monkeypatch.setenv(config.SMOKE_ENV, "0")
+    monkeypatch.setenv(config.SYNTHETIC_ENV, "1")
     assert du.get_fashion_mnist_labels([3]) == ["synthetic 3 (dress-like)"]
-    monkeypatch.setenv(du.SYNTHETIC_ENV, "0")
+    monkeypatch.setenv(config.SYNTHETIC_ENV, "0")
     assert du.get_fashion_mnist_labels([3]) == ["dress"]

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import d2l_utils as du
+from d2l_utils.guard_rails import training_guards
 
 ROOT = Path(__file__).resolve().parents[1]
 # What training may add: the 850 MiB measured (see above) plus 100 MiB for other platforms' allocators. A second
@@ -39,7 +39,6 @@ TRAINING_BUDGET_MIB = 950
 _MEASURE = """
 import itertools, json, resource, sys
 import torch
-import d2l_utils as du
 
 def peak_mib():
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes on macOS, KiB on Linux
@@ -80,23 +79,23 @@ def measure_alexnet_cpu_steps(tmp_path: Path) -> dict:
 
 
 def test_weights_are_checked_in_chunks_to_the_last_element(monkeypatch):
-    monkeypatch.setattr(du.monitor, "FINITE_CHECK_CHUNK", 4)
+    monkeypatch.setattr(training_guards, "FINITE_CHECK_CHUNK", 4)
     weights = [torch.zeros(3, 5), torch.zeros(10)]
-    assert du.monitor.all_finite(weights)
+    assert training_guards.all_finite(weights)
     for bad in (float("nan"), float("inf"), -float("inf")):
         weights[0][2, 4] = bad  # the last element of a tensor that spans four chunks
-        assert not du.monitor.all_finite(weights)
+        assert not training_guards.all_finite(weights)
         weights[0][2, 4] = 0.0
 
 
 def test_the_last_good_weights_are_refreshed_in_place():
     net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
-    saved = du.monitor.snapshot(net)
+    saved = training_guards.snapshot(net)
     addresses = {name: tensor.data_ptr() for name, tensor in saved.items()}
     with torch.no_grad():
         net[0].weight.add_(1.0)
         net[1].running_mean.fill_(5.0)
-    du.monitor.refresh_snapshot(saved, net)
+    training_guards.refresh_snapshot(saved, net)
     assert {name: tensor.data_ptr() for name, tensor in saved.items()} == addresses, "no new copy is made"
     for name, tensor in net.state_dict().items():
         assert torch.equal(saved[name], tensor), name

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils import speed as du_speed
+from d2l_utils import training as du_training
 
 CPU = torch.device("cpu")
 
@@ -70,9 +70,9 @@ def test_training_line_names_mixed_precision(capsys):
 
 def test_channels_last_applies_to_image_batches_only():
     speed = du.Speed(channels_last=True)
-    assert du_speed.to_layout(torch.rand(2, 3, 4, 5), speed).is_contiguous(memory_format=torch.channels_last)
+    assert du_training.to_layout(torch.rand(2, 3, 4, 5), speed).is_contiguous(memory_format=torch.channels_last)
     flat = torch.rand(2, 784)
-    assert du_speed.to_layout(flat, speed) is flat
+    assert du_training.to_layout(flat, speed) is flat
 
 
 def test_an_mlp_on_flat_inputs_trains_with_the_default_settings():
@@ -114,16 +114,16 @@ def test_each_step_goes_through_the_gradient_scaler():
 
 
 def test_grad_scaler_is_active_only_for_fp16_on_cuda(gpu_with_capability):
-    assert not du_speed.grad_scaler(CPU, du.Speed(autocast=torch.float16)).is_enabled()
-    assert not du_speed.grad_scaler(CPU, du.choose_speed("cpu")).is_enabled()
+    assert not du_training.grad_scaler(CPU, du.Speed(autocast=torch.float16)).is_enabled()
+    assert not du_training.grad_scaler(CPU, du.choose_speed("cpu")).is_enabled()
     device = gpu_with_capability(7, 5)
     assert du.choose_speed(device).needs_grad_scaler(device)
 
 
 def test_fused_sgd_on_cuda_only():
     net = nn.Linear(2, 2)
-    assert du_speed.make_optimizer(net, 0.1, CPU).defaults["fused"] is None  # the book's for-loop SGD
-    assert du_speed.make_optimizer(net, 0.1, torch.device("cuda")).defaults["fused"] is True
+    assert du_training.sgd(net, 0.1, CPU).defaults["fused"] is None  # the book's for-loop SGD
+    assert du_training.sgd(net, 0.1, torch.device("cuda")).defaults["fused"] is True
 
 
 def test_compiled_training_compiles_once_per_batch_shape(monkeypatch):
@@ -136,7 +136,7 @@ def test_compiled_training_compiles_once_per_batch_shape(monkeypatch):
 
     torch._dynamo.reset()
     counter = CompileCounter()
-    monkeypatch.setattr(du_speed, "COMPILE_BACKEND", counter)
+    monkeypatch.setattr(du_training, "COMPILE_BACKEND", counter)
     g = torch.Generator().manual_seed(0)
     data = [(torch.rand(n, 1, 28, 28, generator=g), torch.randint(0, 10, (n,), generator=g)) for n in (8, 8, 3)]
     history = du.train_ch6(du.lenet(), data, data, 3, 0.1, "cpu", speed=du.Speed(compile=True), progress=False)
@@ -166,11 +166,13 @@ class CountingMetrics:
 def test_no_host_sync_per_step_on_an_accelerator(device_type, expected_reads):
     """On a GPU the loss is read (a host sync) only at the plot's five points per epoch; on the CPU, where a read
     costs nothing, after every step, so divergence is caught at once."""
-    from d2l_utils.monitor import TrainingMonitor
+    from d2l_utils.plotting import TrainingProgress
 
-    monitor = TrainingMonitor(nn.Linear(2, 2), du.TrainHistory(device=device_type), 20, 1, 0.1, progress=False)
+    watched = []
+    progress = TrainingProgress(
+        20, 1, du.TrainHistory(device=device_type), False, watchers=[lambda loss, where: watched.append(where)]
+    )
     metrics = CountingMetrics(device_type)
-    monitor.start_epoch(0, 1)
-    for step in range(20):
-        monitor.after_step(step, metrics)
+    for _ in progress.track(range(20), metrics, epoch=0):
+        pass
     assert metrics.reads == expected_reads

@@ -12,6 +12,7 @@ from torch import nn
 
 import d2l_utils as du
 from d2l_utils import training
+from d2l_utils.guard_rails.training_guards import CheckpointFile
 
 
 def make_batches(num_batches, batch_size=8, seed=0):
@@ -191,10 +192,15 @@ def test_empty_training_set():
         du.train_ch6(du.lenet(), [], make_batches(1), 1, 0.1, "cpu", progress=False)
 
 
-def test_save_checkpoint_is_atomic(monkeypatch, tmp_path):
+def test_checkpoint_save_is_atomic(monkeypatch, tmp_path):
     path = tmp_path / "sub" / "ckpt.pt"
-    du.save_checkpoint(path, epoch=1, values=[1, 2])
-    assert torch.load(path) == {"epoch": 1, "values": [1, 2]}
+    net = du.lenet()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    history = du.TrainHistory(device="cpu", epochs=[1], train_loss=[1.0], train_acc=[0.5], test_acc=[0.5],
+                              seconds=[1.0], examples=[8])  # fmt: skip
+    checkpoint = CheckpointFile(path)
+    checkpoint.save(net, optimizer, history, make_batches(1))
+    saved = path.read_bytes()
 
     def failing_save(obj, f):
         with open(f, "wb") as out:
@@ -202,10 +208,12 @@ def test_save_checkpoint_is_atomic(monkeypatch, tmp_path):
         raise OSError("disk full")
 
     monkeypatch.setattr(training.torch, "save", failing_save)
+    history.epochs = [2]
     with pytest.raises(OSError, match="disk full"):
-        du.save_checkpoint(path, epoch=2)
+        checkpoint.save(net, optimizer, history, make_batches(1))
     monkeypatch.undo()
-    assert torch.load(path) == {"epoch": 1, "values": [1, 2]}, "the previous checkpoint is intact"
+    assert path.read_bytes() == saved, "the previous checkpoint is intact"
+    assert checkpoint.saved_epoch == 1, "a failed save is not reported as saved"
     assert sorted(p.name for p in path.parent.iterdir()) == ["ckpt.pt"]
 
 

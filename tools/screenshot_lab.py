@@ -310,7 +310,7 @@ def screenshot(notebook: str, out: Path, timeout: float = 120, slider: str | Non
             chromium, devtools_port = start_chromium(binary, workdir)
             tools = DevTools(devtools_port)
             tools.call("Page.enable")
-            tools.call("Page.navigate", url=f"{base}/lab/tree/{notebook}?token={token}&reset")
+            tools.call("Page.navigate", url=f"{base}/lab/tree/notebooks/{notebook}?token={token}&reset")
 
             last = {}
 
@@ -324,7 +324,7 @@ def screenshot(notebook: str, out: Path, timeout: float = 120, slider: str | Non
                     and state["title"].startswith(title)
                     and state["cells"] >= 3
                     and state["tab"] == notebook
-                    and any(s["path"] == notebook and s.get("kernel") for s in sessions)
+                    and any(s["path"] == f"notebooks/{notebook}" and s.get("kernel") for s in sessions)
                 )
                 return state if ready else None
 

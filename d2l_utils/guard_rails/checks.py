@@ -185,6 +185,80 @@ def check_data_iter(data_iter: Any, name: str, split: str, *, needs_len: bool) -
         raise ValueError(f"{name} has no batches: the {split} set is empty")
 
 
+# --- train_ch6's arguments ------------------------------------------------------------------------------------------
+
+
+def check_train_arguments(net: Any, num_epochs: Any, lr: Any, train_iter: Any, test_iter: Any) -> tuple[int, float]:
+    """Reject what would fail later (after an epoch of work) or silently do something else; return the numbers."""
+    net = check_module(net)
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    lr = check_positive_number(lr, "lr")
+    check_data_iter(train_iter, "train_iter", "training", needs_len=True)
+    check_data_iter(test_iter, "test_iter", "test", needs_len=False)
+    if not any(p.requires_grad for p in net.parameters()):
+        raise ValueError("net has no trainable parameters: there is nothing for SGD to learn")
+    check_last_batch_for_batchnorm(net, train_iter)
+    return num_epochs, lr
+
+
+def last_batch_size(data_iter: Any) -> int | None:
+    """How many examples the last batch of an epoch holds, where that can be known without iterating."""
+    if hasattr(data_iter, "last_batch_size"):  # the course's in-memory batches
+        return data_iter.last_batch_size
+    dataset, batch_size = getattr(data_iter, "dataset", None), getattr(data_iter, "batch_size", None)
+    if (
+        dataset is not None
+        and batch_size
+        and not getattr(data_iter, "drop_last", False)
+        and hasattr(dataset, "__len__")
+    ):
+        return len(dataset) % batch_size or batch_size
+    if isinstance(data_iter, (list, tuple)) and data_iter:
+        last = data_iter[-1]
+        if isinstance(last, (list, tuple)) and last and isinstance(last[-1], torch.Tensor) and last[-1].ndim:
+            return last[-1].shape[0]
+    return None
+
+
+def check_last_batch_for_batchnorm(net: nn.Module, train_iter: Any) -> None:
+    """Refuse up front a run whose last batch of one example would crash ``nn.BatchNorm1d`` after an epoch.
+
+    In training mode ``BatchNorm1d`` needs more than one value per channel; a last batch of one example fails
+    with "Expected more than 1 value per channel" at the end of the first epoch, after all its work.
+    """
+    if not any(isinstance(m, nn.BatchNorm1d) for m in net.modules()) or last_batch_size(train_iter) != 1:
+        return
+    raise ValueError(
+        "train_iter's last batch holds 1 example, and the net has nn.BatchNorm1d layers, which cannot normalise "
+        "a batch of one in training mode: the first epoch would fail at its last step. Choose a batch size that "
+        "does not leave one example over (e.g. one more or one less), or drop the last batch "
+        "(DataLoader(..., drop_last=True))."
+    )
+
+
+def check_loss_reduction(loss: Any) -> None:
+    """A loss summed over the batch would make both the step and the reported loss grow with the batch size."""
+    if getattr(loss, "reduction", None) == "sum":
+        raise ValueError(
+            f"{type(loss).__name__}(reduction='sum') adds up the batch's losses: SGD's step and the reported loss "
+            "would grow with the batch size. Use reduction='mean' (the default), or 'none' (averaged per batch)."
+        )
+
+
+def mean_of_batch(loss_value: torch.Tensor) -> torch.Tensor:
+    """The batch's mean loss: a loss with ``reduction="none"`` (the book's chapter 3 style) gives one per example."""
+    return loss_value.mean() if loss_value.ndim else loss_value
+
+
+def check_epoch_had_batches(metrics: Any, epoch: int) -> None:
+    """An epoch that yielded no batches must not be recorded as loss 0.000 and accuracy 0.000."""
+    if metrics.examples == 0:
+        raise ValueError(
+            f"train_iter yielded no batches in epoch {epoch + 1} although len(train_iter) is not 0: it is exhausted "
+            "after one pass. Pass something that can be iterated every epoch, e.g. a DataLoader or a list."
+        )
+
+
 # --- the step-0 shape probe ------------------------------------------------------------------------------------------
 
 
@@ -197,7 +271,7 @@ def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) ->
     """
     try:
         yield
-    except RuntimeError:
+    except (RuntimeError, TypeError):  # TypeError: e.g. a layer that returned None into the next one
         if first_step:
             from ..shapes import check_input_fits  # only on the error path: a probe is a rare, slow event
 

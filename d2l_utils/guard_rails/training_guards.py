@@ -1,0 +1,251 @@
+"""What ``train_ch6`` runs beside its loop: a divergence guard, keeping finished work, and the checkpoint file.
+
+Each part has one job and a small interface, and ``train_ch6`` calls each in one line:
+
+- :class:`DivergenceGuard` owns the last good weights and stops training, with the weights restored and a
+  suggested learning rate, when the loss or the weights go bad;
+- :func:`keep_finished_work` turns Ctrl-C into a summary of what finished, and gives any other error the
+  history of the finished epochs, so no run is lost;
+- :class:`CheckpointFile` is the one place that builds and reads the checkpoint dict.
+
+A first reading of the course can skip this file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .checks import atomic_write, check_writable_file
+
+# Cross-entropy of a classifier that is merely wrong stays at a few nats (ln 10 = 2.3 at chance for 10 classes).
+# A mean above this means logits in the thousands: the updates have blown up, although the number is finite.
+EXPLODED_LOSS = 1e3
+
+# Elements checked at once by all_finite: its temporaries stay a few MB even for AlexNet's 37.7 M-weight layer.
+FINITE_CHECK_CHUNK = 2**20
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN, infinite or absurdly large; the net was restored to its last good state."""
+
+    def __init__(self, message: str, history) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+def loss_problem(mean_loss: float) -> str | None:
+    """Why a mean training loss means divergence (non-finite, or above :data:`EXPLODED_LOSS`), or None."""
+    if not math.isfinite(mean_loss):
+        return f"The training loss became {mean_loss}"
+    if mean_loss > EXPLODED_LOSS:
+        return f"The training loss exploded to {mean_loss:.3g} (at chance level it is about 2.3)"
+    return None
+
+
+def snapshot(net: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of ``net``'s weights and buffers, to restore if training diverges."""
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
+def refresh_snapshot(saved: dict[str, torch.Tensor], net: nn.Module) -> None:
+    """Copy ``net``'s current weights and buffers into ``saved`` in place: no second copy is ever allocated."""
+    with torch.no_grad():
+        for k, v in net.state_dict().items():
+            saved[k].copy_(v)
+
+
+def all_finite(tensors: Iterable[torch.Tensor]) -> bool:
+    """True if no element of ``tensors`` is NaN or infinite, read with one device sync.
+
+    ``torch.isfinite`` makes temporaries as large as its input (an ``abs`` copy and masks: checking AlexNet's
+    37.7 M-weight layer at once raised the peak memory by 175 MiB), so each tensor is checked in chunks of
+    :data:`FINITE_CHECK_CHUNK` elements.
+    """
+    chunks = (chunk for t in tensors for chunk in t.detach().reshape(-1).split(FINITE_CHECK_CHUNK))
+    checks = [torch.isfinite(chunk).all() for chunk in chunks]
+    return bool(torch.stack(checks).all().item()) if checks else True
+
+
+class DivergenceGuard:
+    """Stops a run whose loss or weights went bad, putting back the last good weights first.
+
+    It keeps one copy of the weights (187 MB for AlexNet), refreshed in place after every good epoch.
+    """
+
+    def __init__(self, net: nn.Module, lr: float, history) -> None:
+        self.net, self.lr, self.history = net, lr, history
+        self.last_good = snapshot(net)
+
+    def check_loss(self, mean_loss: float, where: str) -> None:
+        """Stop if the running mean loss means divergence; ``where`` is e.g. ``"epoch 2, step 7 of 235"``."""
+        self._stop_if(loss_problem(mean_loss), where)
+
+    def check_epoch(self, mean_loss: float, where: str) -> None:
+        """At the end of an epoch's steps: the loss, and the weights (the last update can overflow them)."""
+        self.check_loss(mean_loss, where)
+        if not all_finite(self.net.parameters()):
+            self._stop_if("The weights became infinite or NaN", where)
+
+    def epoch_done(self) -> None:
+        """Keep the current weights as the last good ones."""
+        refresh_snapshot(self.last_good, self.net)
+
+    def _stop_if(self, problem: str | None, where: str) -> None:
+        if problem is None:
+            return
+        self.net.load_state_dict(self.last_good)
+        done = f"the end of epoch {self.history.epochs[-1]}" if self.history.epochs else "their initial values"
+        lr = self.lr
+        raise TrainingDivergedError(
+            f"{problem} in {where} (lr={lr:g}): training diverged. Training stopped and the weights were restored "
+            f"to {done}. The learning rate is probably too high: try lr={lr / 10:g} (the book uses 0.9 for "
+            "LeNet, 0.01 for AlexNet) and re-create the net before training again.",
+            self.history,
+        )
+
+
+@contextlib.contextmanager
+def keep_finished_work(history, progress, checkpoint: CheckpointFile | None) -> Iterator[None]:
+    """Inside the block, no finished work is lost, whatever stops the run; the figure is always finished.
+
+    Ctrl-C keeps the weights and makes ``train_ch6`` return the finished epochs (``history.interrupted``) with
+    a message saying what finished and which epoch the checkpoint holds. Any other error still propagates, but
+    carries the history (``err.history``) and, once a step has run, a note saying which weights the net keeps.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        history.interrupted = True
+        print(f"\nInterrupted during {progress.where()}. {_what_is_kept(history, checkpoint)}")
+    except TrainingDivergedError:
+        raise
+    except Exception as err:
+        err.history = history
+        if progress.steps_done:
+            _add_note(err, f"Training stopped in {progress.where()}: the net keeps the weights of its last "
+                           f"completed step. {_what_is_kept(history, checkpoint)} The finished epochs' history "
+                           "is err.history.")  # fmt: skip
+        raise
+    finally:
+        history.figure = progress.close()
+
+
+def _what_is_kept(history, checkpoint: CheckpointFile | None) -> str:
+    kept = f"{len(history.epochs)} epoch(s) finished; the net keeps its current weights"
+    if checkpoint is not None and checkpoint.saved_epoch is not None:
+        return f"{kept} and {checkpoint.path} holds epoch {checkpoint.saved_epoch}."
+    return kept + "."
+
+
+def _add_note(err: BaseException, note: str) -> None:
+    if hasattr(err, "add_note"):  # Python 3.11+: shown under the traceback
+        err.add_note(note)
+    else:
+        print(note)
+
+
+class CheckpointFile:
+    """``train_ch6``'s checkpoint: weights, optimizer, history, random and data order, written atomically.
+
+    The file is checked to be writable when the run starts, never after an epoch of work. :attr:`saved_epoch` is
+    the epoch the file holds from this run, which the Ctrl-C message reports.
+    """
+
+    KEYS = ("model", "optimizer", "epoch", "history", "torch_rng")
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = check_writable_file(path, "checkpoint")
+        self.saved_epoch: int | None = None
+
+    @classmethod
+    def for_run(cls, checkpoint: str | Path | None, resume: bool | None) -> CheckpointFile | None:
+        """The checkpoint of a run, refusing a fresh run that would silently replace an earlier one.
+
+        ``resume=None`` (the default) refuses when the file already holds a run; ``resume=False`` says to start
+        afresh and overwrite it; ``resume=True`` continues it.
+        """
+        if checkpoint is None:
+            if resume:
+                raise ValueError("resume=True needs checkpoint=<file> to resume from")
+            return None
+        file = cls(checkpoint)
+        if resume is None and file.path.exists():
+            raise FileExistsError(
+                f"checkpoint={str(file.path)!r} already exists ({file.describe()}). Training afresh would replace "
+                "it. Pass resume=True to continue that run, or start a new one under a new path; to overwrite "
+                "it on purpose, pass resume=False."
+            )
+        return file
+
+    def describe(self) -> str:
+        """What the existing file holds, for messages."""
+        try:
+            epoch = torch.load(self.path, map_location="cpu", weights_only=True).get("epoch")
+        except Exception:
+            return "not readable as a train_ch6 checkpoint"
+        return f"a run of {epoch} epoch(s)"
+
+    def save(self, net: nn.Module, optimizer: torch.optim.Optimizer, history, train_iter) -> None:
+        """Write the state a resumed run needs; an interrupted save never leaves a half-written file."""
+        state = {
+            "model": net.state_dict(), "optimizer": optimizer.state_dict(), "epoch": history.epochs[-1],
+            "history": history.to_dict(), "torch_rng": torch.get_rng_state(),
+            "data_order": train_iter.state_dict() if hasattr(train_iter, "state_dict") else None,
+        }  # fmt: skip
+        with atomic_write(self.path) as tmp:
+            torch.save(state, tmp)
+        self.saved_epoch = history.epochs[-1]
+
+    def restore(
+        self, net: nn.Module, optimizer: torch.optim.Optimizer, train_iter, lr: float,
+        read_history: Callable[[dict], Any],
+    ):  # fmt: skip
+        """Load the file into ``net``/``optimizer``, restore random and data order, set ``lr``; return the history.
+
+        Data sets with ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) get
+        their shuffling order back, so the resumed run sees the batches an uninterrupted run would.
+        """
+        state = self._load(net, optimizer, read_history)
+        saved_lr = optimizer.param_groups[0]["lr"]
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        torch.set_rng_state(state["torch_rng"])
+        if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):
+            train_iter.load_state_dict(state["data_order"])
+        self.saved_epoch = state["epoch"]
+        note = f" with lr={lr:g} (the checkpoint was trained with lr={saved_lr:g})" if saved_lr != lr else ""
+        print(f"resuming from {self.path} after epoch {state['epoch']}{note}")
+        return state["history"]
+
+    def _load(self, net: nn.Module, optimizer: torch.optim.Optimizer, read_history: Callable[[dict], Any]) -> dict:
+        """The file's state loaded into ``net`` and ``optimizer``, or both left exactly as they were.
+
+        Loaded on the CPU: ``load_state_dict`` copies weights and optimizer state to the devices they live on,
+        and the random-number states must stay CPU tensors. If anything fails (unreadable, truncated, missing
+        entries, another net's weights), ``ValueError`` says "Cannot resume".
+        """
+        before = copy.deepcopy(net.state_dict()), copy.deepcopy(optimizer.state_dict())
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            missing = [key for key in self.KEYS if key not in state]
+            if missing:
+                raise KeyError(f"no {', '.join(missing)} in the file")
+            state["history"] = read_history(state["history"])
+            net.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+        except Exception as err:  # unreadable, truncated, another net's, or not train_ch6's
+            net.load_state_dict(before[0])
+            optimizer.load_state_dict(before[1])
+            raise ValueError(
+                f"Cannot resume from {self.path}: it is not a checkpoint of this net written by train_ch6 "
+                f"({type(err).__name__}, shown above). Delete the file (or pass another checkpoint) to start afresh."
+            ) from err
+        return state
