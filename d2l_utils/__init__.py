@@ -66,10 +66,11 @@ from .data import (
     load_data_fashion_mnist,
     load_data_mnist,
 )
-from .evaluation import confusion_matrix, per_class_accuracy
+from .evaluation import confusion_matrix, misclassified, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy, size
 from .models import lenet
 from .plotting import Animator, TrainingPlot, plot_confusion_matrix, set_figsize, show_images
+from .provenance import data_label, provenance
 from .training import (
     TrainHistory,
     TrainingDivergedError,
@@ -84,7 +85,7 @@ from .training import (
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
 from .architecture import plot_architecture, save_figure
 from .models import alexnet
-from .plans import TRAINING_PLANS, TrainingPlan, choose_plan
+from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, real_mnist_result
 from .profiling import LayerCost, count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
 
 # isort: split

@@ -1,4 +1,4 @@
-"""Where a trained classifier errs: a confusion matrix over a whole data set, and per-class accuracy.
+"""Where a trained classifier errs: a confusion matrix over a whole data set, per-class accuracy, the errors.
 
 The accuracy itself, ``evaluate_accuracy_gpu``, lives with the training loop in :mod:`d2l_utils.training`.
 """
@@ -10,6 +10,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from .guard_rails.checks import check_positive_int, checked_batches
+from .shapes import eval_mode, module_device
 from .training import predictions
 
 
@@ -48,4 +50,31 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     return matrix.diagonal() / matrix.sum(dim=1)
 
 
-__all__ = ["confusion_matrix", "per_class_accuracy"]
+def misclassified(
+    net: nn.Module, data_iter: Iterable, max_count: int = 24
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The first ``max_count`` examples ``net`` gets wrong: ``(images, predicted, true)``, in data order, on the CPU.
+
+    Runs in eval mode under ``no_grad`` and stops reading ``data_iter`` once it has enough; fewer come back when
+    the net errs less often. The net is left in the mode it was in.
+    """
+    max_count = check_positive_int(max_count, "max_count")
+    device = module_device(net)
+    images, predicted, true = [], [], []
+    found = 0
+    with eval_mode(net), torch.no_grad():
+        for X, y in checked_batches(data_iter, "data_iter"):
+            y_hat = net(X.to(device)).argmax(dim=1).cpu()
+            wrong = (y_hat != y.cpu()).nonzero().flatten()[: max_count - found]
+            images.append(X.cpu()[wrong])
+            predicted.append(y_hat[wrong])
+            true.append(y.cpu()[wrong])
+            found += len(wrong)
+            if found == max_count:
+                break
+    if not images:
+        raise ValueError("data_iter yielded no examples")
+    return torch.cat(images), torch.cat(predicted), torch.cat(true)
+
+
+__all__ = ["confusion_matrix", "misclassified", "per_class_accuracy"]

@@ -7,11 +7,15 @@ place to read them, and lets tests check what a plan costs (memory, time) withou
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import torch
 
 FASHION_MNIST_TRAIN_SIZE = 60_000
+# What each CPU plan reached on real MNIST, written by benchmarks/real_mnist_plans.py.
+REAL_MNIST_RECORD = Path(__file__).resolve().parents[1] / "benchmarks" / "real_mnist_plans.json"
 
 
 @dataclass(frozen=True)
@@ -93,3 +97,25 @@ def choose_plan(network: str, device: torch.device | str, name: str | None = Non
     if name not in plans:
         raise KeyError(f"{network!r} has no plan {name!r}; choose one of: {', '.join(plans)}")
     return plans[name]
+
+
+def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> dict:
+    """What ``network``'s ``"cpu-quick"`` plan reached when trained once on real MNIST, with where and when.
+
+    Returns the record's entry for the network (per-epoch ``train_loss``, ``train_acc``, ``test_acc``,
+    ``seconds``; ``examples_per_sec``, ``minutes``, load averages, the plan) plus the record's ``date``,
+    ``machine`` and ``torch``, so a chapter can quote the result with its conditions. The record is written by
+    ``benchmarks/real_mnist_plans.py``; a network it did not run raises a ``KeyError`` saying so.
+    """
+    if network not in TRAINING_PLANS:
+        raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
+    path = Path(record)
+    if not path.exists():
+        raise FileNotFoundError(f"no real-MNIST record at {path}; run benchmarks/real_mnist_plans.py to write it")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if network not in data.get("results", {}):
+        raise KeyError(
+            f"{path.name} has no run of {network!r} (it ran: {', '.join(data.get('results', {})) or 'none'}); "
+            f"run benchmarks/real_mnist_plans.py --networks {network}"
+        )
+    return {**data["results"][network], "date": data["date"], "machine": data["machine"], "torch": data["torch"]}
