@@ -3,7 +3,8 @@
 Each ``"cpu-quick"`` plan of ``du.TRAINING_PLANS`` (AlexNet, VGG, NiN, GoogLeNet, BN-LeNet, ResNet-18, DenseNet)
 trains once, from seed 0, with the plan's epochs, batch size, learning rate, image size and subsets, through
 ``du.load_data_mnist`` + ``du.train_ch6`` with their defaults on the CPU, one network after the other in this
-process (smallest first), so no two runs share the cores::
+process (smallest first), so no two runs share the cores. Networks not named keep their entries of an existing
+record, so one network can be rerun alone::
 
     .venv/bin/python benchmarks/real_mnist_plans.py                      # all seven, the course's data folder
     .venv/bin/python benchmarks/real_mnist_plans.py --data-dir DIR --networks bn-lenet densenet
@@ -11,8 +12,8 @@ process (smallest first), so no two runs share the cores::
 The real files must be in ``<data dir>/MNIST/raw`` (or downloadable there); ``du.ensure_mnist`` checks them before
 any training. The record is rewritten after every network (atomically), so an interrupted run keeps the networks
 that finished. Per network it holds the per-epoch training loss and accuracy, test accuracy and seconds, the
-examples/s over the whole run, its wall-clock minutes and the load average before and after; the record holds the
-machine, torch version, threads and date. ``--stop-by HH:MM`` (UTC) starts no network whose estimated time (from
+examples/s over the whole run, its wall-clock minutes, the load average before and after, and its date, machine,
+torch version and threads. ``--stop-by HH:MM`` (UTC) starts no network whose estimated time (from
 the speed record ``which_cnn_speeds.json``, scaled by how much slower the networks already run here) would end
 after it; those are listed under ``not_run``. ``du.real_mnist_result(network)`` reads the record.
 """
@@ -70,6 +71,8 @@ def train_plan(network: str, data_dir: Path | None, seed: int) -> dict:
         raise RuntimeError(f"{network}: the loader did not serve verified real MNIST; refusing to record it")
     history = du.train_ch6(BUILDERS[network](), train_iter, test_iter, plan.num_epochs, plan.lr, "cpu", progress=False)
     return {
+        "date": datetime.date.today().isoformat(), "machine": du.machine_description(), "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
         "plan": {
             "num_epochs": plan.num_epochs, "batch_size": plan.batch_size, "lr": plan.lr, "resize": plan.resize,
             "max_train_examples": plan.max_train_examples, "max_test_examples": plan.max_test_examples,
@@ -96,18 +99,24 @@ def estimated_minutes(network: str, slowdown: float) -> float:
     return du.TRAINING_PLANS[network]["cpu-quick"].minutes_at(speeds[SPEED_NAMES[network]]) * 1.2 * slowdown
 
 
+def earlier_results(path: Path) -> dict[str, dict]:
+    """The entries of an existing record at ``path`` (none if there is none), each with its own conditions."""
+    if not path.exists():
+        return {}
+    record = json.loads(path.read_text(encoding="utf-8"))
+    shared = {key: record[key] for key in ("date", "machine", "torch", "threads") if key in record}
+    return {network: {**shared, **entry} for network, entry in record.get("results", {}).items()}
+
+
 def write_record(path: Path, results: dict, not_run: list[str], started: str) -> dict:
-    """Write the record (atomically) and return it."""
+    """Write the record (atomically), the entries in :data:`ORDER`, and return it."""
     record = {
         "date": started[:10],
         "started_utc": started,
-        "machine": du.machine_description(),
-        "torch": torch.__version__,
         "device": "cpu",
-        "threads": torch.get_num_threads(),
         "data": "real MNIST (verified files), through du.load_data_mnist",
-        "results": results,
-        "not_run": not_run,
+        "results": {network: results[network] for network in ORDER if network in results},
+        "not_run": [network for network in ORDER if network in not_run and network not in results],
     }
     with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -138,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     deadline, slowdown = _deadline(args.stop_by), 1.0
     networks = [n for n in ORDER if n in args.networks]
-    results: dict[str, dict] = {}
+    results = {name: entry for name, entry in earlier_results(args.out).items() if name not in networks}
     for i, network in enumerate(networks):
         now = datetime.datetime.now(datetime.timezone.utc)
         if deadline and now + datetime.timedelta(minutes=estimated_minutes(network, slowdown)) > deadline:

@@ -103,8 +103,8 @@ def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> d
     """What ``network``'s ``"cpu-quick"`` plan reached when trained once on real MNIST, with where and when.
 
     Returns the record's entry for the network (per-epoch ``train_loss``, ``train_acc``, ``test_acc``,
-    ``seconds``; ``examples_per_sec``, ``minutes``, load averages, the plan) plus the record's ``date``,
-    ``machine`` and ``torch``, so a chapter can quote the result with its conditions. The record is written by
+    ``seconds``; ``examples_per_sec``, ``minutes``, load averages, the plan, and the run's ``date``,
+    ``machine`` and ``torch``), so a chapter can quote the result with its conditions. The record is written by
     ``benchmarks/real_mnist_plans.py``; a network it did not run raises a ``KeyError`` saying so.
     """
     if network not in TRAINING_PLANS:
@@ -118,4 +118,5 @@ def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> d
             f"{path.name} has no run of {network!r} (it ran: {', '.join(data.get('results', {})) or 'none'}); "
             f"run benchmarks/real_mnist_plans.py --networks {network}"
         )
-    return {**data["results"][network], "date": data["date"], "machine": data["machine"], "torch": data["torch"]}
+    shared = {key: data[key] for key in ("date", "machine", "torch") if key in data}
+    return {**shared, **data["results"][network]}
