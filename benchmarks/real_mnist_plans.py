@@ -123,6 +123,28 @@ def write_record(path: Path, results: dict, not_run: list[str], started: str) ->
     return record
 
 
+def markdown_table(record: dict) -> str:
+    """The record as a Markdown table, one row per network: test accuracy per epoch, minutes, speed, load."""
+    lines = [
+        "| network | plan (train images × epochs, batch, lr, size) | test acc per epoch | minutes | examples/s | "
+        "load before → after | date, machine, torch |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for network, e in record["results"].items():
+        p = e["plan"]
+        images = f"{p['max_train_examples']:,}" if p["max_train_examples"] else "60,000"
+        plan = f"{images} × {p['num_epochs']}, {p['batch_size']}, {p['lr']}, {p['resize'] or 28}"
+        accs = " → ".join(f"{a:.3f}" for a in e["test_acc"])
+        load = f"{e['load_average_before'][0]:.1f} → {e['load_average_after'][0]:.1f}"
+        where = f"{e.get('date', record['date'])}, {e.get('machine', record.get('machine'))}"
+        lines.append(
+            f"| {network} | {plan} | {accs} | {e['minutes']:.1f} | {e['examples_per_sec']:,.0f} | {load} | {where} |"
+        )
+    if record["not_run"]:
+        lines.append(f"\nNot run yet: {', '.join(record['not_run'])}.")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--networks", nargs="+", choices=ORDER, default=list(ORDER), help="default: all, smallest first")
@@ -130,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=REAL_MNIST_RECORD, help="the record to write")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--stop-by", default=None, help="HH:MM UTC: start no network estimated to end after it")
+    p.add_argument("--markdown", action="store_true", help="print the record as a Markdown table and train nothing")
     return p
 
 
@@ -143,6 +166,9 @@ def _deadline(stop_by: str | None) -> datetime.datetime | None:
 
 def main(argv: list[str] | None = None) -> dict:
     args = _parser().parse_args(argv)
+    if args.markdown:
+        print(markdown_table(json.loads(args.out.read_text(encoding="utf-8"))))
+        return {}
     du.ensure_mnist(args.data_dir.expanduser() if args.data_dir else du.data_dir())
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     deadline, slowdown = _deadline(args.stop_by), 1.0
