@@ -636,7 +636,7 @@ class BookRun:
     ``network`` is a plan key; ``"bn-lenet"`` is the from-scratch batch-norm LeNet, ``"bn-lenet-concise"`` the one
     built from ``nn.BatchNorm2d``. ``edition`` is ``"en-<d2l version>"`` or ``"zh-<d2l-zh version>"``.
     ``variant`` is ``""`` for the network the course builds and ``"max-pooling"`` for the book's earlier one:
-    BN-LeNet with max pooling (English builds to 0.16.5, d2l-zh to August 2021), DenseNet with a global
+    BN-LeNet with max pooling (English builds to 0.16.5 and one 0.17.1 build, d2l-zh to August 2021), DenseNet with a global
     max-pooling head (both editions to January 2022).
     """
 
@@ -725,3 +725,50 @@ def book_spread(network: str, *, edition: str | None = None, variant: str = "") 
     editions = tuple(dict.fromkeys(r.edition for r in runs))
     return BookSpread(network, len(accs), min(accs), max(accs), statistics.fmean(accs), sd,
                       statistics.median(accs), editions)  # fmt: skip
+
+
+def _edition_line(runs: tuple[BookRun, ...], lang: str) -> str | None:
+    mine = [r for r in runs if r.edition.startswith(lang + "-")]
+    if not mine:
+        return None
+    accs = [r.test_acc for r in mine]
+    versions = f"{mine[0].edition.split('-', 1)[1]} to {mine[-1].edition.split('-', 1)[1]}"
+    return (f"  d2l-{lang} ({versions}, {mine[0].date} to {mine[-1].date}): {len(mine)} runs, "
+            f"{min(accs):.3f}–{max(accs):.3f}, median {statistics.median(accs):.3f}")  # fmt: skip
+
+
+def format_book_runs(network: str, *, variant: str = "", drop: float = 0.01) -> str:
+    """The spread of the book's runs of ``network``, per edition, and how often the last epoch fell below the best.
+
+    A run's last epoch counts as fallen when its final test accuracy is at least ``drop`` below its best epoch's
+    (only runs whose build stored the training plot can tell).
+    """
+    runs = book_runs(network, variant=variant)
+    lines = [f"book's runs of {network}{' (' + variant + ')' if variant else ''}: "
+             f"{book_spread(network, variant=variant)}"]  # fmt: skip
+    lines += [line for lang in ("en", "zh") if (line := _edition_line(runs, lang))]
+    curves = [r for r in runs if r.best_test_acc is not None]
+    fallen = [r for r in curves if r.best_test_acc - r.test_acc >= drop - 1e-9]
+    if curves:
+        line = f"  last epoch {drop:.2f} or more below the best epoch: {len(fallen)} of {len(curves)} runs with a curve"
+        if fallen:
+            worst = max(fallen, key=lambda r: r.best_test_acc - r.test_acc)
+            line += (f" (largest: {worst.best_test_acc:.3f} at epoch {worst.best_epoch}, then {worst.test_acc:.3f};"
+                     f" {worst.label})")  # fmt: skip
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# d2l 1.0 (English, tag v1.0.3) trains with its own Trainer and these settings, PyTorch tab; every chapter gives
+# them next to the ``train_ch6`` settings above, which the course trains with. Source: D2L_1_0_SOURCE.
+D2L_1_0_SOURCE = "https://github.com/d2l-ai/d2l-en/blob/b2e2ae30898a9d0126a9699ae7e441de3e272715/"
+D2L_1_0_PLANS: dict[str, TrainingPlan] = {
+    "lenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.1),
+    "alexnet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=224),
+    "vgg": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=224),
+    "nin": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.05, resize=224),
+    "googlenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
+    "bn-lenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.1),
+    "resnet18": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
+    "densenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
+}

@@ -66,3 +66,18 @@ def test_unknown_network_or_empty_selection_is_refused():
         du.book_runs("resnet50")
     with pytest.raises(ValueError, match="no book runs"):
         du.book_runs("lenet", edition="en-9.9")
+
+
+def test_summary_counts_runs_whose_last_epoch_fell_below_their_best():
+    runs = du.book_runs("resnet18")
+    fallen = [r for r in runs if r.best_test_acc is not None and r.best_test_acc - r.test_acc >= 0.05 - 1e-9]
+    text = plans.format_book_runs("resnet18", drop=0.05)
+    with_curve = sum(r.best_test_acc is not None for r in runs)
+    assert f"{len(fallen)} of {with_curve} runs with a curve" in text
+    assert str(du.book_spread("resnet18")) in text.splitlines()[0]
+    assert text.count("\n  d2l-") == 2  # one line per edition
+
+
+def test_d2l_1_0_settings_cover_every_course_plan():
+    assert set(plans.D2L_1_0_PLANS) == set(du.TRAINING_PLANS)
+    assert all(p.num_epochs == 10 and p.batch_size == 128 for p in plans.D2L_1_0_PLANS.values())
