@@ -636,8 +636,8 @@ class BookRun:
     ``network`` is a plan key; ``"bn-lenet"`` is the from-scratch batch-norm LeNet, ``"bn-lenet-concise"`` the one
     built from ``nn.BatchNorm2d``. ``edition`` is ``"en-<d2l version>"`` or ``"zh-<d2l-zh version>"``.
     ``variant`` is ``""`` for the network the course builds and ``"max-pooling"`` for the book's earlier one:
-    BN-LeNet with max pooling (English builds to 0.16.5 and one 0.17.1 build, d2l-zh to August 2021), DenseNet with a global
-    max-pooling head (both editions to January 2022).
+    BN-LeNet with max pooling (English builds to 0.16.5 and one 0.17.1 build, d2l-zh to August 2021),
+    DenseNet with a global max-pooling head (both editions to January 2022).
     """
 
     network: str
