@@ -299,7 +299,7 @@ def plot_comparison(rows: Sequence[NetworkRow]):
     if any(r.examples_per_sec is not None for r in rows):
         panels.append(("training examples/s", [r.examples_per_sec or 0.0 for r in rows]))
     n_panels = len(panels) + 1
-    fig, axes = plt.subplots(1, n_panels, figsize=(2.7 * n_panels, 0.34 * len(rows) + 1.3), sharey=True)
+    fig, axes = plt.subplots(1, n_panels, figsize=(2.3 * n_panels, 0.34 * len(rows) + 1.3), sharey=True)
     y = list(range(len(rows)))
     for ax, (title, values) in zip(axes, panels, strict=False):
         ax.barh(y, values, color="#3182bd")
