@@ -32,6 +32,7 @@ from .data import (
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
 from .explorer import ExplorerSettings, convolution_explorer
+from .gradients import branch_ratio, conv_gradient_norms
 from .matrices import corr2d, show_matrix
 from .metrics import Accumulator, EpochMetrics, Timer, accuracy
 from .models import (
@@ -100,7 +101,7 @@ __all__ = [
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
     "TRAINING_PLANS", "TrainingPlan", "choose_plan", "BOOK_RUNS", "BookRun", "BookSpread", "book_runs",
-    "book_spread",
+    "book_spread", "branch_ratio", "conv_gradient_norms",
     "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
     "FieldRow", "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
     "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",
