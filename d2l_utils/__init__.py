@@ -58,7 +58,17 @@ from .models import (
     vgg_block,
 )
 from .modules import eval_mode, leaf_modules, module_device
-from .plans import BOOK_RUNS, TRAINING_PLANS, BookRun, BookSpread, TrainingPlan, book_runs, book_spread, choose_plan
+from .plans import (
+    BOOK_RUNS,
+    TRAINING_PLANS,
+    BookRun,
+    BookSpread,
+    TrainingPlan,
+    book_runs,
+    book_spread,
+    choose_plan,
+    format_book_runs,
+)
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
 from .profiling import (
     LayerCost,
@@ -101,7 +111,7 @@ __all__ = [
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
     "TRAINING_PLANS", "TrainingPlan", "choose_plan", "BOOK_RUNS", "BookRun", "BookSpread", "book_runs",
-    "book_spread", "branch_ratio", "conv_gradient_norms",
+    "book_spread", "format_book_runs", "branch_ratio", "conv_gradient_norms",
     "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
     "FieldRow", "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
     "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",
