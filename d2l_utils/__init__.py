@@ -28,6 +28,7 @@ from .seeding import seed_everything
 # isort: split
 # 01-05 Convolutions, padding and stride, channels, pooling.
 from .explorer import ExplorerSettings, convolution_explorer
+from .gradients import branch_ratio, conv_gradient_norms
 from .matrices import corr2d, show_matrix
 from .receptive_field import (
     FieldRow,
@@ -85,7 +86,18 @@ from .training import (
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
 from .architecture import plot_architecture, save_figure
 from .models import alexnet
-from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, real_mnist_result
+from .plans import (
+    BOOK_RUNS,
+    TRAINING_PLANS,
+    BookRun,
+    BookSpread,
+    TrainingPlan,
+    book_runs,
+    book_spread,
+    choose_plan,
+    format_book_runs,
+    real_mnist_result,
+)
 from .profiling import LayerCost, count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
 
 # isort: split
@@ -115,7 +127,6 @@ from .models import (
 # 14 Which CNN?
 from .compare import (
     COURSE_NETWORKS,
-    BookResult,
     NetworkRow,
     NetworkSpec,
     activation_memory,
