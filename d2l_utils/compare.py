@@ -33,19 +33,21 @@ from torch import nn
 
 from . import models
 from .devices import cpu_model_name
-from .plans import BookSpread, book_spread
+from .plans import BookSpread, book_spread, real_mnist_accuracies
 from .profiling import LayerCost, count_flops, measure_training_speed
 
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """A network to compare: its name, how to build it, the image side the book trains it at, and the key of the
-    book's runs of it in :data:`d2l_utils.plans.BOOK_RUNS` (None: no book runs to show)."""
+    """A network to compare: its name, how to build it, the image side the book trains it at, the key of the
+    book's runs of it in :data:`d2l_utils.plans.BOOK_RUNS` (None: no book runs to show), and the key of its
+    training plans in :data:`d2l_utils.plans.TRAINING_PLANS` (None: no real-MNIST run to show)."""
 
     name: str
     build: Callable[[], nn.Module]
     input_size: int
     book: str | None = None
+    plan: str | None = None
 
     @property
     def example_shape(self) -> tuple[int, int, int]:
@@ -55,7 +57,8 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class NetworkRow:
-    """One line of the comparison: costs measured here, speed (None if not probed), the spread of the book's runs."""
+    """One line of the comparison: costs measured here, speed (None if not probed), the spread of the book's runs
+    on Fashion-MNIST, and the final test accuracy of the course's CPU plan on real MNIST (None if not run)."""
 
     name: str
     input_size: int
@@ -64,19 +67,20 @@ class NetworkRow:
     activation_bytes: int
     examples_per_sec: float | None
     book: BookSpread | None
+    real_mnist: float | None = None
 
 
 # The book's networks in the order the course teaches them, each at the size the book trains it at, with the
 # book's runs of the network the course builds (d2l_utils.plans.BOOK_RUNS: every executed run of both editions).
 COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
-    NetworkSpec("LeNet", models.lenet, 28, "lenet"),
-    NetworkSpec("AlexNet", models.alexnet, 224, "alexnet"),
-    NetworkSpec("VGG-11/4", lambda: models.vgg(models.narrow_conv_arch(models.VGG11_CONV_ARCH, 4)), 224, "vgg"),
-    NetworkSpec("NiN", models.nin, 224, "nin"),
-    NetworkSpec("GoogLeNet", models.googlenet, 96, "googlenet"),
-    NetworkSpec("BN-LeNet", models.bn_lenet, 28, "bn-lenet-concise"),
-    NetworkSpec("ResNet-18", models.resnet18, 96, "resnet18"),
-    NetworkSpec("DenseNet", models.densenet, 96, "densenet"),
+    NetworkSpec("LeNet", models.lenet, 28, "lenet", "lenet"),
+    NetworkSpec("AlexNet", models.alexnet, 224, "alexnet", "alexnet"),
+    NetworkSpec("VGG-11/4", lambda: models.vgg(models.narrow_conv_arch(models.VGG11_CONV_ARCH, 4)), 224, "vgg", "vgg"),
+    NetworkSpec("NiN", models.nin, 224, "nin", "nin"),
+    NetworkSpec("GoogLeNet", models.googlenet, 96, "googlenet", "googlenet"),
+    NetworkSpec("BN-LeNet", models.bn_lenet, 28, "bn-lenet-concise", "bn-lenet"),
+    NetworkSpec("ResNet-18", models.resnet18, 96, "resnet18", "resnet18"),
+    NetworkSpec("DenseNet", models.densenet, 96, "densenet", "densenet"),
 )
 
 
@@ -223,37 +227,51 @@ def load_speeds(path: str | Path) -> dict:
 
 
 def compare_networks(
-    specs: Sequence[NetworkSpec] = COURSE_NETWORKS, speeds: dict[str, float] | None = None
-) -> list[NetworkRow]:
+    specs: Sequence[NetworkSpec] = COURSE_NETWORKS, speeds: dict[str, float] | None = None,
+    real_mnist: dict[str, float] | None = None,
+) -> list[NetworkRow]:  # fmt: skip
     """One :class:`NetworkRow` per network: parameters, FLOPs and activation memory per image, measured here.
 
     ``speeds`` maps network names to examples/s (from :func:`measure_speeds` or a record's
-    ``"examples_per_sec"``); networks it does not name get ``None``.
+    ``"examples_per_sec"``); networks it does not name get ``None``. ``real_mnist`` maps plan keys to the final
+    test accuracy of their CPU plan on real MNIST; ``None`` reads the course's record
+    (:func:`~d2l_utils.plans.real_mnist_accuracies`).
     """
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         raise ValueError(f"network names must be unique, got {names}")
     speeds = speeds or {}
+    real_mnist = real_mnist_accuracies() if real_mnist is None else real_mnist
     rows = []
     for spec in specs:
         params, flops, memory = network_costs(spec)
         book = book_spread(spec.book) if spec.book else None
-        rows.append(NetworkRow(spec.name, spec.input_size, params, flops, memory, speeds.get(spec.name), book))
+        real = real_mnist.get(spec.plan) if spec.plan else None
+        rows.append(NetworkRow(spec.name, spec.input_size, params, flops, memory, speeds.get(spec.name), book, real))
     return rows
 
 
 def format_comparison(rows: Sequence[NetworkRow], *, speed: bool = True) -> str:
-    """A plain-text table of ``rows``; ``speed=False`` leaves out the measured examples/s (which vary by run)."""
+    """A plain-text table of ``rows``; ``speed=False`` leaves out the measured examples/s (which vary by run).
+
+    When any row has a real-MNIST result, a last column gives it: one run of the course's CPU plan on real MNIST,
+    a different data set from the book's Fashion-MNIST, so never a column to compare with the book's.
+    """
     header = f"{'network':<10} {'input':>7} {'parameters':>12} {'MFLOPs/image':>13} {'act. MiB/image':>15}"
     header += f" {'examples/s':>11}" if speed else ""
     header += f"  {'book test acc: median (range, runs)':<35}"
+    real = any(r.real_mnist is not None for r in rows)
+    header += f"  {'real MNIST, CPU plan':>20}" if real else ""
     lines = [header, "-" * len(header)]
     for r in rows:
         line = f"{r.name:<10} {r.input_size:>3}×{r.input_size:<3} {r.params:>12,} {r.flops / 1e6:>13,.1f}"
         line += f" {r.activation_bytes / 2**20:>15.2f}"
         if speed:
             line += f" {r.examples_per_sec:>11,.0f}" if r.examples_per_sec is not None else f" {'–':>11}"
-        line += f"  {r.book.median:.3f} ({r.book.low:.3f}–{r.book.high:.3f}, {r.book.count})" if r.book else "  –"
+        book = f"{r.book.median:.3f} ({r.book.low:.3f}–{r.book.high:.3f}, {r.book.count})" if r.book else "–"
+        line += f"  {book:<35}" if real else f"  {book}"
+        if real:
+            line += f"  {r.real_mnist:>20.3f}" if r.real_mnist is not None else f"  {'–':>20}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -282,12 +300,27 @@ def _plot_book_spread(ax, y: list[int], rows: Sequence[NetworkRow]) -> None:
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
 
 
+def _plot_real_mnist(ax, y: list[int], rows: Sequence[NetworkRow]) -> None:
+    """The course's own result, in a panel of its own: other data (real MNIST) and a CPU plan, one run each."""
+    for yi, r in zip(y, rows, strict=True):
+        if r.real_mnist is None:
+            ax.text(0.02, yi, "not run", va="center", fontsize=7, color="0.4")
+            continue
+        ax.barh(yi, r.real_mnist, color="#fd8d3c")
+        ax.text(1.01, yi, f"{r.real_mnist:.3f}", va="center", fontsize=7)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_title("ours: real MNIST, CPU plan (1 run)", fontsize=9)
+    ax.tick_params(labelsize=8)
+
+
 def plot_comparison(rows: Sequence[NetworkRow]):
     """One figure, one panel per measure (log scale), one bar per network; returns the figure.
 
     Panels: parameters, FLOPs per image, activation memory per image, examples/s (only if any row has a speed)
     and the book's test accuracy on a linear axis from 0: the median of its runs (bar), their range (thin
-    whisker) and mean ± sd (dot and thick bar).
+    whisker) and mean ± sd (dot and thick bar). When any row has a real-MNIST result, a last panel of its own
+    shows it (the course's CPU plan, one run): other data than the book's, so never drawn on the book's axis.
     """
     import matplotlib.pyplot as plt
 
@@ -298,7 +331,8 @@ def plot_comparison(rows: Sequence[NetworkRow]):
     ]
     if any(r.examples_per_sec is not None for r in rows):
         panels.append(("training examples/s", [r.examples_per_sec or 0.0 for r in rows]))
-    n_panels = len(panels) + 1
+    real = any(r.real_mnist is not None for r in rows)
+    n_panels = len(panels) + 1 + real
     fig, axes = plt.subplots(1, n_panels, figsize=(2.3 * n_panels, 0.34 * len(rows) + 1.3), sharey=True)
     y = list(range(len(rows)))
     for ax, (title, values) in zip(axes, panels, strict=False):
@@ -309,9 +343,12 @@ def plot_comparison(rows: Sequence[NetworkRow]):
                 ax.text(value, yi, f" {_readable(value)}", va="center", fontsize=7)
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=8)
-    _plot_book_spread(axes[-1], y, rows)
-    axes[-1].set_title("book's test accuracy (its runs)", fontsize=9)
-    axes[-1].tick_params(labelsize=8)
+    book_ax = axes[len(panels)]
+    _plot_book_spread(book_ax, y, rows)
+    book_ax.set_title("book's test accuracy (its runs)", fontsize=9)
+    book_ax.tick_params(labelsize=8)
+    if real:
+        _plot_real_mnist(axes[-1], y, rows)
     axes[0].set_yticks(y, [f"{r.name} ({r.input_size}²)" for r in rows])
     axes[0].invert_yaxis()
     fig.tight_layout()

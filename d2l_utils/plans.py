@@ -799,3 +799,12 @@ def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> d
         )
     shared = {key: data[key] for key in ("date", "machine", "torch") if key in data}
     return {**shared, **data["results"][network]}
+
+
+def real_mnist_accuracies(record: str | Path = REAL_MNIST_RECORD) -> dict[str, float]:
+    """The final test accuracy of each CPU plan the real-MNIST record holds, by network; ``{}`` without a record."""
+    path = Path(record)
+    if not path.exists():
+        return {}
+    results = json.loads(path.read_text(encoding="utf-8")).get("results", {})
+    return {network: entry["test_acc"][-1] for network, entry in results.items() if entry.get("test_acc")}
