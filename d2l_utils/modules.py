@@ -1,4 +1,5 @@
-"""Facts about an ``nn.Module`` that several helpers need: its device, its leaf layers, a safe eval mode."""
+"""Facts about an ``nn.Module`` that several helpers need: its device, its leaf layers, a safe eval mode, and a
+guard that leaves a measured net exactly as it was."""
 
 from __future__ import annotations
 
@@ -41,4 +42,54 @@ def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
             module.training = training
 
 
-__all__ = ["eval_mode", "is_leaf", "leaf_modules", "module_device"]
+@contextlib.contextmanager
+def unchanged(net: nn.Module) -> Iterator[nn.Module]:
+    """Run a probe on ``net`` and leave it as it was found: weights, buffers, ``.grad``, ``requires_grad``, modes.
+
+    Every helper that measures a net (shapes, costs, FLOPs, speed, receptive fields) runs inside this block, so
+    a measurement never trains the net a little: batch norm's running statistics and ``num_batches_tracked`` get
+    their values back, gradients accumulated by the probe are dropped (the net's own ``.grad`` tensors are kept
+    aside, not added to), and every submodule gets back its own training flag, so a part frozen in eval mode
+    stays frozen. Only tensors whose values changed are written back, so a net that the probe did not touch is
+    not written at all (an autograd graph the caller still holds stays valid).
+    """
+    require_module(net, "unchanged")
+    modes = [(module, module.training) for module in net.modules()]
+    params = list(net.parameters())
+    grads = [p.grad for p in params]
+    flags = [p.requires_grad for p in params]
+    tensors = [(t, t.detach().clone()) for t in (*params, *net.buffers())]
+    for p in params:
+        p.grad = None
+    try:
+        yield net
+    finally:
+        for module, training in modes:
+            module.training = training
+        with torch.no_grad():
+            for tensor, saved in tensors:
+                if tensor.shape != saved.shape:
+                    tensor.data = saved
+                elif not torch.equal(tensor, saved):
+                    tensor.copy_(saved)
+        for p, grad, flag in zip(params, grads, flags, strict=True):
+            p.grad = grad
+            p.requires_grad_(flag)
+
+
+def require_module(net, helper: str) -> None:
+    """The course's message for a net that is not an ``nn.Module`` (most often a builder that was not called)."""
+    if isinstance(net, nn.Module):
+        return
+    if callable(net):
+        name = getattr(net, "__qualname__", None) or repr(net)
+        module = getattr(net, "__module__", "") or ""
+        prefix = "du." if module.startswith("d2l_utils") else ""
+        raise TypeError(
+            f"{helper} needs a network (an nn.Module), got the function {name} itself: call it to build the "
+            f"net, e.g. `{prefix}{name}()`"
+        )
+    raise TypeError(f"{helper} needs a network (an nn.Module), got {type(net).__name__}: {net!r:.80}")
+
+
+__all__ = ["eval_mode", "is_leaf", "leaf_modules", "module_device", "require_module", "unchanged"]
