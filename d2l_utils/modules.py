@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from .guard_rails.checks import check_module
+
 
 def module_device(net: nn.Module) -> torch.device:
     """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
@@ -53,7 +55,7 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     stays frozen. Only tensors whose values changed are written back, so a net that the probe did not touch is
     not written at all (an autograd graph the caller still holds stays valid).
     """
-    require_module(net, "unchanged")
+    check_module(net)
     modes = [(module, module.training) for module in net.modules()]
     params = list(net.parameters())
     grads = [p.grad for p in params]
@@ -77,19 +79,4 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
             p.requires_grad_(flag)
 
 
-def require_module(net, helper: str) -> None:
-    """The course's message for a net that is not an ``nn.Module`` (most often a builder that was not called)."""
-    if isinstance(net, nn.Module):
-        return
-    if callable(net):
-        name = getattr(net, "__qualname__", None) or repr(net)
-        module = getattr(net, "__module__", "") or ""
-        prefix = "du." if module.startswith("d2l_utils") else ""
-        raise TypeError(
-            f"{helper} needs a network (an nn.Module), got the function {name} itself: call it to build the "
-            f"net, e.g. `{prefix}{name}()`"
-        )
-    raise TypeError(f"{helper} needs a network (an nn.Module), got {type(net).__name__}: {net!r:.80}")
-
-
-__all__ = ["eval_mode", "is_leaf", "leaf_modules", "module_device", "require_module", "unchanged"]
+__all__ = ["eval_mode", "is_leaf", "leaf_modules", "module_device", "unchanged"]

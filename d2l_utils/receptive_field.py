@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import numbers
 import operator
 import warnings
 from collections.abc import Sequence
@@ -33,8 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .guard_rails.checks import check_module, is_positive_int
 from .models import BatchNorm as CourseBatchNorm
-from .modules import require_module, unchanged
+from .modules import unchanged
 from .shapes import int_pair
 
 __all__ = [
@@ -335,8 +335,8 @@ def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
     )
 
 
-def _fields_of(net: nn.Module, axis: int, helper: str) -> tuple[fx.GraphModule, list[FieldRow], list[fx.Node]]:
-    require_module(net, helper)
+def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow], list[fx.Node]]:
+    check_module(net)
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
     gm = _trace(net)
@@ -359,12 +359,12 @@ def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
     pooling). Raises :class:`ReceptiveFieldError` naming a block it cannot follow.
     Example: ``du.receptive_fields(du.lenet())[-1].size`` is 16.
     """
-    return _fields_of(net, axis, "receptive_fields")[1]
+    return _fields_of(net, axis)[1]
 
 
 def spatial_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
     """``(name, layer)`` for the layers of ``net`` that the receptive-field walk passes, up to the first global one."""
-    gm, _, nodes = _fields_of(net, 0, "spatial_layers")
+    gm, _, nodes = _fields_of(net, 0)
     return [(n.target, gm.get_submodule(n.target)) for n in nodes[:-1] if n.op == "call_module"]
 
 
@@ -491,12 +491,12 @@ def gradient_receptive_field(
     Fields clipped by the border count only the pixels inside the image: use an input large enough for the
     position you ask about. ``net`` itself is left exactly as it was.
     """
-    require_module(net, "gradient_receptive_field")
+    check_module(net)
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list, torch.Size)) else None
-    if shape is None or len(shape) not in (3, 4) or not all(_is_size(s) for s in shape):
+    if shape is None or len(shape) not in (3, 4) or not all(is_positive_int(s) for s in shape):
         raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) of positive integers, got {input_shape!r}")
     with unchanged(net):
-        gm, rows, nodes = _fields_of(copy.deepcopy(net), 0, "gradient_receptive_field")
+        gm, rows, nodes = _fields_of(copy.deepcopy(net), 0)
         body = _cut(gm, nodes[-1])
         if exact:
             _linearise(body)
@@ -512,10 +512,6 @@ def gradient_receptive_field(
             out[0, :, i, j].sum().backward()
     support = X.grad[0].abs().sum(0) != 0
     return _extent(support.any(1)), _extent(support.any(0))
-
-
-def _is_size(n) -> bool:
-    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
 
 
 def _extent(mask: torch.Tensor) -> int:

@@ -247,7 +247,7 @@ def test_merging_paths_of_different_strides_is_refused():
     ids=["receptive_fields", "gradient_receptive_field", "plot_receptive_field"],
 )  # fmt: skip
 def test_a_builder_passed_uncalled_is_named(call):
-    with pytest.raises(TypeError, match=r"got the function lenet itself: call it .*`du\.lenet\(\)`"):
+    with pytest.raises(TypeError, match=r"the function lenet, not a network: call it .*du\.lenet\(\)"):
         call(du.lenet)
 
 
