@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 import torch
 from torch import nn
 
-from .metrics import check_labels
+from .guard_rails.checks import check_module, check_positive_int, checked_batches
+from .metrics import PredictionCheck
 from .modules import eval_mode, module_device
 from .shapes import check_input_fits
 from .speed import autocast
@@ -17,14 +18,18 @@ def predictions(
     net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
     autocast_dtype: torch.dtype | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
-    """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``.
+    """Yield ``(predicted class, true class)`` per batch (int64), computed in eval mode under ``no_grad``.
 
     A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
-    layer; labels must have shape (N,).
+    layer; batches must be ``(X, y)`` pairs, outputs one row of scores per example and labels integer class
+    indices of shape (N,) (see :class:`~d2l_utils.metrics.PredictionCheck`). An example whose outputs are NaN or
+    infinite gets the predicted class -1 (wrong whatever its label); a warning at the end says how many.
     """
+    check_module(net)
     device = torch.device(device) if device is not None else module_device(net)
+    check = PredictionCheck()
     with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
-        for step, (X, y) in enumerate(data_iter):
+        for step, (X, y) in enumerate(checked_batches(data_iter, "data_iter")):
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
             try:
                 y_hat = net(X)
@@ -32,8 +37,8 @@ def predictions(
                 if step == 0:
                     check_input_fits(net, X)  # raises ShapeMismatchError naming the layer, if that is the cause
                 raise
-            check_labels(y_hat, y)
-            yield y_hat.argmax(dim=1), y
+            yield check(y_hat, y)
+    check.warn()
 
 
 def evaluate_accuracy_gpu(
@@ -62,14 +67,18 @@ def confusion_matrix(
     """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``, over the whole data set (on the CPU).
 
     A label or prediction outside ``0 … num_classes - 1`` raises ``ValueError`` (it would be counted in the
-    wrong cell otherwise).
+    wrong cell otherwise). Examples whose outputs are NaN or infinite belong to no cell: they are left out, and
+    a warning says how many.
     """
-    matrix = None
+    num_classes = check_positive_int(num_classes, "num_classes")
+    matrix, seen = torch.zeros(num_classes * num_classes, dtype=torch.long), 0
     for y_hat, y in predictions(net, data_iter, device):
-        _check_classes(y_hat, y, num_classes)
-        counts = torch.bincount(y * num_classes + y_hat, minlength=num_classes * num_classes)
-        matrix = counts if matrix is None else matrix + counts
-    if matrix is None:
+        seen += len(y)
+        y_hat, y = y_hat[y_hat >= 0], y[y_hat >= 0]
+        if len(y):
+            _check_classes(y_hat, y, num_classes)
+            matrix = matrix.to(y.device) + torch.bincount(y * num_classes + y_hat, minlength=num_classes**2)
+    if not seen:
         raise ValueError("data_iter yielded no examples")
     return matrix.reshape(num_classes, num_classes).cpu()
 
