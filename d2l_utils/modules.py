@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from .guard_rails.checks import check_module
 
@@ -53,14 +54,15 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     their values back, gradients accumulated by the probe are dropped (the net's own ``.grad`` tensors are kept
     aside, not added to), and every submodule gets back its own training flag, so a part frozen in eval mode
     stays frozen. Only tensors whose values changed are written back, so a net that the probe did not touch is
-    not written at all (an autograd graph the caller still holds stays valid).
+    not written at all (an autograd graph the caller still holds stays valid). Lazy layers (``nn.LazyLinear``)
+    that receive their shapes during the probe keep them: giving them shapes is what a first forward pass is for.
     """
     check_module(net)
     modes = [(module, module.training) for module in net.modules()]
     params = list(net.parameters())
     grads = [p.grad for p in params]
     flags = [p.requires_grad for p in params]
-    tensors = [(t, t.detach().clone()) for t in (*params, *net.buffers())]
+    tensors = [(t, t.detach().clone()) for t in (*params, *net.buffers()) if not is_lazy(t)]
     for p in params:
         p.grad = None
     try:
