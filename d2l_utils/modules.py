@@ -45,6 +45,9 @@ def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
             module.training = training
 
 
+_GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding now
+
+
 @contextlib.contextmanager
 def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     """Run a probe on ``net`` and leave it as it was found: weights, buffers, ``.grad``, ``requires_grad``, modes.
@@ -58,6 +61,10 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     that receive their shapes during the probe keep them: giving them shapes is what a first forward pass is for.
     """
     check_module(net)
+    if id(net) in _GUARDED:  # a probe inside a probe (layer_costs runs layer_summary): the outer one restores
+        yield net
+        return
+    _GUARDED.add(id(net))
     modes = [(module, module.training) for module in net.modules()]
     params = list(net.parameters())
     grads = [p.grad for p in params]
@@ -68,6 +75,7 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     try:
         yield net
     finally:
+        _GUARDED.discard(id(net))
         for module, training in modes:
             module.training = training
         with torch.no_grad():

@@ -117,11 +117,7 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
     """
     if not isinstance(layer, nn.Module):
         raise TypeError(f"output_shape needs a layer (an nn.Module), got {type(layer).__name__}")
-    if not isinstance(input_shape, (tuple, list, torch.Size)) or not all(_is_size(n) for n in input_shape):
-        raise ValueError(
-            f"input_shape must be a tuple of positive integers such as (1, 1, 28, 28), got {input_shape!r}"
-        )
-    shape = tuple(int(n) for n in input_shape)
+    shape = checked_shape(input_shape)
     for kinds, rule in _RULES:
         if isinstance(layer, kinds):
             return rule(layer, shape)
@@ -262,6 +258,13 @@ _RULES = (
     (nn.Sequential, _sequential_shape), (Inception, _inception_shape), (Residual, _residual_shape),
     (DenseBlock, _dense_block_shape),
 )  # fmt: skip
+
+
+def checked_shape(shape, name: str = "input_shape") -> tuple[int, ...]:
+    """A shape argument as plain ints; ``ValueError`` naming ``name`` unless it is positive integers (numpy too)."""
+    if not isinstance(shape, (tuple, list, torch.Size)) or not shape or not all(_is_size(n) for n in shape):
+        raise ValueError(f"{name} must be a tuple of positive integers such as (1, 1, 28, 28), got {shape!r}")
+    return tuple(int(n) for n in shape)
 
 
 def _expectation(layer: nn.Module) -> str:
@@ -442,6 +445,6 @@ def layer_summary(
 
 
 __all__ = [
-    "LayerRow", "ShapeMismatchError", "check_batch_dimension", "check_input_fits", "conv_output_size",
+    "LayerRow", "ShapeMismatchError", "check_batch_dimension", "check_input_fits", "checked_shape", "conv_output_size",
     "layer_summary", "output_shape",
 ]  # fmt: skip
