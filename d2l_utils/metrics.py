@@ -63,12 +63,25 @@ NONFINITE_WARNING = (
 )
 
 
+def _check_tensors(y_hat, y=None) -> None:
+    """Outputs and labels must be tensors; a net that returns a tuple (logits, extras) is named, with the fix."""
+    if not isinstance(y_hat, torch.Tensor):
+        what = f"a {type(y_hat).__name__} of {len(y_hat)} items" if isinstance(y_hat, (tuple, list)) else repr(y_hat)
+        raise TypeError(
+            f"the net's output is {what:.100}, not a tensor of class scores: make forward return only the logits "
+            "(e.g. the first item of the tuple)"
+        )
+    if y is not None and not isinstance(y, torch.Tensor):
+        raise TypeError(f"labels must be a tensor of class indices, got {type(y).__name__}: use torch.tensor(y)")
+
+
 def check_predictions(y_hat: torch.Tensor) -> None:
     """Raise ``ValueError`` unless ``y_hat`` is one row of class scores per example, (N, C), or classes, (N,).
 
     Outputs of shape (N, 10, 1, 1), from a net that ends with global pooling but no ``Flatten``, would otherwise
     compare 10 (or more) entries per example with the labels and report an "accuracy" above 1.
     """
+    _check_tensors(y_hat)
     if (y_hat.ndim == 2 and y_hat.shape[1] > 1) or y_hat.ndim == 1:
         return
     shape = tuple(y_hat.shape)
@@ -94,6 +107,7 @@ def check_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     int64, so index arithmetic on them cannot overflow; float or bool labels are refused with the fix. Only
     shapes and dtypes are looked at, so this costs no host synchronisation.
     """
+    _check_tensors(y_hat, y)
     if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
         fix = " (use y.squeeze(1) or y.flatten())" if y.ndim == 2 and y.shape[-1] == 1 else ""
         raise ValueError(

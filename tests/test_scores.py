@@ -163,3 +163,14 @@ def test_numpy_num_classes_is_accepted():
     logits, y = half_right_logits()
     matrix = du.confusion_matrix(Fixed([logits]), [(torch.zeros(8, 1, 2, 2), y)], num_classes=np.int64(10))
     assert matrix.shape == (10, 10) and int(matrix.diagonal().sum()) == 4
+
+
+@pytest.mark.bad_input
+def test_a_net_returning_a_tuple_is_named():
+    logits, y = half_right_logits()
+    with pytest.raises(TypeError, match=r"output is a tuple of 2 items, not a tensor.*return only the logits"):
+        du.evaluate_accuracy_gpu(Fixed([(logits, logits)]), [(torch.zeros(8, 1, 2, 2), y)])
+    with pytest.raises(TypeError, match="a tuple of 2 items"):
+        du.accuracy((logits, logits), y)
+    with pytest.raises(TypeError, match="labels must be a tensor"):
+        du.accuracy(logits, list(range(8)))
