@@ -228,7 +228,7 @@ def _module_kind(layer: nn.Module) -> str:
         return "window"
     if isinstance(layer, _GLOBAL_MODULES):
         return "global"
-    if type(layer).__module__ in _POSITIONAL_MODULES:
+    if type(layer).__module__ in _POSITIONAL_MODULES or isinstance(layer, nn.MultiheadAttention):
         return "unknown"
     return "elementwise"  # activations, dropout, normalisation, Identity: one output element per input element
 
