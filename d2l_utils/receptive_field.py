@@ -297,7 +297,8 @@ def _walk(gm: fx.GraphModule, axis: int) -> tuple[list[FieldRow], list[fx.Node],
                 state[node] = _Field(1, 1, 0)
             continue
         if node.op == "output":
-            break
+            ends = [n for n in _tensor_inputs(node) if n in state]
+            return rows, row_nodes, ends[0] if ends else (row_nodes[-1] if row_nodes else None)
         fields = [state[n] for n in _tensor_inputs(node) if n in state]
         if node.op == "get_attr" or not fields:
             continue  # depends on parameters or constants only
