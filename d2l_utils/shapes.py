@@ -115,8 +115,7 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
     ``TypeError``, rather than passing the shape through unchanged. Used to explain shape tables without
     running the layer.
     """
-    if not isinstance(layer, nn.Module):
-        raise TypeError(f"output_shape needs a layer (an nn.Module), got {type(layer).__name__}")
+    check_module(layer, "layer")
     shape = checked_shape(input_shape)
     for kinds, rule in _RULES:
         if isinstance(layer, kinds):

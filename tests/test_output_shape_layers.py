@@ -176,3 +176,11 @@ def test_a_builder_passed_to_the_probe_is_named(helper):
 def test_numpy_sizes_in_the_probe():
     rows = du.layer_summary(du.lenet(), tuple(np.int64(n) for n in (1, 1, 28, 28)), print_fn=None)
     assert rows[-1].output_shape == (1, 10)
+
+
+@pytest.mark.bad_input
+def test_output_shape_of_a_builder_is_named():
+    with pytest.raises(TypeError, match=r"layer is the function lenet, not a network: call it .*du\.lenet\(\)"):
+        du.output_shape(du.lenet, (1, 1, 28, 28))
+    with pytest.raises(TypeError, match="must be a torch nn.Module"):
+        du.output_shape("Conv2d", (1, 1, 28, 28))
