@@ -77,7 +77,7 @@ def confusion_matrix(
         y_hat, y = y_hat[y_hat >= 0], y[y_hat >= 0]
         if len(y):
             _check_classes(y_hat, y, num_classes)
-            matrix = matrix.to(y.device) + torch.bincount(y * num_classes + y_hat, minlength=num_classes**2)
+            matrix = matrix.to(y.device) + torch.bincount(y.long() * num_classes + y_hat, minlength=num_classes**2)
     if not seen:
         raise ValueError("data_iter yielded no examples")
     return matrix.reshape(num_classes, num_classes).cpu()

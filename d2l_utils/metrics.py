@@ -103,10 +103,12 @@ def check_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``y`` as int64 class indices, one per row of ``y_hat`` (shape (N,)); ``ValueError`` if they are not that.
 
     Labels of shape (N, 1) would otherwise broadcast against (N,) predictions into an (N, N) comparison and
-    report an "accuracy" above 1. Integer labels of any width (uint8 straight from an IDX file, int32) become
-    int64, so index arithmetic on them cannot overflow; float or bool labels are refused with the fix. Only
-    shapes and dtypes are looked at, so this costs no host synchronisation.
+    report an "accuracy" above 1; the outputs are checked too (:func:`check_predictions`). Integer labels of any
+    width (uint8 straight from an IDX file, int32) become int64, so index arithmetic on them cannot overflow;
+    float or bool labels are refused with the fix. Only shapes and dtypes are looked at, so this costs no host
+    synchronisation.
     """
+    check_predictions(y_hat)
     _check_tensors(y_hat, y)
     if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
         fix = " (use y.squeeze(1) or y.flatten())" if y.ndim == 2 and y.shape[-1] == 1 else ""
@@ -141,7 +143,7 @@ class PredictionCheck:
         self.total = 0
 
     def __call__(self, y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        y = check_labels(y_hat, y)
+        y = check_labels(y_hat, y)  # checks y_hat's shape too
         classes = predicted_classes(y_hat)
         bad = (classes < 0).sum()
         self.bad = bad if self.bad is None else self.bad + bad
