@@ -28,6 +28,7 @@ from .seeding import seed_everything
 # isort: split
 # 01-05 Convolutions, padding and stride, channels, pooling.
 from .explorer import ExplorerSettings, convolution_explorer
+from .gradients import branch_ratio, conv_gradient_norms
 from .matrices import corr2d, show_matrix
 from .receptive_field import (
     FieldRow,
@@ -109,12 +110,12 @@ from .models import (
     vgg,
     vgg_block,
 )
+from .plans import BOOK_RUNS, BookRun, BookSpread, book_runs, book_spread, format_book_runs
 
 # isort: split
 # 14 Which CNN?
 from .compare import (
     COURSE_NETWORKS,
-    BookResult,
     NetworkRow,
     NetworkSpec,
     activation_memory,
