@@ -86,18 +86,7 @@ from .training import (
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
 from .architecture import plot_architecture, save_figure
 from .models import alexnet
-from .plans import (
-    BOOK_RUNS,
-    TRAINING_PLANS,
-    BookRun,
-    BookSpread,
-    TrainingPlan,
-    book_runs,
-    book_spread,
-    choose_plan,
-    format_book_runs,
-    real_mnist_result,
-)
+from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, real_mnist_result
 from .profiling import LayerCost, count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
 
 # isort: split
@@ -122,6 +111,7 @@ from .models import (
     vgg,
     vgg_block,
 )
+from .plans import BOOK_RUNS, BookRun, BookSpread, book_runs, book_spread, format_book_runs
 
 # isort: split
 # 14 Which CNN?

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from .devices import resolve_device
+
 FASHION_MNIST_TRAIN_SIZE = 60_000
 # What each CPU plan reached on real MNIST, written by benchmarks/real_mnist_plans.py.
 REAL_MNIST_RECORD = Path(__file__).resolve().parents[1] / "benchmarks" / "real_mnist_plans.json"
@@ -94,13 +96,19 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
 # high learning rates. The plans stay the book's settings until an alternative is measured on both data sets.
 
 
-def choose_plan(network: str, device: torch.device | str, name: str | None = None) -> TrainingPlan:
-    """The plan for ``network``: ``name`` if given, else the book's on a GPU and ``"cpu-quick"`` on a CPU."""
+def choose_plan(network: str, device: torch.device | str | None, name: str | None = None) -> TrainingPlan:
+    """The plan for ``network``: ``name`` if given, else the book's on a GPU and ``"cpu-quick"`` on a CPU.
+
+    ``device`` is read as ``train_ch6`` reads it (:func:`~d2l_utils.devices.resolve_device`): any case
+    (``"CPU"``), ``None`` for the best device here, and a device this machine lacks raises
+    :class:`~d2l_utils.devices.DeviceNotAvailableError` naming the ones it has.
+    """
     if network not in TRAINING_PLANS:
         raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
     plans = TRAINING_PLANS[network]
+    device = resolve_device(device)
     if name is None:
-        name = "cpu-quick" if torch.device(device).type == "cpu" else "book"
+        name = "cpu-quick" if device.type == "cpu" else "book"
     if name not in plans:
         raise KeyError(f"{network!r} has no plan {name!r}; choose one of: {', '.join(plans)}")
     return plans[name]

@@ -202,7 +202,7 @@ def test_wrong_input_channels_name_the_inception_layer():
 
 @pytest.mark.parametrize(("network", "lr", "resize"), [("vgg", 0.05, 224), ("nin", 0.1, 224), ("googlenet", 0.1, 96)])
 def test_book_plans_hold_the_books_settings(network, lr, resize):
-    book = du.choose_plan(network, "cuda")
+    book = du.choose_plan(network, "cpu", name="book")
     assert (book.lr, book.num_epochs, book.batch_size, book.resize) == (lr, 10, 128, resize)
     quick = du.choose_plan(network, "cpu")
     assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples

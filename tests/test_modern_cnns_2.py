@@ -224,7 +224,7 @@ def test_plot_comparison_has_a_speed_panel_only_when_speeds_were_measured():
     [("bn-lenet", 1.0, 256, None), ("resnet18", 0.05, 256, 96), ("densenet", 0.1, 256, 96)],
 )
 def test_plans_hold_the_books_settings(network, lr, batch, resize):
-    book = du.choose_plan(network, "cuda")
+    book = du.choose_plan(network, "cpu", name="book")
     assert (book.lr, book.batch_size, book.resize, book.num_epochs) == (lr, batch, resize, 10)
     quick = du.choose_plan(network, "cpu")
     assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples
