@@ -51,12 +51,20 @@ from .shapes import (
 # isort: split
 # 06 LeNet: data, the training loop, its metrics and plots; where the net errs.
 from .data import (
+    FASHION_MNIST,
+    MNIST,
     TEXT_LABELS,
+    DataSetInfo,
+    DataSource,
     DataUnavailableError,
     InMemoryBatches,
+    data_used,
     ensure_fashion_mnist,
+    ensure_mnist,
     get_fashion_mnist_labels,
+    get_mnist_labels,
     load_data_fashion_mnist,
+    load_data_mnist,
 )
 from .evaluation import confusion_matrix, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy, size

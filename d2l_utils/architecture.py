@@ -141,7 +141,8 @@ def plot_architecture(
 def save_figure(fig: Figure, path, dpi: int = 150) -> None:
     """Save ``fig`` as a PNG without a software/version stamp, so regenerating it gives the same bytes.
 
-    A path is written atomically: an interrupted run never leaves a truncated image in place of the old one.
+    A path is written atomically: an interrupted run never leaves a truncated image in place of the old one;
+    ``~`` in it means the home folder.
     ``path`` may also be an open binary file (e.g. ``io.BytesIO``).
     """
     options = {"format": "png", "dpi": dpi, "bbox_inches": "tight", "metadata": {"Software": None}}

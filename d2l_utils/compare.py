@@ -33,7 +33,9 @@ from torch import nn
 
 from . import models
 from .devices import cpu_model_name
+from .guard_rails.checks import atomic_write, check_module, check_positive_int, user_path
 from .profiling import LayerCost, count_flops, measure_training_speed
+from .shapes import check_batch_dimension, checked_shape, eval_mode, module_device, unchanged
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,13 @@ def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
     is counted once by its storage, so a tensor saved by two operations counts once; parameters are left out.
     This is the activation memory of a training step: it grows with the batch, the parameters do not.
     """
-    if len(input_shape) < 2 or any(int(s) < 1 for s in input_shape):
-        raise ValueError(f"input_shape must be (batch, channels, ...) with positive sizes, got {tuple(input_shape)}")
-    model = copy.deepcopy(net).float().train()
+    check_module(net)
+    input_shape = checked_shape(input_shape, "input_shape")
+    if len(input_shape) < 2:
+        raise ValueError(f"input_shape must be (batch, channels, ...) with positive sizes, got {input_shape}")
+    check_batch_dimension(net, input_shape, "input_shape")
+    with unchanged(net):
+        model = copy.deepcopy(net).float().train()
     param_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
     saved: dict[int, int] = {}
 
@@ -123,7 +129,7 @@ def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
             saved[storage.data_ptr()] = storage.nbytes()
         return tensor
 
-    X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
+    X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0)).to(module_device(model))
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         model(X)
     return sum(saved.values())
@@ -138,23 +144,21 @@ def stage_costs(net: nn.Sequential, input_shape: Sequence[int], names: Sequence[
     :func:`~d2l_utils.profiling.format_cost_table` and :func:`~d2l_utils.profiling.plot_layer_costs`.
     ``names`` (one per stage, e.g. ``"stem"``, ``"stage"``) replaces the class names in the rows.
     """
+    check_module(net)
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"stage_costs needs an nn.Sequential of stages, got {type(net).__name__}")
     if names is not None and len(names) != len(net):
         raise ValueError(f"names has {len(names)} entries but the net has {len(net)} stages; give one name per stage")
+    input_shape = checked_shape(input_shape, "input_shape")
+    check_batch_dimension(net, input_shape, "input_shape")
     rows = []
-    was_training = net.training
-    net.eval()
-    try:
-        X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
+    with unchanged(net), eval_mode(net), torch.no_grad():
+        X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0)).to(module_device(net))
         for index, stage in enumerate(net):
             flops = count_flops(stage, X)
-            with torch.no_grad():
-                X = stage(X)
+            X = stage(X)
             params = sum(p.numel() for p in stage.parameters())
             rows.append(LayerCost(index, names[index] if names else type(stage).__name__, X.shape, params, flops))
-    finally:
-        net.train(was_training)
     return rows
 
 
@@ -187,6 +191,8 @@ def measure_speeds(
     measurements is kept: other programs can only slow a run down, never speed it up. On a 2-core CPU the eight
     course networks take under a minute at the defaults. Small batches understate a GPU; raise them there.
     """
+    batch_size, max_steps = check_positive_int(batch_size, "batch_size"), check_positive_int(max_steps, "max_steps")
+    repeats = check_positive_int(repeats, "repeats")
     if batch_size < 2:
         raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size}")
     if seconds <= 0 or max_steps < 1 or repeats < 1:
@@ -215,8 +221,12 @@ def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, 
     """Write measured speeds to a JSON file with the date, machine, load average and probe settings.
 
     Returns the record written. Keep such a file next to the notebook to show the table without re-measuring
-    (:func:`load_speeds`); the record says where the numbers come from.
+    (:func:`load_speeds`); the record says where the numbers come from. The file is written atomically (an
+    interrupted save leaves the previous record), and ``~`` in ``path`` means the home folder.
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if not isinstance(speeds, dict) or not all(_is_speed(value) for value in speeds.values()):
+        raise ValueError(f"speeds must map network names to examples per second (positive numbers), got {speeds!r}")
     record = {
         "date": datetime.date.today().isoformat(),
         "machine": machine_description(),
@@ -226,16 +236,31 @@ def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, 
         "seconds_per_network": seconds,
         "examples_per_sec": {name: round(value, 1) for name, value in speeds.items()},
     }
-    Path(path).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    with atomic_write(path) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
+
+
+def _is_speed(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 def load_speeds(path: str | Path) -> dict:
     """Read a record written by :func:`save_speeds`; raise a clear error if it is missing or malformed."""
-    path = Path(path)
+    path = user_path(path)
     if not path.exists():
         raise FileNotFoundError(f"no speed record at {path}; measure with measure_speeds() and save_speeds() first")
-    record = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(
+            f"{path} is not a complete speed record ({err}): it was cut off or edited by hand. Delete it and "
+            "write it again with measure_speeds() and save_speeds()"
+        ) from err
+    if not isinstance(record, dict):
+        raise ValueError(
+            f"{path} is not a speed record (it holds a {type(record).__name__}); write it with save_speeds()"
+        )
     missing = {"date", "machine", "examples_per_sec"} - set(record)
     if missing:
         raise ValueError(

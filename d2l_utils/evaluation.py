@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from .guard_rails.checks import check_positive_int
 from .training import predictions
 
 
@@ -19,14 +20,18 @@ def confusion_matrix(
     """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``, over the whole data set (on the CPU).
 
     A label or prediction outside ``0 … num_classes - 1`` raises ``ValueError`` (it would be counted in the
-    wrong cell otherwise).
+    wrong cell otherwise). Examples whose outputs are NaN or infinite belong to no cell: they are left out, and
+    a warning says how many.
     """
-    matrix = None
+    num_classes = check_positive_int(num_classes, "num_classes")
+    matrix, seen = torch.zeros(num_classes * num_classes, dtype=torch.long), 0
     for y_hat, y in predictions(net, data_iter, device):
-        _check_classes(y_hat, y, num_classes)
-        counts = torch.bincount(y * num_classes + y_hat, minlength=num_classes * num_classes)
-        matrix = counts if matrix is None else matrix + counts
-    if matrix is None:
+        seen += len(y)
+        y_hat, y = y_hat[y_hat >= 0], y[y_hat >= 0]
+        if len(y):
+            _check_classes(y_hat, y, num_classes)
+            matrix = matrix.to(y.device) + torch.bincount(y.long() * num_classes + y_hat, minlength=num_classes**2)
+    if not seen:
         raise ValueError("data_iter yielded no examples")
     return matrix.reshape(num_classes, num_classes).cpu()
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from .devices import resolve_device
+
 FASHION_MNIST_TRAIN_SIZE = 60_000
 
 
@@ -83,13 +85,19 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
 # CPU plan trains in 3-8 minutes there (several times that when other jobs share the cores).
 
 
-def choose_plan(network: str, device: torch.device | str, name: str | None = None) -> TrainingPlan:
-    """The plan for ``network``: ``name`` if given, else the book's on a GPU and ``"cpu-quick"`` on a CPU."""
+def choose_plan(network: str, device: torch.device | str | None, name: str | None = None) -> TrainingPlan:
+    """The plan for ``network``: ``name`` if given, else the book's on a GPU and ``"cpu-quick"`` on a CPU.
+
+    ``device`` is read as ``train_ch6`` reads it (:func:`~d2l_utils.devices.resolve_device`): any case
+    (``"CPU"``), ``None`` for the best device here, and a device this machine lacks raises
+    :class:`~d2l_utils.devices.DeviceNotAvailableError` naming the ones it has.
+    """
     if network not in TRAINING_PLANS:
         raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
     plans = TRAINING_PLANS[network]
+    device = resolve_device(device)
     if name is None:
-        name = "cpu-quick" if torch.device(device).type == "cpu" else "book"
+        name = "cpu-quick" if device.type == "cpu" else "book"
     if name not in plans:
         raise KeyError(f"{network!r} has no plan {name!r}; choose one of: {', '.join(plans)}")
     return plans[name]

@@ -19,7 +19,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import autocast, choose_speed, resolve_device, synchronize
-from .shapes import eval_mode, layer_summary, leaf_modules
+from .guard_rails.checks import check_module, is_positive_int
+from .shapes import check_batch_dimension, checked_shape, eval_mode, layer_summary, leaf_modules, unchanged
 from .training import grad_scaler, sgd, to_layout, train_step
 
 
@@ -34,8 +35,16 @@ class LayerCost(NamedTuple):
 
 
 def count_flops(module: nn.Module, X: torch.Tensor) -> int:
-    """Forward FLOPs of ``module(X)`` as PyTorch's FLOP counter reports them."""
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    """Forward FLOPs of ``module(X)`` as PyTorch's FLOP counter reports them (``X`` includes the batch).
+
+    The module runs once in eval mode under ``no_grad`` (the FLOPs of inference) and is left exactly as it was:
+    batch norm's running statistics, gradients and every submodule's mode (:func:`~d2l_utils.modules.unchanged`).
+    """
+    check_module(module, "module")
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"X must be a tensor such as torch.zeros(1, 1, 28, 28), got {type(X).__name__}")
+    check_batch_dimension(module, X.shape)
+    with unchanged(module), eval_mode(module), torch.no_grad(), FlopCounterMode(display=False) as counter:
         module(X)
     return int(counter.get_total_flops())
 
@@ -45,8 +54,15 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
 
     ``input_shape`` includes the batch, e.g. ``(1, 1, 224, 224)`` for one AlexNet image, so FLOPs are per that
     batch. Each leaf runs alone under :class:`FlopCounterMode` on the input it receives inside the net (captured
-    with the shape probe's pass), so the rows add up to the whole net's count. The net is left unchanged.
+    with the shape probe's pass), so the rows add up to the whole net's count. The net is left exactly as it was.
     """
+    check_module(net)
+    check_batch_dimension(net, checked_shape(input_shape, "input_shape"), "input_shape")
+    with unchanged(net):
+        return _layer_costs(net, input_shape)
+
+
+def _layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     leaves = leaf_modules(net)
     inputs: dict[int, torch.Tensor] = {}
     handles = [
@@ -110,11 +126,16 @@ def measure_training_speed(
     ``60_000 / measure_training_speed(...)`` seconds for Fashion-MNIST. The result leaves data loading out, so a
     real epoch is a little slower.
     """
-    if batch_size < 1 or steps < 1:
-        raise ValueError(f"batch_size and steps must be at least 1, got {batch_size} and {steps}")
+    check_module(net)
+    if not (is_positive_int(batch_size) and is_positive_int(steps)):
+        raise ValueError(f"batch_size and steps must be integers of at least 1, got {batch_size!r} and {steps!r}")
+    batch_size, steps = int(batch_size), int(steps)
+    example_shape = checked_shape(example_shape, "example_shape")
+    _check_example_shape(net, example_shape)
     device = resolve_device(device)
     speed = choose_speed(device)  # what train_ch6 would use here
-    model = copy.deepcopy(net).to(device).train()
+    with unchanged(net):
+        model = copy.deepcopy(net).to(device).train()
     if speed.channels_last:
         model.to(memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(0)
@@ -136,6 +157,16 @@ def measure_training_speed(
         step()
     synchronize(device)
     return batch_size * steps / (time.perf_counter() - start)
+
+
+def _check_example_shape(net: nn.Module, example_shape: tuple[int, ...]) -> None:
+    """``example_shape`` is one example without the batch: a 4-D shape for a net of 2-D layers has one too many."""
+    first = leaf_modules(net)[0][1] if leaf_modules(net) else None
+    if len(example_shape) == 4 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        raise ValueError(
+            f"example_shape is one example's shape without the batch, e.g. {example_shape[1:]}; got {example_shape} "
+            "(the batch size is the batch_size argument)"
+        )
 
 
 def weighted_layer_names(rows: Sequence[LayerCost]) -> list[str]:

@@ -8,6 +8,13 @@ padding ``p`` updates three numbers that describe one output element of that lay
 * the start ``start ← start − p·J``, the first input row (or column) seen by the output element 0.
 
 The field of output element ``i`` then covers input pixels ``start + i·J`` to ``start + i·J + r − 1``.
+
+The walk follows the network's real computation graph, traced with :mod:`torch.fx`, so it sees what
+``forward`` does and not only which layers a module owns: functional calls such as ``F.max_pool2d`` count,
+the branches of an Inception block run side by side instead of one after the other, and a residual shortcut
+is a second path, not an extra layer. Where paths merge (``torch.cat``, ``+``) the field is the union of the
+incoming fields (the widest one, for branches centred on the same pixel); they must share a jump. A step the
+walk cannot follow raises an error naming the block and what to do, rather than giving a wrong number.
 ``gradient_receptive_field`` measures the same thing a second way (the input pixels on which the gradient of
 one output element is non-zero) so the recurrence can be checked on any network.
 """
@@ -15,30 +22,44 @@ one output element is non-zero) so the recurrence can be checked on any network.
 from __future__ import annotations
 
 import copy
+import inspect
+import operator
 import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
-from torch import nn
+import torch.nn.functional as F
+from torch import fx, nn
 
-from .shapes import int_pair, is_leaf
+from .guard_rails.checks import check_module, is_positive_int
+from .models import BatchNorm as CourseBatchNorm
+from .shapes import int_pair, unchanged
 
 __all__ = [
-    "UNDER_REPORT_WARNING", "FieldRow", "field_box", "format_receptive_fields", "gradient_receptive_field",
-    "plot_receptive_field", "receptive_fields", "spatial_layers",
+    "DROPOUT_WARNING", "STATISTICS_WARNING", "UNDER_REPORT_WARNING", "FieldRow", "ReceptiveFieldError", "field_box",
+    "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
+    "spatial_layers",
 ]  # fmt: skip
 
-_WINDOW_LAYERS = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
-_GLOBAL_LAYERS = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
-_UNDER_REPORTING = (nn.ReLU, nn.MaxPool2d)
-_POSITIONAL_MODULES = {
-    f"torch.nn.modules.{name}" for name in ("conv", "pooling", "padding", "upsampling", "pixelshuffle", "fold")
-}
 UNDER_REPORT_WARNING = (
     "gradients under-report the receptive field through ReLU and max pooling (they zero some paths); "
     "use exact=True to measure the field of the linearised network"
 )
+STATISTICS_WARNING = (
+    "normalisation statistics mix pixels: {names} average over the whole image, so the gradient reaches every "
+    "pixel and the measurement is not the receptive field; call net.eval() first (batch norm then uses its "
+    "running statistics), or use exact=True"
+)
+
+DROPOUT_WARNING = (
+    "{names} in training mode zero random paths, so the gradient under-reports the receptive field; call "
+    "net.eval() first, or use exact=True"
+)
+
+
+class ReceptiveFieldError(TypeError):
+    """A step of the network whose effect on positions the receptive-field walk does not know."""
 
 
 class FieldRow(NamedTuple):
@@ -52,72 +73,306 @@ class FieldRow(NamedTuple):
     start: int
 
 
-def _padding(layer: nn.Module, axis: int) -> int:
+class _Field(NamedTuple):
+    size: int
+    jump: int
+    start: int
+
+
+_WINDOW_MODULES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+_GLOBAL_MODULES = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+_POSITIONAL_MODULES = {
+    f"torch.nn.modules.{name}" for name in ("conv", "pooling", "padding", "upsampling", "pixelshuffle", "fold")
+} | {"torch.nn.modules.flatten"}
+_STATISTICS_MODULES = (nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)
+_UNDER_REPORTING_MODULES = (nn.ReLU, nn.MaxPool2d)
+
+
+# Signatures of the functional window operations, to read their arguments however they were passed.
+def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False): ...
+def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                divisor_override=None): ...  # fmt: skip
+def _conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): ...
+
+
+_WINDOW_FUNCTIONS = {F.max_pool2d: ("max_pool2d", _max_pool2d), F.avg_pool2d: ("avg_pool2d", _avg_pool2d),
+                     F.conv2d: ("conv2d", _conv2d)}  # fmt: skip
+_GLOBAL_FUNCTIONS = {torch.flatten, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.linear}
+_GLOBAL_METHODS = {"view", "reshape", "flatten"}
+_REDUCTIONS = {torch.mean, torch.sum, torch.amax, "mean", "sum", "amax"}
+_ELEMENTWISE_FUNCTIONS = {
+    F.relu, torch.relu, F.relu6, F.leaky_relu, F.elu, F.gelu, F.silu, F.hardswish, torch.sigmoid, F.sigmoid,
+    torch.tanh, F.tanh, F.dropout, F.dropout2d, F.batch_norm, F.local_response_norm, torch.neg, operator.neg,
+}  # fmt: skip
+_ELEMENTWISE_METHODS = {"relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "neg", "contiguous", "clone",
+                        "float", "double", "half", "to", "type_as", "clamp", "clamp_"}  # fmt: skip
+_MERGE_FUNCTIONS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.iadd, torch.add,
+                    torch.sub, torch.mul, torch.cat}  # fmt: skip
+_MERGE_METHODS = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_"}
+_NON_TENSOR_METHODS = {"size", "dim"}
+_UNDER_REPORTING_FUNCTIONS = {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
+
+
+class _Tracer(fx.Tracer):
+    """Trace into every block but PyTorch's own layers (and the course's ``BatchNorm``), remembering the path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside: list[tuple[str, str]] = []
+
+    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        return isinstance(m, CourseBatchNorm) or super().is_leaf_module(m, module_qualified_name)
+
+    def call_module(self, m, forward, args, kwargs):
+        self.inside.append((self.path_of_module(m), type(m).__name__))
+        out = super().call_module(m, forward, args, kwargs)
+        self.inside.pop()  # left in place when tracing fails, so the error can name the block
+        return out
+
+
+def _trace(net: nn.Module) -> fx.GraphModule:
+    """``net`` as a graph of the operations its ``forward`` runs; a block that cannot be traced is named."""
+    tracer = _Tracer()
+    try:
+        graph = tracer.trace(net)
+    except Exception as err:  # fx raises TraceError, TypeError, ... depending on what forward does
+        name, kind = tracer.inside[-1] if tracer.inside else ("", type(net).__name__)
+        raise ReceptiveFieldError(
+            f"receptive_fields cannot follow {_block(name, kind)}: torch.fx could not trace its forward ({err}). "
+            "This happens when forward branches on tensor values or shapes. Write that block without such Python "
+            "branches, or pass only the part of the net before it (e.g. net[:k])."
+        ) from err
+    return fx.GraphModule(net, graph)
+
+
+def _block(name: str, kind: str) -> str:
+    return f"block {name!r} ({kind})" if name else f"the net ({kind})"
+
+
+def _enclosing(node: fx.Node) -> str:
+    """The innermost module a traced call came from, for error messages."""
+    stack = node.meta.get("nn_module_stack") or {}
+    if not stack:
+        return "the net's forward"
+    name, (_, cls) = list(stack.items())[-1]
+    return _block(name, getattr(cls, "__name__", str(cls)))
+
+
+def _padding(padding, kernel: int, dilation: int, axis: int) -> int:
     """Padding before the first element (PyTorch's ``"same"`` puts the smaller half first)."""
-    if layer.padding == "valid":
+    if padding == "valid":
         return 0
-    if layer.padding == "same":
-        return int_pair(layer.dilation)[axis] * (int_pair(layer.kernel_size)[axis] - 1) // 2
-    return int_pair(layer.padding)[axis]
+    if padding == "same":
+        return dilation * (kernel - 1) // 2
+    return int_pair(padding)[axis]
 
 
-def spatial_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
-    """``(name, layer)`` for the leaf layers of ``net`` up to the first one that sees the whole image.
+def _window(kernel, stride, padding, dilation, axis: int) -> tuple[int, int, int, int]:
+    """``(kernel, stride, padding, dilation)`` along ``axis``; a missing stride means the kernel size (pooling)."""
+    k = int_pair(kernel)[axis]
+    s = k if stride is None or stride == [] else int_pair(stride)[axis]
+    d = int_pair(dilation)[axis]
+    return k, s, _padding(padding, k, d, axis), d
 
-    Flatten, Linear and adaptive (global) pooling end the walk: from there on every unit sees every pixel.
-    Raises ``TypeError`` for a layer whose effect on positions is unknown, naming it.
-    """
-    layers = []
-    for name, layer in net.named_modules():
-        if not is_leaf(layer):
-            continue
-        if isinstance(layer, _GLOBAL_LAYERS):
-            break
-        if not isinstance(layer, _WINDOW_LAYERS) and _moves_positions(layer):
-            raise TypeError(
-                f"receptive_fields does not know how {name} ({type(layer).__name__}) moves positions; "
-                "it handles Conv2d, MaxPool2d, AvgPool2d and element-wise layers (activations, dropout, norms)"
+
+def _module_window(layer: nn.Module, axis: int) -> tuple[int, int, int, int]:
+    return _window(layer.kernel_size, layer.stride, layer.padding, getattr(layer, "dilation", 1), axis)
+
+
+def _function_window(gm: fx.GraphModule, node: fx.Node, axis: int) -> tuple[int, int, int, int]:
+    name, signature = _WINDOW_FUNCTIONS[node.target]
+    args = inspect.signature(signature).bind(*node.args, **node.kwargs)
+    args.apply_defaults()
+    a = args.arguments
+    if name == "conv2d":
+        if not isinstance(a["weight"], fx.Node) or a["weight"].op != "get_attr":
+            raise ReceptiveFieldError(
+                f"receptive_fields cannot read the kernel size of F.conv2d in {_enclosing(node)}: its weight is "
+                "computed in forward; use an nn.Conv2d layer there"
             )
-        layers.append((name, layer))
-    return layers
+        kernel = tuple(_attribute(gm, a["weight"].target).shape[-2:])
+        return _window(kernel, a["stride"], a["padding"], a["dilation"], axis)
+    return _window(a["kernel_size"], a["stride"], a["padding"], a.get("dilation", 1), axis)
 
 
-def _moves_positions(layer: nn.Module) -> bool:
-    """True for PyTorch's other convolution, pooling, padding and resampling layers (not handled here)."""
-    return type(layer).__module__ in _POSITIONAL_MODULES
+def _attribute(gm: fx.GraphModule, target: str):
+    owner, _, attr = target.rpartition(".")
+    return getattr(gm.get_submodule(owner), attr)
 
 
-def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
-    """Receptive field of one output element after each spatial layer of ``net`` (an ``nn.Sequential``).
+def _kind(gm: fx.GraphModule, node: fx.Node) -> str:
+    """What a node does to positions: window, global, merge, elementwise, pass (no row), none (not a tensor)."""
+    if node.op == "call_module":
+        return _module_kind(gm.get_submodule(node.target))
+    target = node.target
+    if target in _WINDOW_FUNCTIONS:
+        return "window"
+    if target in _GLOBAL_FUNCTIONS or target in _GLOBAL_METHODS:
+        return "global"
+    if target in _REDUCTIONS:
+        return _reduction_kind(node)
+    if target in _ELEMENTWISE_FUNCTIONS or target in _ELEMENTWISE_METHODS:
+        return "elementwise"
+    if target in _MERGE_FUNCTIONS or target in _MERGE_METHODS:
+        return _merge_kind(node)
+    if target in _NON_TENSOR_METHODS or target is getattr:
+        return "none"
+    if target is operator.getitem and isinstance(node.args[1], int):
+        return "pass"  # one output of a layer that returns several, e.g. MaxPool2d(return_indices=True)
+    return "unknown"
 
-    ``axis`` picks height (0) or width (1) for layers with non-square kernels. Element-wise layers (ReLU,
-    sigmoid, dropout, batch norm, local response norm) leave the field unchanged and are listed too, so row
-    names match the network's. Example: ``du.receptive_fields(du.lenet())[-1].size`` is 16.
-    """
+
+def _module_kind(layer: nn.Module) -> str:
+    if isinstance(layer, _WINDOW_MODULES):
+        return "window"
+    if isinstance(layer, _GLOBAL_MODULES):
+        return "global"
+    if type(layer).__module__ in _POSITIONAL_MODULES or isinstance(layer, nn.MultiheadAttention):
+        return "unknown"
+    return "elementwise"  # activations, dropout, normalisation, Identity: one output element per input element
+
+
+def _reduction_kind(node: fx.Node) -> str:
+    dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
+    dims = (dims,) if isinstance(dims, int) else dims
+    if dims is None or any(d in (2, 3, -1, -2) for d in dims):
+        return "global"
+    return "elementwise"
+
+
+def _merge_kind(node: fx.Node) -> str:
+    if node.target is torch.cat:
+        dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+        if dim not in (0, 1, -3, -4):
+            return "unknown"  # concatenating along height or width moves positions
+    return "merge"
+
+
+def _tensor_inputs(node: fx.Node) -> list[fx.Node]:
+    found: list[fx.Node] = []
+    fx.node.map_arg((node.args, node.kwargs), lambda n: found.append(n) or n)
+    return found
+
+
+def _row_name(gm: fx.GraphModule, node: fx.Node) -> str:
+    if node.op == "call_module":
+        return f"{node.target}: {type(gm.get_submodule(node.target)).__name__}"
+    label = node.target if isinstance(node.target, str) else _function_name(node.target)
+    return f"{node.name}: {label}"
+
+
+def _function_name(function) -> str:
+    if function in _WINDOW_FUNCTIONS:
+        return _WINDOW_FUNCTIONS[function][0]
+    return getattr(function, "__name__", str(function))
+
+
+def _step(gm: fx.GraphModule, node: fx.Node, kind: str, fields: list[_Field], axis: int) -> tuple[_Field, int, int]:
+    """The field after ``node`` from its input fields, and the (kernel, stride) for its table row."""
+    if kind == "window":
+        layer = gm.get_submodule(node.target) if node.op == "call_module" else None
+        k, s, p, d = _module_window(layer, axis) if layer is not None else _function_window(gm, node, axis)
+        field = fields[0]
+        return _Field(field.size + d * (k - 1) * field.jump, field.jump * s, field.start - p * field.jump), k, s
+    if kind == "merge" and len(fields) > 1:
+        if len({f.jump for f in fields}) > 1:
+            raise ReceptiveFieldError(
+                f"receptive_fields: {node.name} in {_enclosing(node)} merges paths whose elements are "
+                f"{sorted({f.jump for f in fields})} input pixels apart; it only merges paths of the same stride"
+            )
+        start = min(f.start for f in fields)
+        end = max(f.start + f.size - 1 for f in fields)
+        return _Field(end - start + 1, fields[0].jump, start), 1, 1
+    return fields[0], 1, 1
+
+
+def _walk(gm: fx.GraphModule, axis: int) -> tuple[list[FieldRow], list[fx.Node], fx.Node | None]:
+    """Rows, the nodes they describe, and the last node with a spatial field (None if the input goes global first)."""
+    state: dict[fx.Node, _Field] = {}
+    rows, row_nodes = [], []
+    for node in gm.graph.nodes:
+        if node.op == "placeholder":
+            if not state:  # the first input is the image; others (if any) carry no field
+                state[node] = _Field(1, 1, 0)
+            continue
+        if node.op == "output":
+            ends = [n for n in _tensor_inputs(node) if n in state]
+            return rows, row_nodes, ends[0] if ends else (row_nodes[-1] if row_nodes else None)
+        fields = [state[n] for n in _tensor_inputs(node) if n in state]
+        if node.op == "get_attr" or not fields:
+            continue  # depends on parameters or constants only
+        kind = _kind(gm, node)
+        if kind == "global":
+            return rows, row_nodes, _source_node(node, state)
+        if kind == "none":
+            continue
+        if kind == "unknown":
+            raise _unknown_step(gm, node)
+        field, kernel, stride = _step(gm, node, kind, fields, axis)
+        state[node] = field
+        if kind != "pass":
+            rows.append(FieldRow(_row_name(gm, node), kernel, stride, field.jump, field.size, field.start))
+            row_nodes.append(node)
+    return rows, row_nodes, row_nodes[-1] if row_nodes else None
+
+
+def _source_node(node: fx.Node, state: dict) -> fx.Node:
+    return next(n for n in _tensor_inputs(node) if n in state)
+
+
+def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
+    if node.op == "call_module":
+        what = f"{node.target} ({type(gm.get_submodule(node.target)).__name__})"
+    else:
+        what = f"{_function_name(node.target) if not isinstance(node.target, str) else node.target} in " + (
+            _enclosing(node)
+        )
+    return ReceptiveFieldError(
+        f"receptive_fields does not know how {what} moves positions; it follows Conv2d, MaxPool2d, AvgPool2d "
+        "(as layers or F.conv2d/F.max_pool2d/F.avg_pool2d), element-wise layers (activations, dropout, norms) and "
+        "merges (torch.cat along channels, +, *). Compute that step's field by hand, or pass only the part of the "
+        "net before it (e.g. net[:k])."
+    )
+
+
+def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow], list[fx.Node]]:
+    check_module(net)
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
-    layers = spatial_layers(net)
-    if not layers:
+    gm = _trace(net)
+    rows, nodes, last = _walk(gm, axis)
+    if not rows:
         raise ValueError(
             f"{type(net).__name__} has no spatial layer before its first Flatten, Linear or global pooling: "
             "every unit there sees the whole input"
         )
-    rows, size, jump, start = [], 1, 1, 0
-    for name, layer in layers:
-        kernel = stride = 1
-        if isinstance(layer, _WINDOW_LAYERS):
-            kernel, stride = int_pair(layer.kernel_size)[axis], int_pair(layer.stride)[axis]
-            span = int_pair(getattr(layer, "dilation", 1))[axis] * (kernel - 1) + 1
-            size, start = size + (span - 1) * jump, start - _padding(layer, axis) * jump
-            jump *= stride
-        rows.append(FieldRow(f"{name}: {type(layer).__name__}", kernel, stride, jump, size, start))
-    return rows
+    return gm, rows, [*nodes, last]
+
+
+def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
+    """Receptive field of one output element after each spatial step of ``net``, in the order ``forward`` runs.
+
+    ``axis`` picks height (0) or width (1) for layers with non-square kernels. Element-wise layers (ReLU,
+    sigmoid, dropout, batch norm, local response norm) leave the field unchanged and are listed too, so row
+    names match the network's (``"3: Conv2d"``; functional calls and merges by their node name, e.g.
+    ``"cat: cat"``). The table ends at the first step that sees the whole image (Flatten, Linear, global
+    pooling). Raises :class:`ReceptiveFieldError` naming a block it cannot follow.
+    Example: ``du.receptive_fields(du.lenet())[-1].size`` is 16.
+    """
+    return _fields_of(net, axis)[1]
+
+
+def spatial_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``(name, layer)`` for the layers of ``net`` that the receptive-field walk passes, up to the first global one."""
+    gm, _, nodes = _fields_of(net, 0)
+    return [(n.target, gm.get_submodule(n.target)) for n in nodes[:-1] if n.op == "call_module"]
 
 
 def format_receptive_fields(rows: Sequence[FieldRow]) -> str:
     """The rows as a fixed-width table, one line per layer."""
-    lines = [f"{'layer':<18} {'kernel':>6} {'stride':>6} {'jump':>5} {'field':>6}"]
-    lines += [f"{r.name:<18} {r.kernel:>6} {r.stride:>6} {r.jump:>5} {r.size:>6}" for r in rows]
+    width = max([18, *(len(r.name) for r in rows)])
+    lines = [f"{'layer':<{width}} {'kernel':>6} {'stride':>6} {'jump':>5} {'field':>6}"]
+    lines += [f"{r.name:<{width}} {r.kernel:>6} {r.stride:>6} {r.jump:>5} {r.size:>6}" for r in rows]
     return "\n".join(lines)
 
 
@@ -130,23 +385,94 @@ def field_box(row: FieldRow, i: int, j: int, row_w: FieldRow | None = None) -> t
     return row.start + i * row.jump, row_w.start + j * row_w.jump, row.size, row_w.size
 
 
-def _linearised(net: nn.Module) -> nn.Module:
-    """A copy of ``net`` in which every path counts: weights 1, no bias, identity activations, average pooling."""
-    net = copy.deepcopy(net)
-    for name, layer in list(net.named_modules()):
-        if isinstance(layer, nn.Conv2d):
-            layer.weight.data.fill_(1.0)
-            if layer.bias is not None:
-                layer.bias.data.zero_()
-        replacement = None
-        if isinstance(layer, nn.MaxPool2d):
-            replacement = nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
-        elif is_leaf(layer) and not isinstance(layer, (*_WINDOW_LAYERS, *_GLOBAL_LAYERS)):
-            replacement = nn.Identity()
-        if replacement is not None:
-            parent_name, _, child = name.rpartition(".")
-            setattr(net.get_submodule(parent_name), child, replacement)
-    return net
+def _window_sum(X, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *_, **__):
+    """Sum over each pooling window (padding, dilation and ceil mode as ``F.max_pool2d``): no path is zeroed."""
+    k, s, p, d = (tuple(_window(kernel_size, stride, padding, dilation, a)[i] for a in (0, 1)) for i in range(4))
+    extra = [0, 0]
+    for a in (0, 1):
+        n, span = X.shape[-2 + a], d[a] * (k[a] - 1) + 1
+        if ceil_mode:  # the last window may hang over the end, as long as it starts inside the input or padding
+            out = -(-(n + 2 * p[a] - span) // s[a]) + 1
+            if (out - 1) * s[a] >= n + p[a]:
+                out -= 1
+            extra[a] = max(0, (out - 1) * s[a] + span - (n + 2 * p[a]))
+    X = F.pad(X, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]))
+    ones = torch.ones(X.shape[1], 1, *k, dtype=X.dtype, device=X.device)
+    return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])
+
+
+class _WindowSum(nn.Module):
+    def __init__(self, pool: nn.MaxPool2d):
+        super().__init__()
+        self.pool = pool
+
+    def forward(self, X):
+        p = self.pool
+        return _window_sum(X, p.kernel_size, p.stride, p.padding, p.dilation, p.ceil_mode)
+
+
+def _cut(gm: fx.GraphModule, last: fx.Node) -> fx.GraphModule:
+    """A copy of ``gm`` that returns the output of ``last`` (the last spatial step) instead of the net's output."""
+    graph, mapping = fx.Graph(), {}
+    graph.graph_copy(gm.graph, mapping)
+    graph.output(mapping[last])
+    cut = fx.GraphModule(gm, graph)
+    cut.graph.eliminate_dead_code()
+    cut.recompile()
+    return cut
+
+
+def _linearise(gm: fx.GraphModule) -> None:
+    """Make every path count, in place: weights 1, identity activations and norms, max pooling as window sums."""
+    with torch.no_grad():
+        for p in gm.parameters():
+            p.fill_(1.0)
+    for node in list(gm.graph.nodes):
+        if node.op == "call_module":
+            layer = gm.get_submodule(node.target)
+            kind = _module_kind(layer)
+            if isinstance(layer, nn.MaxPool2d):
+                _replace_module(gm, node.target, _WindowSum(layer))
+            elif kind == "elementwise":
+                _replace_module(gm, node.target, nn.Identity())
+        elif node.op in ("call_function", "call_method"):
+            if node.target is F.max_pool2d:
+                node.target = _window_sum
+            elif node.target in (operator.sub, torch.sub) or node.target in ("sub", "sub_"):
+                node.op, node.target = "call_function", operator.add  # a difference could cancel a path
+            elif node.target in _ELEMENTWISE_FUNCTIONS or node.target in _ELEMENTWISE_METHODS - {"to", "float"}:
+                node.replace_all_uses_with(node.args[0])
+                gm.graph.erase_node(node)
+    gm.recompile()
+
+
+def _replace_module(gm: fx.GraphModule, target: str, replacement: nn.Module) -> None:
+    parent, _, child = target.rpartition(".")
+    setattr(gm.get_submodule(parent), child, replacement)
+
+
+def _measurement_warnings(gm: fx.GraphModule) -> None:
+    """Say when the real network's gradient is not its receptive field: zeroed paths, or statistics over pixels."""
+    under, mixing, dropped = False, [], []
+    for node in gm.graph.nodes:
+        if node.op == "call_module":
+            layer = gm.get_submodule(node.target)
+            under |= isinstance(layer, _UNDER_REPORTING_MODULES)
+            if isinstance(layer, nn.modules.dropout._DropoutNd) and layer.training:
+                dropped.append(f"{node.target} ({type(layer).__name__})")
+            batch_stats = isinstance(layer, (nn.modules.batchnorm._BatchNorm, CourseBatchNorm)) and layer.training
+            if batch_stats or isinstance(layer, _STATISTICS_MODULES):
+                mixing.append(f"{node.target} ({type(layer).__name__}{', training mode' if batch_stats else ''})")
+        elif node.op in ("call_function", "call_method"):
+            under |= node.target in _UNDER_REPORTING_FUNCTIONS
+            if node.target is F.batch_norm and node.kwargs.get("training", False):
+                mixing.append(f"{node.name} (F.batch_norm, training=True)")
+    if under:
+        warnings.warn(UNDER_REPORT_WARNING, stacklevel=3)
+    if mixing:
+        warnings.warn(STATISTICS_WARNING.format(names=", ".join(mixing)), stacklevel=3)
+    if dropped:
+        warnings.warn(DROPOUT_WARNING.format(names=", ".join(dropped)), stacklevel=3)
 
 
 def gradient_receptive_field(
@@ -154,28 +480,36 @@ def gradient_receptive_field(
 ) -> tuple[int, int]:
     """Measure ``(height, width)`` of the field of one output element: how far its gradient reaches in the input.
 
-    Runs the spatial layers of ``net`` on an input of ``input_shape`` (C, H, W or N, C, H, W) and
-    back-propagates from the element at ``position`` (default: the centre) of the last spatial output.
-    With ``exact=True`` a linearised copy is used (weights 1, ReLU and sigmoid removed, max pooling replaced by
-    average pooling), so no path is zeroed and the result equals ``receptive_fields`` wherever the field lies
-    inside the image. With ``exact=False`` the network itself runs on a random input, and a warning says when
-    ReLU or max pooling make the gradient under-report the field. Fields clipped by the border count only the
-    pixels inside the image: use an input large enough for the position you ask about.
+    Runs the spatial part of ``net`` (the same steps :func:`receptive_fields` lists) on an input of
+    ``input_shape`` (C, H, W or N, C, H, W) and back-propagates from the element at ``position`` (default: the
+    centre) of the last spatial output. With ``exact=True`` a linearised copy is used (weights 1, activations and
+    normalisation removed, max pooling replaced by a sum over the same windows, with its padding, dilation and
+    ceil mode), so no path is zeroed and the result equals ``receptive_fields`` wherever the field lies inside
+    the image. With ``exact=False`` a copy of the network itself runs on a random input, in the modes its layers
+    are in; a warning says when ReLU or max pooling make the gradient under-report the field, or when batch
+    statistics (batch norm in training mode, instance, group or layer norm) let every pixel reach every output.
+    Fields clipped by the border count only the pixels inside the image: use an input large enough for the
+    position you ask about. ``net`` itself is left exactly as it was.
     """
-    shape = tuple(int(s) for s in input_shape)
-    if len(shape) not in (3, 4):
-        raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {shape}")
-    receptive_fields(net)  # the same checks of the layers, and a clear error when there is no spatial layer
-    layers = spatial_layers(net)
-    body = nn.Sequential(*(layer for _, layer in layers))
-    if exact:
-        body = _linearised(body)
-    elif any(isinstance(layer, _UNDER_REPORTING) for _, layer in layers):
-        warnings.warn(UNDER_REPORT_WARNING, stacklevel=2)
-    X = (torch.ones if exact else torch.randn)((1, *shape[-3:])).requires_grad_(True)
-    out = body(X)
-    i, j = position if position is not None else (out.shape[-2] // 2, out.shape[-1] // 2)
-    out[0, :, i, j].sum().backward()
+    check_module(net)
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list, torch.Size)) else None
+    if shape is None or len(shape) not in (3, 4) or not all(is_positive_int(s) for s in shape):
+        raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) of positive integers, got {input_shape!r}")
+    with unchanged(net):
+        gm, rows, nodes = _fields_of(copy.deepcopy(net), 0)
+        body = _cut(gm, nodes[-1])
+        if exact:
+            _linearise(body)
+        else:
+            _measurement_warnings(body)
+        param = next(body.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        make = torch.ones if exact else torch.randn
+        X = make((1, *(int(s) for s in shape[-3:])), device=device).requires_grad_(True)
+        with torch.enable_grad():
+            out = body(X)
+            i, j = position if position is not None else (out.shape[-2] // 2, out.shape[-1] // 2)
+            out[0, :, i, j].sum().backward()
     support = X.grad[0].abs().sum(0) != 0
     return _extent(support.any(1)), _extent(support.any(0))
 

@@ -13,6 +13,11 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
+
+from .guard_rails.checks import check_module, is_positive_int
+from .models import BatchNorm as CourseBatchNorm
+from .models import DenseBlock, Inception, Residual
 
 # --- facts about a module ------------------------------------------------------------------------------------------
 
@@ -47,6 +52,50 @@ def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
     finally:
         for module, training in modes:
             module.training = training
+
+
+_GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding now
+
+
+@contextlib.contextmanager
+def unchanged(net: nn.Module) -> Iterator[nn.Module]:
+    """Run a probe on ``net`` and leave it as it was found: weights, buffers, ``.grad``, ``requires_grad``, modes.
+
+    Every helper that measures a net (shapes, costs, FLOPs, speed, receptive fields) runs inside this block, so
+    a measurement never trains the net a little: batch norm's running statistics and ``num_batches_tracked`` get
+    their values back, gradients accumulated by the probe are dropped (the net's own ``.grad`` tensors are kept
+    aside, not added to), and every submodule gets back its own training flag, so a part frozen in eval mode
+    stays frozen. Only tensors whose values changed are written back, so a net that the probe did not touch is
+    not written at all (an autograd graph the caller still holds stays valid). Lazy layers (``nn.LazyLinear``)
+    that receive their shapes during the probe keep them: giving them shapes is what a first forward pass is for.
+    """
+    check_module(net)
+    if id(net) in _GUARDED:  # a probe inside a probe (layer_costs runs layer_summary): the outer one restores
+        yield net
+        return
+    _GUARDED.add(id(net))
+    modes = [(module, module.training) for module in net.modules()]
+    params = list(net.parameters())
+    grads = [p.grad for p in params]
+    flags = [p.requires_grad for p in params]
+    tensors = [(t, t.detach().clone()) for t in (*params, *net.buffers()) if not is_lazy(t)]
+    for p in params:
+        p.grad = None
+    try:
+        yield net
+    finally:
+        _GUARDED.discard(id(net))
+        for module, training in modes:
+            module.training = training
+        with torch.no_grad():
+            for tensor, saved in tensors:
+                if tensor.shape != saved.shape:
+                    tensor.data = saved
+                elif not torch.equal(tensor, saved):
+                    tensor.copy_(saved)
+        for p, grad, flag in zip(params, grads, flags, strict=True):
+            p.grad = grad
+            p.requires_grad_(flag)
 
 
 # --- the shape probe -----------------------------------------------------------------------------------------------
@@ -109,45 +158,197 @@ def _check_window(**values: int) -> None:
             raise ValueError(f"{name} must be an integer of at least {smallest}, got {value!r}")
 
 
-def _window_output(layer: nn.Module, h: int, w: int) -> tuple[int, int]:
-    """Output (height, width) of a convolution or pooling layer for an input of (h, w)."""
+def _window_output(layer: nn.Module, sides: Sequence[int]) -> tuple[int, ...]:
+    """Output sides of a convolution or pooling layer for input sides ``sides`` (one per spatial axis)."""
+    dims = len(sides)
     if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
-        return h, w
-    k, s = (int_pair(getattr(layer, a)) for a in ("kernel_size", "stride"))
-    d = int_pair(getattr(layer, "dilation", 1))
-    p = (0, 0) if layer.padding == "valid" else int_pair(layer.padding)
+        return tuple(sides)
+    k, s = (_n_tuple(getattr(layer, a), dims) for a in ("kernel_size", "stride"))
+    d = _n_tuple(getattr(layer, "dilation", 1), dims)
+    p = (0,) * dims if layer.padding == "valid" else _n_tuple(layer.padding, dims)
     ceil = bool(getattr(layer, "ceil_mode", False))
-    return tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate((h, w)))
+    return tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate(sides))
+
+
+def _n_tuple(value, dims: int) -> tuple[int, ...]:
+    if isinstance(value, numbers.Integral):
+        return (int(value),) * dims
+    return tuple(int(v) for v in value)
+
+
+# Layers whose output has the input's shape (after the checks in _check_elementwise): activations, dropout,
+# normalisation, Identity. Found by the module PyTorch defines them in, so every activation counts.
+_ELEMENTWISE_MODULES = {f"torch.nn.modules.{m}" for m in ("activation", "dropout", "normalization")}
+_WINDOW_DIMS = {
+    nn.Conv1d: 1, nn.Conv2d: 2, nn.Conv3d: 3, nn.MaxPool1d: 1, nn.MaxPool2d: 2, nn.MaxPool3d: 3,
+    nn.AvgPool1d: 1, nn.AvgPool2d: 2, nn.AvgPool3d: 3,
+}  # fmt: skip
+_ADAPTIVE_DIMS = {
+    nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
+    nn.AdaptiveMaxPool1d: 1, nn.AdaptiveMaxPool2d: 2, nn.AdaptiveMaxPool3d: 3,
+}  # fmt: skip
 
 
 def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...]:
     """The output shape a layer gives for ``input_shape``, computed from its hyper-parameters alone.
 
-    Knows ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``Linear`` and shape-preserving layers
-    (activations, dropout, batch norm). Used to explain shape tables without running the layer.
+    Knows the layers the course uses: convolutions and pooling (1-, 2- and 3-D, adaptive pooling too),
+    ``Linear``, ``Flatten`` and ``Unflatten`` with their arguments, lazy layers (which take their input size
+    from the input), shape-preserving layers (activations, dropout, batch, layer and group norm, the course's
+    ``BatchNorm``), ``nn.Sequential`` and the course's blocks (``Inception``, ``Residual``, ``DenseBlock``).
+    An input a layer cannot take raises ``ValueError`` saying what it expects; a layer it does not know raises
+    ``TypeError``, rather than passing the shape through unchanged. Used to explain shape tables without
+    running the layer.
     """
-    shape = tuple(int(s) for s in input_shape)
-    if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-        *lead, h, w = shape
-        if isinstance(layer, nn.Conv2d):
-            if lead[-1] != layer.in_channels:
-                raise ValueError(f"{layer} expects {layer.in_channels} input channels, got {lead[-1]}")
-            lead = [*lead[:-1], layer.out_channels]
-        return (*lead, *_window_output(layer, h, w))
-    if isinstance(layer, nn.Flatten):
-        start, end = layer.start_dim % len(shape), layer.end_dim % len(shape)
-        return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
-    if isinstance(layer, nn.Linear):
-        if shape[-1] != layer.in_features:
-            raise ValueError(f"{layer} expects in_features={layer.in_features}, got {shape[-1]}")
-        return (*shape[:-1], layer.out_features)
-    if isinstance(layer, nn.Sequential):
-        for child in layer:
-            shape = output_shape(child, shape)
+    check_module(layer, "layer")
+    shape = checked_shape(input_shape)
+    for kinds, rule in _RULES:
+        if isinstance(layer, kinds):
+            return rule(layer, shape)
+    if isinstance(layer, nn.Identity) or (
+        type(layer).__module__ in _ELEMENTWISE_MODULES and not isinstance(layer, nn.MultiheadAttention)
+    ):
         return shape
-    if is_leaf(layer):
-        return shape  # activations, dropout, normalisation: elementwise
-    raise TypeError(f"output_shape does not know {type(layer).__name__}; run layer_summary on a real input")
+    raise TypeError(
+        f"output_shape does not know {type(layer).__name__}; run layer_summary(net, X) on a real input to see its "
+        "output shape"
+    )
+
+
+def _window_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    dims = next(d for kind, d in _WINDOW_DIMS.items() if isinstance(layer, kind))
+    _need_dims(layer, shape, (dims + 1, dims + 2))
+    lead = list(shape[:-dims])
+    if isinstance(layer, nn.modules.conv._ConvNd):
+        if not _is_lazy_layer(layer) and lead[-1] != layer.in_channels:
+            raise ValueError(f"{layer} expects {layer.in_channels} input channels, got {lead[-1]}")
+        lead = [*lead[:-1], layer.out_channels]
+    return (*lead, *_window_output(layer, shape[-dims:]))
+
+
+def _adaptive_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    dims = next(d for kind, d in _ADAPTIVE_DIMS.items() if isinstance(layer, kind))
+    _need_dims(layer, shape, (dims + 1, dims + 2))
+    size = layer.output_size
+    size = (size,) * dims if size is None or isinstance(size, numbers.Integral) else tuple(size)
+    return (*shape[:-dims], *(n if s is None else int(s) for n, s in zip(shape[-dims:], size, strict=True)))
+
+
+def _linear_shape(layer: nn.Linear, shape: tuple[int, ...]) -> tuple[int, ...]:
+    if not _is_lazy_layer(layer) and shape[-1] != layer.in_features:
+        raise ValueError(f"{layer} expects in_features={layer.in_features}, got {shape[-1]}")
+    return (*shape[:-1], layer.out_features)
+
+
+def _flatten_shape(layer: nn.Flatten, shape: tuple[int, ...]) -> tuple[int, ...]:
+    start, end = (_dim(layer, d, len(shape)) for d in (layer.start_dim, layer.end_dim))
+    if start > end:
+        raise ValueError(f"{layer}: start_dim comes after end_dim for an input of shape {shape}")
+    return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+
+
+def _unflatten_shape(layer: nn.Unflatten, shape: tuple[int, ...]) -> tuple[int, ...]:
+    dim = _dim(layer, layer.dim, len(shape))
+    sizes = [int(n) for n in layer.unflattened_size]
+    if -1 in sizes:
+        known = math.prod(n for n in sizes if n != -1)
+        sizes[sizes.index(-1)] = shape[dim] // known if known and shape[dim] % known == 0 else -1
+    if math.prod(sizes) != shape[dim]:
+        raise ValueError(f"{layer} cannot split a dimension of size {shape[dim]} into {tuple(layer.unflattened_size)}")
+    return (*shape[:dim], *sizes, *shape[dim + 1 :])
+
+
+def _dim(layer: nn.Module, dim: int, ndim: int) -> int:
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"{layer} uses dimension {dim}, but its input has only {ndim} dimensions")
+    return dim % ndim
+
+
+_NORM_DIMS = {
+    nn.BatchNorm1d: (2, 3), nn.BatchNorm2d: (4,), nn.BatchNorm3d: (5,),
+    nn.InstanceNorm1d: (2, 3), nn.InstanceNorm2d: (3, 4), nn.InstanceNorm3d: (4, 5),
+    nn.LazyBatchNorm1d: (2, 3), nn.LazyBatchNorm2d: (4,), nn.LazyBatchNorm3d: (5,),
+    nn.LazyInstanceNorm1d: (2, 3), nn.LazyInstanceNorm2d: (3, 4), nn.LazyInstanceNorm3d: (4, 5),
+}  # fmt: skip
+
+
+def _norm_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Batch, instance, group, layer and the course's batch norm keep the shape, if it has their features."""
+    if isinstance(layer, nn.LayerNorm):
+        wanted = tuple(layer.normalized_shape)
+        if shape[len(shape) - len(wanted) :] != wanted:
+            raise ValueError(f"{layer} expects inputs ending in {wanted}, got {shape}")
+        return shape
+    if isinstance(layer, CourseBatchNorm):
+        dims, features = (layer.num_dims,), layer.gamma.shape[1]
+    elif isinstance(layer, nn.GroupNorm):
+        dims, features = tuple(range(2, 9)), layer.num_channels
+    else:
+        dims = next(d for kind, d in _NORM_DIMS.items() if isinstance(layer, kind))
+        features = None if _is_lazy_layer(layer) else layer.num_features
+    _need_dims(layer, shape, dims)
+    unbatched = len(shape) == min(dims) and isinstance(layer, nn.modules.instancenorm._InstanceNorm)
+    channel = 0 if unbatched else 1
+    if features is not None and shape[channel] != features:
+        raise ValueError(f"{layer} expects {features} features (channels) in dimension {channel}, got {shape}")
+    return shape
+
+
+def _need_dims(layer: nn.Module, shape: tuple[int, ...], dims: Sequence[int]) -> None:
+    if len(shape) not in dims:
+        wanted = " or ".join(str(d) for d in dims)
+        hint = ""
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm) and len(shape) == 2:
+            hint = f"; after a dense layer use nn.BatchNorm1d({shape[1]})"
+        raise ValueError(f"{layer} expects inputs with {wanted} dimensions, got shape {shape}{hint}")
+
+
+def _sequential_shape(layer: nn.Sequential, shape: tuple[int, ...]) -> tuple[int, ...]:
+    for child in layer:
+        shape = output_shape(child, shape)
+    return shape
+
+
+def _inception_shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    outs = [output_shape(branch, shape) for branch in block.branches]
+    if len({out[:1] + out[2:] for out in outs}) != 1:
+        raise ValueError(f"{type(block).__name__}'s branches give shapes {outs}, which cannot be concatenated")
+    return (outs[0][0], sum(out[1] for out in outs), *outs[0][2:])
+
+
+def _residual_shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    out = output_shape(block.conv2, output_shape(block.conv1, shape))
+    shortcut = output_shape(block.conv3, shape) if block.conv3 is not None else shape
+    if shortcut != out:
+        raise ValueError(f"Residual: the shortcut gives {shortcut} but the convolutions {out}; they cannot be added")
+    return out
+
+
+def _dense_block_shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    for conv in block.net:
+        shape = (shape[0], shape[1] + output_shape(conv, shape)[1], *shape[2:])
+    return shape
+
+
+def _is_lazy_layer(layer: nn.Module) -> bool:
+    return isinstance(layer, nn.modules.lazy.LazyModuleMixin) and layer.has_uninitialized_params()
+
+
+_RULES = (
+    (tuple(_WINDOW_DIMS), _window_shape), (tuple(_ADAPTIVE_DIMS), _adaptive_shape), (nn.Linear, _linear_shape),
+    (nn.Flatten, _flatten_shape), (nn.Unflatten, _unflatten_shape),
+    ((nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm,
+      CourseBatchNorm), _norm_shape),
+    (nn.Sequential, _sequential_shape), (Inception, _inception_shape), (Residual, _residual_shape),
+    (DenseBlock, _dense_block_shape),
+)  # fmt: skip
+
+
+def checked_shape(shape, name: str = "input_shape") -> tuple[int, ...]:
+    """A shape argument as plain ints; ``ValueError`` naming ``name`` unless it is positive integers (numpy too)."""
+    if not isinstance(shape, (tuple, list, torch.Size)) or not shape or not all(_is_size(n) for n in shape):
+        raise ValueError(f"{name} must be a tuple of positive integers such as (1, 1, 28, 28), got {shape!r}")
+    return tuple(int(n) for n in shape)
 
 
 def _expectation(layer: nn.Module) -> str:
@@ -156,19 +357,23 @@ def _expectation(layer: nn.Module) -> str:
         return f"in_features={layer.in_features}, i.e. inputs of shape (batch, {layer.in_features})"
     if isinstance(layer, nn.Conv2d):
         return f"in_channels={layer.in_channels}, i.e. inputs of shape (batch, {layer.in_channels}, H, W)"
-    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
-        return f"num_features={layer.num_features} channels"
+    if isinstance(layer, nn.BatchNorm2d):
+        return (
+            f"num_features={layer.num_features} channels, i.e. inputs of shape (batch, {layer.num_features}, H, W) "
+            f"(after a dense layer use nn.BatchNorm1d)"
+        )
+    if isinstance(layer, nn.BatchNorm1d):
+        return f"num_features={layer.num_features}, i.e. inputs of shape (batch, {layer.num_features})"
     if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
         return f"kernel_size={layer.kernel_size} to fit inside its (padded) input"
     return f"an input it can process ({layer})"
 
 
 def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
-    """True when ``layer`` is a kind whose input rules are known and ``shape`` follows them."""
-    if not isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Linear)):
-        return False
-    if not isinstance(layer, nn.Linear) and len(shape) not in (3, 4):
-        return False  # 2-D layers take (C, H, W) or (N, C, H, W)
+    """True when ``layer`` is a kind whose input rules are known (:func:`output_shape`) and ``shape`` follows them.
+
+    Then an error inside that layer is not about the shape (dtype, device, memory) and is passed on as it is.
+    """
     try:
         output_shape(layer, shape)
     except (ValueError, TypeError, IndexError):
@@ -185,32 +390,12 @@ def _output_shapes(output) -> torch.Size | tuple[torch.Size, ...]:
 
 def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     """Run ``net(X)`` with hooks on every leaf; return the rows, or raise ShapeMismatchError naming the culprit."""
-    leaves = leaf_modules(net)
     rows: list[LayerRow] = []
     entered: list[tuple[int, str, nn.Module, torch.Size | None]] = []
-    handles = []
-
-    def pre_hook(index: int, name: str) -> Callable:
-        def hook(module, inputs):
-            shape = inputs[0].shape if inputs and isinstance(inputs[0], torch.Tensor) else None
-            entered.append((index, name, module, shape))
-
-        return hook
-
-    def post_hook(index: int, name: str) -> Callable:
-        def hook(module, inputs, output):
-            shape = _output_shapes(output)
-            rows.append(LayerRow(index, name, type(module).__name__, shape))
-            entered.pop()
-
-        return hook
-
-    for index, (name, module) in enumerate(leaves):
-        handles.append(module.register_forward_pre_hook(pre_hook(index, name)))
-        handles.append(module.register_forward_hook(post_hook(index, name)))
+    handles = _leaf_hooks(net, rows, entered) + _return_hooks(net)
     try:
         net(X)
-    except RuntimeError as err:
+    except (RuntimeError, ValueError) as err:
         if not entered:
             raise
         index, name, module, shape = entered[-1]
@@ -231,6 +416,50 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     return rows
 
 
+def _leaf_hooks(net: nn.Module, rows: list[LayerRow], entered: list) -> list:
+    """Hooks that record each leaf's output shape in ``rows`` and keep ``entered`` the stack of running leaves."""
+
+    def pre_hook(index: int, name: str) -> Callable:
+        def hook(module, inputs):
+            shape = inputs[0].shape if inputs and isinstance(inputs[0], torch.Tensor) else None
+            entered.append((index, name, module, shape))
+
+        return hook
+
+    def post_hook(index: int, name: str) -> Callable:
+        def hook(module, inputs, output):
+            _check_returned(output, module, f"layer {index} ({type(module).__name__}, named {name!r})")
+            rows.append(LayerRow(index, name, type(module).__name__, _output_shapes(output)))
+            entered.pop()
+
+        return hook
+
+    handles = []
+    for index, (name, module) in enumerate(leaf_modules(net)):
+        handles.append(module.register_forward_pre_hook(pre_hook(index, name)))
+        handles.append(module.register_forward_hook(post_hook(index, name)))
+    return handles
+
+
+def _return_hooks(net: nn.Module) -> list:
+    """Hooks on every block (and the net) that name one whose forward returns None."""
+    handles = []
+    for name, module in net.named_modules():
+        if not is_leaf(module):
+            where = f"block {name!r} ({type(module).__name__})" if name else f"the net ({type(module).__name__})"
+            handles.append(module.register_forward_hook(lambda m, i, out, where=where: _check_returned(out, m, where)))
+    return handles
+
+
+def _check_returned(output, module: nn.Module, where: str) -> None:
+    """A forward that forgets ``return`` gives None, and the next layer fails far from the cause: name it here."""
+    if output is None:
+        raise TypeError(
+            f"{where} returned None: its forward method is missing a `return` (e.g. `return self.net(X)` "
+            "instead of `self.net(X)`)"
+        )
+
+
 def _example_input(net: nn.Module, X: torch.Tensor | Sequence[int]) -> torch.Tensor:
     """``X`` on the net's device; a shape becomes a seeded random tensor of the net's (floating) dtype."""
     device = module_device(net)
@@ -243,32 +472,36 @@ def _example_input(net: nn.Module, X: torch.Tensor | Sequence[int]) -> torch.Ten
         )
     param = next(net.parameters(), None)
     dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
-    return torch.randn(*X, generator=torch.Generator().manual_seed(0), dtype=dtype).to(device)
+    return torch.randn(*(int(n) for n in X), generator=torch.Generator().manual_seed(0), dtype=dtype).to(device)
 
 
 def _is_size(n) -> bool:
-    return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+    return is_positive_int(n) and not isinstance(n, torch.Tensor)
 
 
-def _check_batch_dimension(net: nn.Module, X: torch.Tensor) -> None:
+def check_batch_dimension(net: nn.Module, shape: Sequence[int], name: str = "X") -> None:
     """A 3-D input to a net that starts with a 2-D layer is one image without its batch dimension: say so.
 
-    PyTorch would run it as an unbatched image and fail (or worse, succeed) at some later layer.
+    PyTorch would run it as an unbatched image and fail (or worse, succeed) at some later layer. ``shape`` is
+    the input's shape (or the shape argument of a cost helper); ``name`` the argument, for the message.
     """
     leaves = leaf_modules(net)
     first = leaves[0][1] if leaves else None
-    if X.ndim == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+    shape = tuple(int(n) for n in shape)
+    if len(shape) == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        fix = "X.unsqueeze(0)" if name == "X" else f"{name}=(1, {', '.join(str(n) for n in shape)})"
         raise ValueError(
-            f"X has shape {tuple(X.shape)}: one image without a batch dimension. The net expects (batch, channels, "
-            f"height, width): use X.unsqueeze(0), or the shape (1, {', '.join(str(n) for n in X.shape)})."
+            f"{name} has shape {shape}: one image without a batch dimension. The net expects (batch, channels, "
+            f"height, width): use {fix}, or the shape (1, {', '.join(str(n) for n in shape)})."
         )
 
 
 def _probe_eval(net: nn.Module, X: torch.Tensor | Sequence[int]) -> list[LayerRow]:
-    """:func:`_probe` in eval mode under ``no_grad``, leaving the net in the mode it was in."""
+    """:func:`_probe` in eval mode under ``no_grad``, leaving the net exactly as it was (:func:`unchanged`)."""
+    check_module(net)
     X = _example_input(net, X)
-    _check_batch_dimension(net, X)
-    with eval_mode(net), torch.no_grad():
+    check_batch_dimension(net, X.shape)
+    with unchanged(net), eval_mode(net), torch.no_grad():
         return _probe(net, X)
 
 
@@ -284,8 +517,9 @@ def layer_summary(
 
     One line per leaf module, blocks inside blocks included, in the book's form
     ``Conv2d output shape:\\t torch.Size([1, 6, 28, 28])``. Returns the rows. The net runs in eval mode under
-    ``no_grad`` and is left in the mode it was in. If ``X`` does not fit, raises :class:`ShapeMismatchError`
-    naming the failing layer (position and class), the shape that reached it and what it expected.
+    ``no_grad`` and is left exactly as it was (weights, buffers, gradients, each submodule's mode). If ``X``
+    does not fit, raises :class:`ShapeMismatchError` naming the failing layer (position and class), the shape
+    that reached it and what it expected; a layer or block whose forward returns None is named too.
     """
     rows = _probe_eval(net, X)
     if print_fn is not None:
@@ -295,6 +529,7 @@ def layer_summary(
 
 
 __all__ = [
-    "eval_mode", "is_leaf", "leaf_modules", "module_device",
-    "LayerRow", "ShapeMismatchError", "check_input_fits", "conv_output_size", "layer_summary", "output_shape",
+    "eval_mode", "is_leaf", "leaf_modules", "module_device", "unchanged",
+    "LayerRow", "ShapeMismatchError", "check_batch_dimension", "check_input_fits", "checked_shape", "conv_output_size",
+    "layer_summary", "output_shape",
 ]  # fmt: skip

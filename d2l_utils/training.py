@@ -27,6 +27,7 @@ from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, res
 from .guard_rails.checks import (
     check_epoch_had_batches,
     check_loss_reduction,
+    check_module,
     check_train_arguments,
     checked_batches,
     first_batch,
@@ -34,7 +35,7 @@ from .guard_rails.checks import (
     shape_errors_explained,
 )
 from .guard_rails.training_guards import CheckpointFile, DivergenceGuard, TrainingDivergedError, keep_finished_work
-from .metrics import EpochMetrics, Timer, check_labels
+from .metrics import EpochMetrics, PredictionCheck, Timer
 from .plotting import TrainingProgress
 from .shapes import check_input_fits, eval_mode, module_device
 
@@ -45,19 +46,24 @@ def predictions(
     net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
     autocast_dtype: torch.dtype | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
-    """Yield ``(predicted class, true class)`` per batch, computed in eval mode under ``no_grad``.
+    """Yield ``(predicted class, true class)`` per batch (int64), computed in eval mode under ``no_grad``.
 
     A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
-    layer; labels must have shape (N,). Afterwards every submodule is back in the mode it was in.
+    layer; batches must be ``(X, y)`` pairs, outputs one row of scores per example and labels integer class
+    indices of shape (N,) (see :class:`~d2l_utils.metrics.PredictionCheck`). An example whose outputs are NaN or
+    infinite gets the predicted class -1 (wrong whatever its label). Afterwards every submodule is back in the
+    mode it was in.
     """
+    check_module(net)
     device = module_device(net) if device is None else resolve_device(device)
+    check = PredictionCheck()  # NaN or infinite outputs count as wrong; one warning at the end says how many
     with eval_mode(net), torch.no_grad(), autocast(device, autocast_dtype):
         for step, (X, y) in enumerate(checked_batches(data_iter, "data_iter")):
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
             with shape_errors_explained(net, X, first_step=step == 0):
                 y_hat = net(X)
-            check_labels(y_hat, y)
-            yield y_hat.argmax(dim=1), y
+            yield check(y_hat, y)
+    check.warn()
 
 
 def evaluate_accuracy_gpu(

@@ -8,8 +8,9 @@ import torch
 import d2l_utils as du
 
 
-def test_cpu_gets_the_cpu_plan_and_gpu_the_books():
+def test_cpu_gets_the_cpu_plan_and_gpu_the_books(monkeypatch):
     assert du.choose_plan("alexnet", "cpu").name == "cpu-quick"
+    monkeypatch.setattr("d2l_utils.devices.num_gpus", lambda: 1)  # a machine with one GPU
     assert du.choose_plan("alexnet", torch.device("cuda")).name == "book"
     assert du.choose_plan("alexnet", "cpu", name="book").batch_size == 128
 
@@ -39,7 +40,7 @@ def test_unknown_names_list_the_choices(network, name, match):
 
 @pytest.mark.parametrize(("network", "lr", "resize"), [("vgg", 0.05, 224), ("nin", 0.1, 224), ("googlenet", 0.1, 96)])
 def test_book_plans_hold_the_books_settings(network, lr, resize):
-    book = du.choose_plan(network, "cuda")
+    book = du.choose_plan(network, "cpu", name="book")
     assert (book.lr, book.num_epochs, book.batch_size, book.resize) == (lr, 10, 128, resize)
     quick = du.choose_plan(network, "cpu")
     assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples
@@ -50,7 +51,7 @@ def test_book_plans_hold_the_books_settings(network, lr, resize):
     [("bn-lenet", 1.0, 256, None), ("resnet18", 0.05, 256, 96), ("densenet", 0.1, 256, 96)],
 )
 def test_plans_hold_the_books_settings(network, lr, batch, resize):
-    book = du.choose_plan(network, "cuda")
+    book = du.choose_plan(network, "cpu", name="book")
     assert (book.lr, book.batch_size, book.resize, book.num_epochs) == (lr, batch, resize, 10)
     quick = du.choose_plan(network, "cpu")
     assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples
