@@ -12,14 +12,9 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from tests.helpers import make_batches
 
 d2l = pytest.importorskip("d2l.torch")
-
-
-def make_batches(num_batches, batch_size=16, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [(torch.rand(batch_size, 1, 28, 28, generator=g), torch.randint(0, 10, (batch_size,), generator=g))
-            for _ in range(num_batches)]  # fmt: skip
 
 
 def test_accuracy_matches():
@@ -34,7 +29,7 @@ def test_accuracy_matches():
 def test_evaluate_accuracy_gpu_matches():
     torch.manual_seed(0)
     net = du.lenet()
-    data = make_batches(5, batch_size=33)
+    data = make_batches(5, 33)
     data.append((torch.rand(7, 1, 28, 28), torch.randint(0, 10, (7,))))  # a short last batch
     ours = du.evaluate_accuracy_gpu(net, data)
     assert ours == d2l.evaluate_accuracy_gpu(net, data)
@@ -42,7 +37,7 @@ def test_evaluate_accuracy_gpu_matches():
 
 
 def test_train_ch6_matches_the_books(capsys):
-    data = make_batches(6)  # at least 5 batches: the book's loop divides by num_batches // 5
+    data = make_batches(6, 16)  # at least 5 batches: the book's loop divides by num_batches // 5
     torch.manual_seed(0)
     book_net = du.lenet()
     with contextlib.redirect_stdout(io.StringIO()) as book_out:
@@ -63,8 +58,8 @@ def test_train_ch6_matches_the_books(capsys):
 
 
 def test_books_loop_fails_where_ours_works():
-    """Fault 4 shown on the book's own code: 4 batches per epoch divide by zero there, not here."""
-    data = make_batches(4)
+    """Short epochs on the book's own code: 4 batches per epoch divide by zero there, not here."""
+    data = make_batches(4, 16)
     with contextlib.redirect_stdout(io.StringIO()), pytest.raises(ZeroDivisionError):
         d2l.train_ch6(du.lenet(), data, data, 1, 0.9, torch.device("cpu"))
     plt.close("all")
@@ -74,7 +69,7 @@ def test_books_loop_fails_where_ours_works():
 
 def test_book_evaluation_leaves_eval_mode_ours_restores():
     net = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(784, 10))
-    data = make_batches(2)
+    data = make_batches(2, 16)
     net.train()
     du.evaluate_accuracy_gpu(net, data)
     assert net.training

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.patches import FancyBboxPatch
@@ -89,10 +91,51 @@ def test_png_is_deterministic():
     assert b"matplotlib version" not in first
 
 
+def load_make_figures():
+    """tools/make_figures.py as a module; its matplotlib style reset stays inside the import."""
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "tools" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    with matplotlib.rc_context():
+        spec.loader.exec_module(module)
+    return module
+
+
 def test_committed_figures_exist_and_the_tool_runs():
+    """Every figure is drawn again into a temporary folder: a stale or missing file in img/ fails here."""
     for name in ("lenet_architecture.png", "alexnet_architecture.png", "alexnet_vs_lenet_costs.png"):
         assert (ROOT / "img" / name).read_bytes().startswith(b"\x89PNG")
     result = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "make_figures.py"), "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "--check" in result.stdout
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_figures.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("all ") and "figures in img/ match" in result.stdout
+
+
+def test_check_names_the_figures_that_differ_or_are_missing(tmp_path, monkeypatch, capsys):
+    tool = load_make_figures()
+    drawn = {"same.png": 0.5, "changed.png": 0.5, "missing.png": 0.5}
+    for name, value in drawn.items():  # tiny figures, so the test does not redraw the course's nets
+
+        def make(value=value):
+            fig, ax = plt.subplots(figsize=(1, 1))
+            ax.plot([0, 1], [0, value])
+            return fig
+
+        drawn[name] = make
+    img = tmp_path / "img"
+    img.mkdir()
+    tool.render(drawn["same.png"], img / "same.png")
+    tool.render(drawn["changed.png"], img / "changed.png")
+    drawn["changed.png"] = lambda: drawn["same.png"](value=0.9)
+    monkeypatch.setattr(tool, "IMG", img)
+    monkeypatch.setattr(tool, "FIGURES", drawn)
+    monkeypatch.setattr(sys, "argv", ["make_figures.py", "--check"])
+    assert tool.main() == 1
+    assert capsys.readouterr().out == (
+        "out of date in img/ (run python tools/make_figures.py and commit the result): changed.png, missing.png\n"
+    )
+    assert sorted(p.name for p in img.iterdir()) == ["changed.png", "same.png"], "--check writes nothing to img/"

@@ -56,7 +56,7 @@ def test_relative_data_dir_is_made_absolute(monkeypatch, tmp_path):
 
 
 def test_default_data_dir_independent_of_cwd(monkeypatch, tmp_path):
-    """Fault 6: the book writes to ../data, so every notebook folder got its own download."""
+    """The book writes to ../data, so every notebook folder got its own download."""
     monkeypatch.delenv("D2L_DATA_DIR")
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -82,7 +82,7 @@ def test_smoke_limits_are_small():
 
 
 def test_runtime_dependencies_are_not_pinned():
-    """Fault 8: d2l 1.0.3 pins numpy/matplotlib/... exactly, which breaks on current Python and Colab."""
+    """d2l 1.0.3 pins numpy/matplotlib/... exactly, which breaks on current Python and Colab."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert deps, "pyproject.toml lists no runtime dependencies"

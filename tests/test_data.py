@@ -117,7 +117,7 @@ def test_dataloader_path_gives_the_same_examples():
 
 
 def test_default_num_workers(monkeypatch):
-    """Fault 6: four worker processes break on Windows and macOS (spawned workers)."""
+    """Four worker processes break on Windows and macOS (spawned workers)."""
     for platform in ("win32", "darwin"):
         monkeypatch.setattr(du_data.sys, "platform", platform)
         assert du_data.default_num_workers() == 0
@@ -128,13 +128,13 @@ def test_default_num_workers(monkeypatch):
     assert du_data.default_num_workers() == 4
 
 
-def make_batches(n=10, batch_size=4, shuffle=True, seed=0):
+def numbered_batches(n=10, batch_size=4, shuffle=True, seed=0):
     images = torch.arange(n, dtype=torch.uint8).repeat_interleave(4).reshape(n, 2, 2)
     return du.InMemoryBatches(images, torch.arange(n), batch_size, shuffle=shuffle, seed=seed)
 
 
 def test_in_memory_batches_cover_every_example_once():
-    batches = make_batches(10, 4)
+    batches = numbered_batches(10, 4)
     assert len(batches) == 3 and batches.num_examples == 10
     epochs = [[y for _, y in batches] for _ in range(2)]
     for epoch in epochs:
@@ -147,15 +147,15 @@ def test_in_memory_batches_cover_every_example_once():
 
 
 def test_in_memory_batches_unshuffled_and_seeded():
-    plain = make_batches(10, 4, shuffle=False)
+    plain = numbered_batches(10, 4, shuffle=False)
     assert torch.cat([y for _, y in plain]).tolist() == list(range(10))
     order = lambda b: torch.cat([y for _, y in b]).tolist()
-    assert order(make_batches(seed=3)) == order(make_batches(seed=3))
-    assert order(make_batches(seed=3)) != order(make_batches(seed=4))
+    assert order(numbered_batches(seed=3)) == order(numbered_batches(seed=3))
+    assert order(numbered_batches(seed=3)) != order(numbered_batches(seed=4))
 
 
 def test_in_memory_batches_state_dict_replays_order():
-    batches = make_batches(10, 4)
+    batches = numbered_batches(10, 4)
     state = batches.state_dict()
     first = [y.tolist() for _, y in batches]
     batches.load_state_dict(state)
@@ -163,7 +163,7 @@ def test_in_memory_batches_state_dict_replays_order():
 
 
 def test_in_memory_batches_to_device():
-    batches = make_batches()
+    batches = numbered_batches()
     assert batches.to("cpu") is batches and batches.device == torch.device("cpu")
 
 

@@ -1,4 +1,4 @@
-"""Issue 10: the data folder is safe under concurrency, read-only folders, truncation and impostor files.
+"""The data folder is safe under concurrency, read-only folders, truncation and impostor files.
 
 Real Fashion-MNIST is never downloaded here: the "real" cases use the local fake mirror of test_download.py
 (small IDX files whose MD5 sums are patched in), so the real code path runs offline.

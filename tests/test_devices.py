@@ -40,7 +40,7 @@ def test_cuda(machine):
 
 
 def test_mps(machine):
-    """Fault 9: the book's try_gpu knows only CUDA, so Macs trained on the CPU."""
+    """The book's try_gpu knows only CUDA, so Macs trained on the CPU."""
     machine(mps=True)
     assert du.try_gpu() == torch.device("mps")
     assert du.try_gpu(1) == CPU

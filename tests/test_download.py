@@ -192,7 +192,7 @@ def test_stalled_server_times_out(mirror, tmp_path):
 
 @pytest.mark.bad_input
 def test_offline_error_says_where_and_how(tmp_path):
-    """Fault 6: offline, the book's loader fails with a raw network traceback."""
+    """Offline, the book's loader fails with a raw network traceback."""
     with pytest.raises(du.DataUnavailableError) as info:
         du.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE], timeout=5)
     message = str(info.value)

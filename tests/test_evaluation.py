@@ -1,8 +1,11 @@
-"""evaluate_accuracy_gpu, confusion_matrix, per_class_accuracy, plot_confusion_matrix."""
+"""evaluate_accuracy_gpu, confusion_matrix, per_class_accuracy, plot_confusion_matrix: what they count, and
+that they refuse labels of the wrong shape, name the layer input does not fit, and leave every layer's mode as it was.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib.pyplot as plt
 import pytest
@@ -10,6 +13,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from tests.helpers import make_batches
 
 
 class Fixed(nn.Module):
@@ -33,7 +37,7 @@ def batches(labels_per_batch):
 
 
 def test_every_batch_counts():
-    """Fault 1: a `return` inside the loop scored only the first batch."""
+    """A `return` inside the loop scored only the first batch."""
     data = batches([[0, 0, 0, 0], [1, 1, 1, 1], [0, 1]])
     net = Fixed(cls=0)
     assert du.evaluate_accuracy_gpu(net, data) == pytest.approx(5 / 10)
@@ -41,7 +45,7 @@ def test_every_batch_counts():
 
 
 def test_no_grad_eval_mode_and_mode_restored():
-    """Fault 3: evaluation without no_grad; and dropout must be off while scoring."""
+    """Evaluation without no_grad; and dropout must be off while scoring."""
     data = batches([[0, 1], [2]])
     net = Fixed()
     net.train()
@@ -111,3 +115,57 @@ def test_plot_confusion_matrix_normalises_rows():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
     assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
     plt.close("all")
+
+
+@pytest.mark.bad_input
+def test_evaluation_names_the_layer_too():
+    with pytest.raises(du.ShapeMismatchError, match=r"Input of shape \(8, 1, 32, 32\) does not fit the network"):
+        du.evaluate_accuracy_gpu(du.lenet(), make_batches(1, 8, side=32))
+
+
+def net_with_frozen_batch_norm():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+    net(torch.rand(2, 1, 28, 28))
+    net.train()
+    net[1].eval()  # frozen statistics, as when fine-tuning
+    return net
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("helper", ["evaluate_accuracy_gpu", "layer_summary", "confusion_matrix"])
+def test_every_submodule_keeps_its_own_mode(helper):
+    net = net_with_frozen_batch_norm()
+    data = make_batches(1, 8)
+    if helper == "layer_summary":
+        du.layer_summary(net, (1, 1, 28, 28), print_fn=None)
+    else:
+        getattr(du, helper)(net, data)
+    assert net.training and net[0].training and not net[1].training, "the frozen BatchNorm stays frozen"
+
+
+def test_eval_mode_restores_modes_even_after_an_error():
+    net = net_with_frozen_batch_norm()
+    with pytest.raises(RuntimeError), du.eval_mode(net):
+        assert not any(m.training for m in net.modules())
+        raise RuntimeError("inside")
+    assert [m.training for m in net.modules()] == [True, True, False, True, True, True]
+
+
+@pytest.mark.bad_input
+def test_labels_of_shape_n_by_1_are_an_error_not_an_accuracy_above_1():
+    X, y = make_batches(1, 8)[0]
+    with pytest.raises(ValueError, match=re.escape("labels must have shape (8,), one class index per example, got "
+                                                   "(8, 1) (use y.squeeze(1) or y.flatten())")):  # fmt: skip
+        du.evaluate_accuracy_gpu(du.lenet(), [(X, y[:, None])])
+    with pytest.raises(ValueError, match="labels must have shape"):
+        du.accuracy(torch.rand(8, 10), y[:, None])
+
+
+@pytest.mark.bad_input
+def test_confusion_matrix_rejects_classes_outside_num_classes():
+    net = du.lenet()
+    X, _ = make_batches(1, 8)[0]
+    with pytest.raises(ValueError, match=r"a label is 7, outside 0 … 4: pass num_classes="):
+        du.confusion_matrix(net, [(X, torch.full((8,), 7))], num_classes=5)
+    with pytest.raises(ValueError, match=r"a label is -1, outside 0 … 9"):
+        du.confusion_matrix(net, [(X, torch.full((8,), -1))])

@@ -37,7 +37,7 @@ def _as_multiset(X: torch.Tensor, y: torch.Tensor) -> list[tuple[int, bytes]]:
     return sorted(zip(y.tolist(), (x.numpy().tobytes() for x in X), strict=True))
 
 
-def _ids(batches) -> list[int]:
+def _epoch_order(batches) -> list[int]:
     """The order of one epoch, for data sets whose labels are example ids."""
     return torch.cat([y for _, y in batches]).tolist()
 
@@ -111,17 +111,17 @@ def test_shrinking_antialiases_like_torchvision(size):
 
 def test_shuffle_differs_between_epochs_and_repeats_with_the_seed():
     batches = _id_batches()
-    first, second = _ids(batches), _ids(batches)
+    first, second = _epoch_order(batches), _epoch_order(batches)
     assert sorted(first) == sorted(second) == list(range(250))
     assert first != second
     again = _id_batches()
-    assert _ids(again) == first and _ids(again) == second
-    assert _ids(_id_batches(seed=1)) != first
+    assert _epoch_order(again) == first and _epoch_order(again) == second
+    assert _epoch_order(_id_batches(seed=1)) != first
 
 
 def test_no_shuffle_keeps_the_stored_order():
     batches = du.InMemoryBatches(torch.zeros(70, 28, 28, dtype=torch.uint8), torch.arange(70), 32, shuffle=False)
-    assert _ids(batches) == _ids(batches) == list(range(70))
+    assert _epoch_order(batches) == _epoch_order(batches) == list(range(70))
 
 
 def test_last_partial_batch():
@@ -136,12 +136,12 @@ def test_last_partial_batch():
 
 def test_state_dict_restores_the_order():
     batches = _id_batches()
-    _ids(batches)
+    _epoch_order(batches)
     state = batches.state_dict()
-    expected = [_ids(batches), _ids(batches)]
+    expected = [_epoch_order(batches), _epoch_order(batches)]
     resumed = _id_batches(seed=5)  # the restored state wins over the seed
     resumed.load_state_dict(state)
-    assert [_ids(resumed), _ids(resumed)] == expected
+    assert [_epoch_order(resumed), _epoch_order(resumed)] == expected
 
 
 def test_to_moves_the_data_set():

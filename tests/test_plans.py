@@ -1,4 +1,6 @@
-"""Training plans: the CPU plan is chosen on a CPU, the book's elsewhere, and bad names are explained."""
+"""Training plans: the CPU plan is chosen on a CPU, the book's elsewhere, each network's book plan holds the book's
+settings, and bad names are explained.
+"""
 
 import pytest
 import torch
@@ -34,3 +36,22 @@ def test_minutes_follow_the_measured_speed():
 def test_unknown_names_list_the_choices(network, name, match):
     with pytest.raises(KeyError, match=match):
         du.choose_plan(network, "cpu", name=name)
+
+
+@pytest.mark.parametrize(("network", "lr", "resize"), [("vgg", 0.05, 224), ("nin", 0.1, 224), ("googlenet", 0.1, 96)])
+def test_book_plans_hold_the_books_settings(network, lr, resize):
+    book = du.choose_plan(network, "cpu", name="book")
+    assert (book.lr, book.num_epochs, book.batch_size, book.resize) == (lr, 10, 128, resize)
+    quick = du.choose_plan(network, "cpu")
+    assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples
+
+
+@pytest.mark.parametrize(
+    ("network", "lr", "batch", "resize"),
+    [("bn-lenet", 1.0, 256, None), ("resnet18", 0.05, 256, 96), ("densenet", 0.1, 256, 96)],
+)
+def test_plans_hold_the_books_settings(network, lr, batch, resize):
+    book = du.choose_plan(network, "cpu", name="book")
+    assert (book.lr, book.batch_size, book.resize, book.num_epochs) == (lr, batch, resize, 10)
+    quick = du.choose_plan(network, "cpu")
+    assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples

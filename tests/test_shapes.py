@@ -1,10 +1,13 @@
-"""The shape probe (layer_summary, check_input_fits), computed output sizes, and the book's two nets."""
+"""The shape probe (layer_summary, check_input_fits), computed output sizes, and the book's two nets; bad shape
+arguments are explained.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import itertools
+import re
 
 import pytest
 import torch
@@ -224,3 +227,37 @@ def test_shape_input_on_a_gpu_net():
     net = du.lenet().cuda()
     assert [(r.layer_type, list(r.output_shape)) for r in du.layer_summary(net, (1, 1, 28, 28))] == LENET_SHAPES
     du.check_input_fits(net, torch.zeros(1, 1, 28, 28))  # a CPU tensor is moved to the net
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"kernel_size": 0}, "kernel_size must be an integer of at least 1, got 0"),
+    ({"kernel_size": -3}, "kernel_size must be an integer of at least 1, got -3"),
+    ({"stride": 0}, "stride must be an integer of at least 1, got 0"),
+    ({"dilation": 0}, "dilation must be an integer of at least 1, got 0"),
+    ({"padding": -1}, "padding must be an integer of at least 0, got -1"),
+])  # fmt: skip
+def test_conv_output_size_rejects_what_pytorch_rejects(kwargs, message):
+    args = {"n": 28, "kernel_size": 5, **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        du.conv_output_size(**args)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("X", [(1, 28, 28), torch.rand(1, 28, 28)])
+def test_layer_summary_without_batch_dimension_says_so(X):
+    with pytest.raises(ValueError, match=re.escape("X has shape (1, 28, 28): one image without a batch dimension")):
+        du.layer_summary(du.lenet(), X, print_fn=None)
+
+
+def test_layers_with_several_outputs_show_each_shape():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2, return_indices=True))
+    rows = du.layer_summary(net, (1, 1, 8, 8), print_fn=None)
+    assert rows[1].output_shape == (torch.Size([1, 2, 3, 3]), torch.Size([1, 2, 3, 3]))
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("X", [28, [[0.0, 1.0], [1.0, 0.0]], (1, 1, 0, 28), "1x28x28"])
+def test_layer_summary_input_that_is_neither_tensor_nor_shape(X):
+    with pytest.raises(TypeError, match=r"X must be a tensor or a shape such as \(1, 1, 28, 28\)"):
+        du.layer_summary(du.lenet(), X, print_fn=None)

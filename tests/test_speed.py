@@ -76,7 +76,7 @@ def test_channels_last_applies_to_image_batches_only():
 
 
 def test_an_mlp_on_flat_inputs_trains_with_the_default_settings():
-    """Channels-last is the CPU's default; an MLP's (N, 784) batches must pass unchanged (issue 10)."""
+    """Channels-last is the CPU's default; an MLP's (N, 784) batches must pass unchanged."""
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
     data = [(torch.rand(16, 784, generator=g), torch.randint(0, 10, (16,), generator=g)) for _ in range(3)]

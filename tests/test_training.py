@@ -1,4 +1,6 @@
-"""train_ch6: history, printing, tiny epochs, honest throughput, plotting, smoke limits, argument checks."""
+"""train_ch6 when all goes well: the history and the book's printed lines, tiny epochs, honest throughput,
+the live and final plots, smoke mode, DataLoaders, weight initialisation, and the caller's net and data.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +13,13 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils import training
-from d2l_utils.guard_rails.training_guards import CheckpointFile
-
-
-def make_batches(num_batches, batch_size=8, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [(torch.rand(batch_size, 1, 28, 28, generator=g), torch.randint(0, 10, (batch_size,), generator=g))
-            for _ in range(num_batches)]  # fmt: skip
-
-
-def train(net=None, data=None, epochs=2, lr=0.5, **kwargs):
-    kwargs.setdefault("progress", False)
-    data = make_batches(3) if data is None else data
-    return du.train_ch6(net or du.lenet(), data, data, epochs, lr, "cpu", **kwargs)
+from tests.helpers import make_batches, train_on_cpu
 
 
 def test_history_per_epoch_and_the_books_lines(capsys):
     torch.manual_seed(0)
-    history = train(data=make_batches(4), epochs=3)
+    data = make_batches(4, 8)
+    history = train_on_cpu(du.lenet(), data, data, 3, 0.5)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "training on cpu"
     assert re.fullmatch(r"loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}", out[-2])
@@ -47,8 +37,8 @@ def test_history_per_epoch_and_the_books_lines(capsys):
 
 def test_loss_and_accuracy_are_the_epochs_means():
     net = du.lenet()
-    data = make_batches(2, batch_size=5)
-    history = train(net, data, epochs=1, lr=1e-9)  # lr so small that the weights stay put within the epoch
+    data = make_batches(2, 5)
+    history = train_on_cpu(net, data, data, 1, 1e-9)  # lr so small that the weights stay put within the epoch
     with torch.no_grad():
         logits = [net(X) for X, _ in data]
     labels = [y for _, y in data]
@@ -61,8 +51,9 @@ def test_loss_and_accuracy_are_the_epochs_means():
 @pytest.mark.parametrize("num_batches", [1, 2, 3, 4])
 @pytest.mark.parametrize("live", [False, True])
 def test_fewer_than_five_batches(num_batches, live, capsys):
-    """Fault 4: (i + 1) % (num_batches // 5) divides by zero when an epoch has fewer than 5 batches."""
-    history = train(data=make_batches(num_batches), epochs=2, progress=live)
+    """The copied loop's (i + 1) % (num_batches // 5) divides by zero when an epoch has fewer than 5 batches."""
+    data = make_batches(num_batches, 8)
+    history = train_on_cpu(du.lenet(), data, data, 2, 0.5, progress=live)
     assert history.epochs == [1, 2] and history.examples == [8 * num_batches] * 2
 
 
@@ -75,7 +66,7 @@ class FakeHandle:
 
 
 def test_live_plot_updates_one_display_in_place(monkeypatch):
-    """Faults 2 and 7: points at each epoch's end, one display updated in place, no clear_output."""
+    """Points at each epoch's end, one display updated in place, no clear_output."""
     shown = []
 
     def fake_display(obj, display_id=None):
@@ -87,7 +78,8 @@ def test_live_plot_updates_one_display_in_place(monkeypatch):
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
     monkeypatch.setattr(IPython.display, "clear_output", no_clear_output)
-    history = train(data=make_batches(10), epochs=3, progress=True)
+    data = make_batches(10, 8)
+    history = train_on_cpu(du.lenet(), data, data, 3, 0.5, progress=True)
     assert len(shown) == 1, "one display, updated in place"
     loss_x, acc_x, test_x = (list(line.get_xdata()) for line in history.figure.axes[0].lines)
     assert loss_x == acc_x
@@ -98,7 +90,8 @@ def test_live_plot_updates_one_display_in_place(monkeypatch):
 
 
 def test_final_figure_without_live_plot():
-    history = train(data=make_batches(2), epochs=3)
+    data = make_batches(2, 8)
+    history = train_on_cpu(du.lenet(), data, data, 3, 0.5)
     lines = history.figure.axes[0].lines
     assert [list(line.get_xdata()) for line in lines] == [[1, 2, 3]] * 3
     assert list(lines[2].get_ydata()) == history.test_acc
@@ -122,16 +115,17 @@ class SlowData:
 
 
 def test_throughput_counts_data_loading():
-    """Fault 5: the book's timer leaves data loading out of examples/sec."""
-    data = SlowData(make_batches(4), delay=0.05)
-    history = du.train_ch6(du.lenet(), data, make_batches(1), 2, 0.1, "cpu", progress=False)
+    """The book's timer leaves data loading out of examples/sec."""
+    data = SlowData(make_batches(4, 8), delay=0.05)
+    history = du.train_ch6(du.lenet(), data, make_batches(1, 8), 2, 0.1, "cpu", progress=False)
     assert all(s >= 4 * 0.05 for s in history.seconds)
     assert history.examples_per_sec <= 64 / (8 * 0.05)
 
 
 def test_smoke_mode_caps_epochs(monkeypatch, capsys):
     monkeypatch.setenv("D2L_SMOKE", "1")
-    history = train(epochs=5)
+    data = make_batches(3, 8)
+    history = train_on_cpu(du.lenet(), data, data, 5, 0.5)
     assert history.epochs == [1]
     assert "[d2l_utils] Smoke mode: training 1 of 5 epochs." in capsys.readouterr().out
 
@@ -157,64 +151,19 @@ def test_xavier_init_and_a_loop_that_keeps_the_weights():
         assert torch.equal(m.bias, bias)
     weight = net[0].weight.clone()
     optimizer = torch.optim.SGD(net.parameters(), lr=1e-12)  # continuing by hand: train_epoch_ch6 never re-inits
-    metrics = du.train_epoch_ch6(net, make_batches(2), nn.CrossEntropyLoss(), optimizer, torch.device("cpu"))
+    metrics = du.train_epoch_ch6(net, make_batches(2, 8), nn.CrossEntropyLoss(), optimizer, torch.device("cpu"))
     assert metrics.examples == 16
     torch.testing.assert_close(net[0].weight, weight)
-    train(net, epochs=1, lr=1e-12)  # train_ch6 initialises, as the book's does
+    data = make_batches(3, 8)
+    train_on_cpu(net, data, data, 1, 1e-12)  # train_ch6 initialises, as the book's does
     assert not torch.allclose(net[0].weight, weight)
 
 
 def test_net_is_left_in_training_mode():
     net = du.lenet()
-    train(net, epochs=1)
+    data = make_batches(3, 8)
+    train_on_cpu(net, data, data, 1, 0.5)
     assert net.training
-
-
-@pytest.mark.bad_input
-@pytest.mark.parametrize(("epochs", "lr", "message"), [
-    (0, 0.1, "num_epochs must be a positive integer, got 0"),
-    (2.5, 0.1, "num_epochs must be a positive integer, got 2.5"),
-    (1, 0, "lr must be a positive finite number, got 0"),
-    (1, -0.1, "lr must be a positive finite number, got -0.1"),
-    (1, float("nan"), "lr must be a positive finite number, got nan"),
-    (1, "0.1", "lr must be a positive finite number, got '0.1'"),
-    (1, True, "lr must be a positive finite number, got True"),
-    (True, 0.1, "num_epochs must be a positive integer, got True"),
-])  # fmt: skip
-def test_bad_arguments(epochs, lr, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
-        train(epochs=epochs, lr=lr)
-
-
-@pytest.mark.bad_input
-def test_empty_training_set():
-    with pytest.raises(ValueError, match="train_iter has no batches"):
-        du.train_ch6(du.lenet(), [], make_batches(1), 1, 0.1, "cpu", progress=False)
-
-
-def test_checkpoint_save_is_atomic(monkeypatch, tmp_path):
-    path = tmp_path / "sub" / "ckpt.pt"
-    net = du.lenet()
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
-    history = du.TrainHistory(device="cpu", epochs=[1], train_loss=[1.0], train_acc=[0.5], test_acc=[0.5],
-                              seconds=[1.0], examples=[8])  # fmt: skip
-    checkpoint = CheckpointFile(path)
-    checkpoint.save(net, optimizer, history, make_batches(1))
-    saved = path.read_bytes()
-
-    def failing_save(obj, f):
-        with open(f, "wb") as out:
-            out.write(b"half a checkp")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(training.torch, "save", failing_save)
-    history.epochs = [2]
-    with pytest.raises(OSError, match="disk full"):
-        checkpoint.save(net, optimizer, history, make_batches(1))
-    monkeypatch.undo()
-    assert path.read_bytes() == saved, "the previous checkpoint is intact"
-    assert checkpoint.saved_epoch == 1, "a failed save is not reported as saved"
-    assert sorted(p.name for p in path.parent.iterdir()) == ["ckpt.pt"]
 
 
 def test_init_does_not_depend_on_memory_format():
@@ -233,20 +182,17 @@ def test_lazy_layers_as_in_the_books_d2l_1_0():
     """The book's d2l 1.0 nets use LazyConv2d/LazyLinear; their weights get shapes before init and the optimizer."""
     torch.manual_seed(0)
     net = nn.Sequential(nn.LazyConv2d(6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2), nn.Flatten(), nn.LazyLinear(10))
-    history = train(net, epochs=1)
+    data = make_batches(3, 8)
+    history = train_on_cpu(net, data, data, 1, 0.5)
     assert history.epochs == [1] and net[0].weight.shape == (6, 1, 5, 5) and net[4].weight.shape == (10, 1176)
     assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
 
 
-@pytest.mark.bad_input
-@pytest.mark.parametrize(("net", "test_data", "kwargs", "message"), [
-    (nn.Sequential(nn.Flatten()), None, {}, "net has no trainable parameters"),
-    (du.lenet().requires_grad_(False), None, {}, "net has no trainable parameters"),
-    (None, [], {}, "test_iter has no batches"),
-    (None, None, {"resume": True}, "resume=True needs checkpoint=<file>"),
-])  # fmt: skip
-def test_arguments_that_would_fail_late(net, test_data, kwargs, message):
-    data = make_batches(1)
-    with pytest.raises(ValueError, match=re.escape(message)):
-        du.train_ch6(net or du.lenet(), data, data if test_data is None else test_data, 1, 0.1, "cpu",
-                     progress=False, **kwargs)  # fmt: skip
+def test_train_ch6_leaves_the_callers_data_alone():
+    """Data placement is the loader's job (load_data_fashion_mnist(device=...)); train_ch6 never calls .to()."""
+    train_iter, test_iter = du.load_data_fashion_mnist(64, synthetic=True, max_train_examples=128,
+                                                       max_test_examples=64, device="cpu")  # fmt: skip
+    moved = []
+    train_iter.to = test_iter.to = lambda device: moved.append(device)
+    train_on_cpu(du.lenet(), train_iter, test_iter, 1, 0.1)
+    assert moved == []

@@ -1,25 +1,28 @@
 """Regenerate the course's architecture figures in img/ from the model definitions in d2l_utils.
 
     python tools/make_figures.py            # write img/*.png
-    python tools/make_figures.py --check    # exit 1 if a figure in img/ differs from what the code draws now
+    python tools/make_figures.py --check    # draw every figure into a temporary folder; exit 1, naming the
+                                            # files, if one in img/ is missing or differs in bytes
 
 The pictures are drawn from the course's models (``du.lenet()``, ``du.alexnet()``, ...) by the shape probe,
 PyTorch's FLOP counter and d2l_utils.concept_figures, never by hand, so they cannot drift from the code. No data
-and no randomness are involved, and the PNGs carry no version stamp: the same code and matplotlib give the same
-bytes.
+and no randomness are involved, the style is matplotlib's defaults (a user's matplotlibrc is ignored; the font is
+the DejaVu Sans matplotlib ships), and the PNGs carry no version stamp: the same code and matplotlib give the
+same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("agg")
+matplotlib.rcdefaults()  # the same style whatever matplotlibrc the machine has
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import matplotlib.pyplot as plt  # noqa: E402
@@ -152,33 +155,39 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
-def render(make: Callable[[], Figure]) -> bytes:
-    """The PNG bytes of one figure."""
+def render(make: Callable[[], Figure], path: Path) -> None:
+    """Draw one figure and write it to ``path`` as a PNG."""
     fig = make()
-    buffer = io.BytesIO()
-    du.save_figure(fig, buffer)
+    du.save_figure(fig, path)
     plt.close(fig)
-    return buffer.getvalue()
+
+
+def stale_figures(folder: Path) -> list[str]:
+    """Names of the figures in img/ that are missing or differ in bytes from those just drawn into ``folder``."""
+    return [name for name in FIGURES
+            if not (IMG / name).exists() or (IMG / name).read_bytes() != (folder / name).read_bytes()]  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="compare with img/ instead of writing")
+    parser.add_argument(
+        "--check", action="store_true", help="draw into a temporary folder and compare with img/ instead of writing"
+    )
     args = parser.parse_args()
-    stale = []
-    for name, make in FIGURES.items():
-        path = IMG / name
-        data = render(make)
-        if args.check:
-            if not path.exists() or path.read_bytes() != data:
-                stale.append(name)
-            continue
+    if not args.check:
         IMG.mkdir(exist_ok=True)
-        path.write_bytes(data)
-        print(f"wrote img/{name}")
+        for name, make in FIGURES.items():
+            render(make, IMG / name)
+            print(f"wrote img/{name}")
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        for name, make in FIGURES.items():
+            render(make, Path(folder) / name)
+        stale = stale_figures(Path(folder))
     if stale:
-        print("out of date (run python tools/make_figures.py): " + ", ".join(stale))
+        print("out of date in img/ (run python tools/make_figures.py and commit the result): " + ", ".join(stale))
         return 1
+    print(f"all {len(FIGURES)} figures in img/ match what the code draws")
     return 0
 
 

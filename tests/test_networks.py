@@ -1,11 +1,16 @@
-"""VGG, NiN and GoogLeNet as the book builds them: shapes, parameter counts from independent arithmetic, the
-Inception block's channel arithmetic, and clear errors for malformed architectures."""
+"""The book's modern CNNs as it builds them (VGG, NiN, GoogLeNet, ResNet, DenseNet): stage shapes, parameter
+counts from independent arithmetic, the Inception and dense blocks' channel arithmetic, residual shortcuts,
+and clear errors for malformed architectures.
+"""
+
+from __future__ import annotations
 
 import pytest
 import torch
 from torch import nn
 
 import d2l_utils as du
+from tests.helpers import stage_shapes
 
 
 def conv_params(c_in: int, c_out: int, k: int) -> int:
@@ -19,20 +24,6 @@ def dense_params(n_in: int, n_out: int) -> int:
 
 def count(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
-
-
-def stage_shapes(net: nn.Sequential, input_shape) -> list[tuple[int, ...]]:
-    """Output shape of each top-level stage, as the book's loop ``for blk in net: X = blk(X)`` prints them."""
-    X = torch.zeros(input_shape)
-    shapes = []
-    with torch.no_grad():
-        for stage in net.eval():
-            X = stage(X)
-            shapes.append(tuple(X.shape))
-    return shapes
-
-
-# --- VGG ---------------------------------------------------------------------------------------------------------
 
 
 def test_vgg_block_keeps_size_through_convs_and_halves_it_in_the_pool():
@@ -103,9 +94,6 @@ def test_too_small_input_and_too_large_ratio_are_explained():
         du.narrow_conv_arch(du.VGG11_CONV_ARCH, 0)
 
 
-# --- NiN ---------------------------------------------------------------------------------------------------------
-
-
 def test_nin_block_is_one_conv_then_two_pointwise_convs():
     block = du.nin_block(96, 256, kernel_size=5, stride=1, padding=2)
     kernels = [m.kernel_size for m in block if isinstance(m, nn.Conv2d)]
@@ -132,9 +120,6 @@ def test_global_average_pooling_is_the_mean_of_each_channel():
     X = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).reshape(2, 3, 4, 4)
     pooled = du.nin()[-2](X)
     torch.testing.assert_close(pooled[..., 0, 0], X.mean(dim=(2, 3)))
-
-
-# --- GoogLeNet -----------------------------------------------------------------------------------------------------
 
 
 def test_inception_output_channels_are_the_sum_of_its_branches():
@@ -197,12 +182,46 @@ def test_wrong_input_channels_name_the_inception_layer():
         du.layer_summary(du.Inception(192, 64, (96, 128), (16, 32), 32), (1, 100, 12, 12), print_fn=None)
 
 
-# --- Plans -------------------------------------------------------------------------------------------------------
+def test_residual_shapes_and_the_1x1_shortcut():
+    X = torch.rand(4, 3, 6, 6)
+    assert du.Residual(3, 3)(X).shape == (4, 3, 6, 6)
+    assert du.Residual(3, 6, use_1x1conv=True, strides=2)(X).shape == (4, 6, 3, 3)
+    with pytest.raises(ValueError, match="use_1x1conv=True"):
+        du.Residual(3, 6)
 
 
-@pytest.mark.parametrize(("network", "lr", "resize"), [("vgg", 0.05, 224), ("nin", 0.1, 224), ("googlenet", 0.1, 96)])
-def test_book_plans_hold_the_books_settings(network, lr, resize):
-    book = du.choose_plan(network, "cpu", name="book")
-    assert (book.lr, book.num_epochs, book.batch_size, book.resize) == (lr, 10, 128, resize)
-    quick = du.choose_plan(network, "cpu")
-    assert quick.name == "cpu-quick" and quick.training_examples < book.training_examples
+def test_residual_block_with_a_silenced_branch_passes_its_input_through():
+    block = du.Residual(3, 3).eval()
+    with torch.no_grad():
+        block.bn2.weight.zero_()
+        block.bn2.bias.zero_()
+    X = torch.rand(2, 3, 5, 5)  # non-negative, so ReLU(X) = X
+    torch.testing.assert_close(block(X), X)
+
+
+def test_resnet18_stages_and_output():
+    net = du.resnet18().eval()
+    shapes = stage_shapes(net, (1, 1, 224, 224))
+    assert shapes[:6] == [(1, 64, 56, 56), (1, 64, 56, 56), (1, 128, 28, 28), (1, 256, 14, 14), (1, 512, 7, 7),
+                          (1, 512, 1, 1)]  # fmt: skip
+    assert net.train()(torch.rand(2, 1, 96, 96)).shape == (2, 10)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d) and m.kernel_size != (1, 1)]
+    assert len(convs) + 1 == 18, "18 weighted layers: 17 convolutions (no 1×1) and one dense layer"
+
+
+def test_dense_block_concatenates_and_transition_shrinks():
+    X = torch.randn(4, 3, 8, 8)
+    block = du.DenseBlock(2, 3, 10)
+    Y = block(X)
+    assert Y.shape == (4, 23, 8, 8) and block.out_channels == 23
+    assert torch.equal(Y[:, :3], X), "a dense block passes its input on unchanged"
+    assert du.transition_block(23, 10)(Y).shape == (4, 10, 4, 4)
+
+
+def test_densenet_channels_and_output():
+    net = du.densenet().eval()
+    channels = [shape[1] for shape in stage_shapes(net, (1, 1, 96, 96))]
+    assert channels[:7] == [64, 192, 96, 224, 112, 240, 120] and channels[7] == 248
+    assert net(torch.rand(2, 1, 96, 96)).shape == (2, 10)
+    with pytest.raises(ValueError, match="growth_rate"):
+        du.densenet(growth_rate=0)
