@@ -14,7 +14,7 @@ from d2l_utils.metrics import NONFINITE_WARNING, EpochMetrics, check_labels, cor
 CPU = torch.device("cpu")
 
 
-class Fixed(nn.Module):
+class FixedOutputs(nn.Module):
     """A 'network' that outputs the given scores whatever its input, batch after batch."""
 
     def __init__(self, outputs):
@@ -43,8 +43,8 @@ def test_singleton_dimensions_are_refused_with_the_fix():
     nin_like = logits[:, :, None, None]  # a NiN without its last Flatten: (8, 10, 1, 1)
     X = torch.zeros(8, 1, 4, 4)
     for score in (lambda: du.accuracy(nin_like, y), lambda: correct_count(nin_like, y),
-                  lambda: du.evaluate_accuracy_gpu(Fixed([nin_like]), [(X, y)]),
-                  lambda: du.confusion_matrix(Fixed([nin_like]), [(X, y)])):  # fmt: skip
+                  lambda: du.evaluate_accuracy_gpu(FixedOutputs([nin_like]), [(X, y)]),
+                  lambda: du.confusion_matrix(FixedOutputs([nin_like]), [(X, y)])):  # fmt: skip
         with pytest.raises(ValueError, match=r"shape \(8, 10, 1, 1\).*add nn\.Flatten\(\)"):
             score()
     assert du.accuracy(nin_like.flatten(1), y) == 4.0
@@ -67,7 +67,7 @@ def test_nan_outputs_count_as_wrong_and_say_so():
     with pytest.warns(UserWarning, match="8 of 8 outputs of the net hold NaN or infinite scores"):
         assert du.accuracy(nan, y) == 0.0
     with pytest.warns(UserWarning, match="16 of 16 outputs"):
-        assert du.evaluate_accuracy_gpu(Fixed([nan]), [(X, y), (X, y)]) == 0.0
+        assert du.evaluate_accuracy_gpu(FixedOutputs([nan]), [(X, y), (X, y)]) == 0.0
     assert NONFINITE_WARNING.count("{bad}") == 1
 
 
@@ -79,7 +79,7 @@ def test_one_warning_per_evaluation_and_partial_nan():
     X = torch.zeros(8, 1, 4, 4)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        acc = du.evaluate_accuracy_gpu(Fixed([logits]), [(X, y)] * 3)
+        acc = du.evaluate_accuracy_gpu(FixedOutputs([logits]), [(X, y)] * 3)
     assert acc == 3 / 8
     assert [str(w.message)[:12] for w in caught] == ["6 of 24 outp"]
 
@@ -99,7 +99,9 @@ def test_uint8_labels_land_in_the_right_cell():
     num_classes = 30  # 29 · 30 + 29 = 899 overflows uint8 arithmetic
     y = torch.arange(num_classes, dtype=torch.uint8)
     logits = torch.eye(num_classes)
-    matrix = du.confusion_matrix(Fixed([logits]), [(torch.zeros(num_classes, 1, 2, 2), y)], num_classes=num_classes)
+    matrix = du.confusion_matrix(
+        FixedOutputs([logits]), [(torch.zeros(num_classes, 1, 2, 2), y)], num_classes=num_classes
+    )
     assert torch.equal(matrix, torch.eye(num_classes, dtype=torch.long))
 
 
@@ -108,7 +110,7 @@ def test_nan_outputs_are_left_out_of_the_confusion_matrix():
     logits, y = half_right_logits()
     logits[:2] = float("nan")
     with pytest.warns(UserWarning, match="2 of 8 outputs"):
-        matrix = du.confusion_matrix(Fixed([logits]), [(torch.zeros(8, 1, 2, 2), y)])
+        matrix = du.confusion_matrix(FixedOutputs([logits]), [(torch.zeros(8, 1, 2, 2), y)])
     assert int(matrix.sum()) == 6 and int(matrix.diagonal().sum()) == 2
 
 
@@ -118,7 +120,7 @@ def test_narrow_integer_labels_are_cast(dtype):
     logits, y = half_right_logits()
     assert check_labels(logits, y.to(dtype)).dtype == torch.int64
     assert du.accuracy(logits, y.to(dtype)) == 4.0
-    assert du.evaluate_accuracy_gpu(Fixed([logits]), [(torch.zeros(8, 1, 2, 2), y.to(dtype))]) == 0.5
+    assert du.evaluate_accuracy_gpu(FixedOutputs([logits]), [(torch.zeros(8, 1, 2, 2), y.to(dtype))]) == 0.5
 
 
 @pytest.mark.bad_input
@@ -129,7 +131,7 @@ def test_float_and_bool_labels_are_named(dtype):
     with pytest.raises(ValueError, match=rf"labels are {name}, but class indices must be integers.*y\.long\(\)"):
         du.accuracy(logits, y.to(dtype))
     with pytest.raises(ValueError, match="class indices must be integers"):
-        du.evaluate_accuracy_gpu(Fixed([logits]), [(torch.zeros(8, 1, 2, 2), y.to(dtype))])
+        du.evaluate_accuracy_gpu(FixedOutputs([logits]), [(torch.zeros(8, 1, 2, 2), y.to(dtype))])
 
 
 @pytest.mark.bad_input
@@ -161,7 +163,7 @@ def test_numpy_num_classes_is_accepted():
     import numpy as np
 
     logits, y = half_right_logits()
-    matrix = du.confusion_matrix(Fixed([logits]), [(torch.zeros(8, 1, 2, 2), y)], num_classes=np.int64(10))
+    matrix = du.confusion_matrix(FixedOutputs([logits]), [(torch.zeros(8, 1, 2, 2), y)], num_classes=np.int64(10))
     assert matrix.shape == (10, 10) and int(matrix.diagonal().sum()) == 4
 
 
@@ -169,7 +171,7 @@ def test_numpy_num_classes_is_accepted():
 def test_a_net_returning_a_tuple_is_named():
     logits, y = half_right_logits()
     with pytest.raises(TypeError, match=r"output is a tuple of 2 items, not a tensor.*return only the logits"):
-        du.evaluate_accuracy_gpu(Fixed([(logits, logits)]), [(torch.zeros(8, 1, 2, 2), y)])
+        du.evaluate_accuracy_gpu(FixedOutputs([(logits, logits)]), [(torch.zeros(8, 1, 2, 2), y)])
     with pytest.raises(TypeError, match="a tuple of 2 items"):
         du.accuracy((logits, logits), y)
     with pytest.raises(TypeError, match="labels must be a tensor"):

@@ -15,43 +15,21 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from tests.training_faults import FaultyBatches
-
-
-def batches(num_batches, batch_size=8, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [(torch.rand(batch_size, 1, 28, 28, generator=g), torch.randint(0, 10, (batch_size,), generator=g))
-            for _ in range(num_batches)]  # fmt: skip
+from tests.helpers import CountingNet, FaultyBatches, make_batches, state_of, train_on_cpu
 
 
 def run(net, train_iter, epochs=1, **kwargs):
-    return du.train_ch6(net, train_iter, batches(1), epochs, 0.1, "cpu", progress=False, **kwargs)
-
-
-def weights(net):
-    return {k: v.detach().clone() for k, v in net.state_dict().items()}
-
-
-class CountingNet(nn.Sequential):
-    """LeNet that counts its training-mode forward passes: proof that no step ran."""
-
-    def __init__(self):
-        super().__init__(*du.lenet())
-        self.train_calls = 0
-
-    def forward(self, X):
-        self.train_calls += self.training
-        return super().forward(X)
+    return train_on_cpu(net, train_iter, make_batches(1, 8), epochs, 0.1, **kwargs)
 
 
 @pytest.mark.bad_input
 def test_a_fresh_run_never_replaces_an_existing_checkpoint(tmp_path):
     path = tmp_path / "net.pt"
-    run(du.lenet(), batches(2), epochs=2, checkpoint=path)
+    run(du.lenet(), make_batches(2, 8), epochs=2, checkpoint=path)
     saved = path.read_bytes()
     net = CountingNet()
     with pytest.raises(FileExistsError, match=r"already exists \(a run of 2 epoch\(s\)\)") as info:
-        run(net, batches(2), checkpoint=path)
+        run(net, make_batches(2, 8), checkpoint=path)
     message = str(info.value)
     assert "resume=True" in message and "new path" in message and "resume=False" in message
     assert net.train_calls == 0 and path.read_bytes() == saved
@@ -59,10 +37,10 @@ def test_a_fresh_run_never_replaces_an_existing_checkpoint(tmp_path):
 
 def test_resume_false_overwrites_on_purpose_and_resume_true_continues(tmp_path):
     path = tmp_path / "net.pt"
-    run(du.lenet(), batches(2), epochs=2, checkpoint=path)
-    fresh = run(du.lenet(), batches(2), epochs=1, checkpoint=path, resume=False)
+    run(du.lenet(), make_batches(2, 8), epochs=2, checkpoint=path)
+    fresh = run(du.lenet(), make_batches(2, 8), epochs=1, checkpoint=path, resume=False)
     assert fresh.epochs == [1] and torch.load(path, weights_only=True)["epoch"] == 1
-    resumed = run(du.lenet(), batches(2), epochs=3, checkpoint=path, resume=True)
+    resumed = run(du.lenet(), make_batches(2, 8), epochs=3, checkpoint=path, resume=True)
     assert resumed.epochs == [1, 2, 3]
 
 
@@ -76,7 +54,7 @@ def fail_with(error):
 @pytest.mark.bad_input
 def test_an_error_mid_epoch_keeps_the_finished_epochs_and_says_which_weights_remain(tmp_path):
     path = tmp_path / "net.pt"
-    data = FaultyBatches(batches(3), epoch=2, step=2, fault=fail_with(OSError("disk read failed")))
+    data = FaultyBatches(make_batches(3, 8), epoch=2, step=2, fault=fail_with(OSError("disk read failed")))
     net = du.lenet()
     with pytest.raises(OSError, match="disk read failed") as info:
         run(net, data, epochs=3, checkpoint=path)
@@ -100,10 +78,10 @@ def test_a_last_batch_of_one_for_batchnorm1d_is_refused_before_any_step(kind):
     else:
         data = du.InMemoryBatches((X[:, 0] * 255).to(torch.uint8), y, 8, shuffle=False)
     net = du.bn_lenet()
-    before = weights(net)
+    before = state_of(net)
     with pytest.raises(ValueError, match="last batch holds 1 example.*BatchNorm1d.*drop_last=True"):
         run(net, data)
-    assert all(torch.equal(before[k], v) for k, v in weights(net).items()), "no step ran"
+    assert all(torch.equal(before[k], v) for k, v in state_of(net).items()), "no step ran"
 
 
 def test_batchnorm1d_with_a_last_batch_of_two_trains():
@@ -119,7 +97,7 @@ def test_batchnorm1d_with_a_last_batch_of_two_trains():
 def test_speed_must_be_a_speed_value(speed):
     net = CountingNet()
     with pytest.raises(TypeError, match=r"speed must be a du\.Speed.*du\.BOOK_SPEED.*du\.choose_speed\(device\)"):
-        run(net, batches(1), speed=speed)
+        run(net, make_batches(1, 8), speed=speed)
     assert net.train_calls == 0
 
 
@@ -133,26 +111,26 @@ def test_speed_switches_must_be_booleans(field):
 @pytest.mark.bad_input
 def test_a_builder_passed_without_calling_it_is_named():
     with pytest.raises(TypeError, match=re.escape("net is the function lenet, not a network: call it")):
-        run(du.lenet, batches(1))
+        run(du.lenet, make_batches(1, 8))
 
 
 def test_numpy_integers_are_sizes_too():
-    assert run(du.lenet(), batches(1), epochs=np.int64(2)).epochs == [1, 2]
+    assert run(du.lenet(), make_batches(1, 8), epochs=np.int64(2)).epochs == [1, 2]
 
 
 @pytest.mark.bad_input
 @pytest.mark.parametrize("epochs", [2.0, True, "2", 0])
 def test_epochs_must_be_a_positive_integer(epochs):
     with pytest.raises(ValueError, match="num_epochs must be a positive integer"):
-        run(du.lenet(), batches(1), epochs=epochs)
+        run(du.lenet(), make_batches(1, 8), epochs=epochs)
 
 
 def one_epoch(loss):
     torch.manual_seed(0)
     net = du.lenet()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
-    metrics = du.train_epoch_ch6(net, batches(2), loss, optimizer, torch.device("cpu"))
-    return weights(net), metrics.mean_loss
+    metrics = du.train_epoch_ch6(net, make_batches(2, 8), loss, optimizer, torch.device("cpu"))
+    return state_of(net), metrics.mean_loss
 
 
 @pytest.mark.bad_input
@@ -174,7 +152,7 @@ class Exhausted:
     """Claims two batches but yields them in its first pass only, like a wrapped generator."""
 
     def __init__(self):
-        self.batches = iter(batches(2))
+        self.batches = iter(make_batches(2, 8))
 
     def __len__(self):
         return 2
@@ -194,6 +172,6 @@ def test_an_epoch_without_batches_is_not_recorded_as_zero_loss():
 def test_a_home_relative_checkpoint_goes_under_home(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    run(du.lenet(), batches(1), checkpoint="~/nets/lenet.pt")
+    run(du.lenet(), make_batches(1, 8), checkpoint="~/nets/lenet.pt")
     assert (tmp_path / "nets" / "lenet.pt").is_file()
     assert not (tmp_path / "~").exists()
