@@ -5,6 +5,18 @@ One home per helper. The names follow *Dive into Deep Learning* (``load_data_fas
 its public names in ``__all__``; the ones a notebook needs are also exported here, as ``du.<name>``.
 """
 
+from .anynet import (
+    DesignSpace,
+    SampledNet,
+    anynet_model,
+    anynetx_spaces,
+    edf,
+    evaluate_sample,
+    format_arch,
+    plot_edfs,
+    regnetx32,
+    regnetx_stages,
+)
 from .architecture import plot_architecture, save_figure
 from .checkpoint import atomic_write
 from .compare import (
@@ -40,13 +52,17 @@ from .models import (
     BatchNorm,
     DenseBlock,
     Inception,
+    LayerNorm,
     Residual,
+    ResNeXtBlock,
     alexnet,
     batch_norm,
     bn_lenet,
     conv_block,
     densenet,
     googlenet,
+    googlenet_parts,
+    layer_norm,
     lenet,
     narrow_conv_arch,
     nin,
@@ -111,4 +127,7 @@ __all__ = [
     "COURSE_NETWORKS", "BookResult", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
     "format_comparison", "load_speeds", "measure_speeds", "plot_comparison", "save_speeds",
     "stage_costs",
+    "LayerNorm", "ResNeXtBlock", "googlenet_parts", "layer_norm",
+    "DesignSpace", "SampledNet", "anynet_model", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "plot_edfs",
+    "regnetx32", "regnetx_stages",
 ]  # fmt: skip
