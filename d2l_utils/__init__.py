@@ -35,12 +35,20 @@ from .compare import (
 )
 from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
 from .data import (
+    FASHION_MNIST,
+    MNIST,
     TEXT_LABELS,
+    DataSetInfo,
+    DataSource,
     DataUnavailableError,
     InMemoryBatches,
+    data_used,
     ensure_fashion_mnist,
+    ensure_mnist,
     get_fashion_mnist_labels,
+    get_mnist_labels,
     load_data_fashion_mnist,
+    load_data_mnist,
 )
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
@@ -130,4 +138,6 @@ __all__ = [
     "LayerNorm", "ResNeXtBlock", "googlenet_parts", "layer_norm",
     "DesignSpace", "SampledNet", "anynet_model", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "plot_edfs",
     "regnetx32", "regnetx_stages",
+    "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "data_used", "ensure_mnist", "get_mnist_labels",
+    "load_data_mnist",
 ]  # fmt: skip
