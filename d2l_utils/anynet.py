@@ -264,19 +264,23 @@ def network_cost(net: nn.Module, input_shape: Sequence[int]) -> tuple[int, int]:
 def evaluate_sample(
     archs: Sequence[Sequence[Stage]], stem_channels: int, train_iter, test_iter, num_epochs: int, lr: float,
     device: torch.device | str = "cpu", seed: int = 0, report: Callable[[str], None] | None = print,
+    build: Callable[..., nn.Module] | None = None,
 ) -> list[SampledNet]:  # fmt: skip
     """Build, train and test each configuration in ``archs``: the sample's errors for an EDF.
 
     Each net is seeded with ``seed + i``, Xavier-initialised as ``train_ch6`` does, trained for ``num_epochs``
     with the book's SGD and tested on all of ``test_iter``. ``report`` gets one line per net (``None``: silent).
+    ``build(arch, stem_channels, in_channels)`` makes each net (default :func:`anynet_model`), e.g. to try another
+    block in the same stages.
     """
     device = torch.device(device)
     num_epochs = config.smoke_epochs(num_epochs)
     X, _ = next(iter(test_iter))
+    build = anynet_model if build is None else build
     results = []
     for i, arch in enumerate(archs):
         seed_everything(seed + i)
-        net = anynet_model(arch, stem_channels, in_channels=X.shape[1])
+        net = build(arch, stem_channels, in_channels=X.shape[1])
         params, flops = network_cost(net, X.shape[1:])
         init_cnn_weights(net)
         net.to(device)

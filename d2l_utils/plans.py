@@ -93,3 +93,28 @@ def choose_plan(network: str, device: torch.device | str, name: str | None = Non
     if name not in plans:
         raise KeyError(f"{network!r} has no plan {name!r}; choose one of: {', '.join(plans)}")
     return plans[name]
+
+
+# Designing CNNs (d2l 1.0 §8.8). The book trains no sample of networks, only its RegNetX32 (lr 0.05, batch 128,
+# 96×96, 10 epochs, the settings of its §8.8 Trainer call). "anynet-sample" is how the course trains every net of a
+# design-space sample: real MNIST at its own 28×28, the first 10,000 training images for one epoch, the first
+# 5,000 test images, SGD with lr 0.2 and batch 64 (the best of three settings tried on three sampled nets); its
+# "book" plan is the same recipe at the book's sizes (96×96, all 60,000 images, 10 epochs) for a GPU.
+TRAINING_PLANS["anynet-sample"] = {
+    "cpu-quick": TrainingPlan(
+        "cpu-quick", num_epochs=1, batch_size=64, lr=0.2, max_train_examples=10_000, max_test_examples=5_000
+    ),
+    "book": TrainingPlan("book", num_epochs=10, batch_size=64, lr=0.2, resize=96),
+}
+TRAINING_PLANS["regnetx32"] = {
+    "book": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.05, resize=96),
+    "cpu-quick": TrainingPlan(
+        "cpu-quick",
+        num_epochs=1,
+        batch_size=128,
+        lr=0.05,
+        resize=96,
+        max_train_examples=10_000,
+        max_test_examples=2_000,
+    ),
+}
