@@ -338,8 +338,38 @@ def plot_edfs(errors: dict[str, Sequence[float]], pairs: Sequence[tuple[str, str
     return fig
 
 
+def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
+    """A network's named parts (stem, stages or body, head) as a chain of boxes; returns the figure.
+
+    Each box names a top-level part of ``net`` and gives its output shape, parameters and forward FLOPs for an
+    input of ``input_shape`` (with the batch, e.g. ``(1, 1, 96, 96)``), measured by :func:`~d2l_utils.compare.
+    stage_costs`; ``net`` is left unchanged.
+    """
+    import matplotlib.pyplot as plt
+
+    from .compare import stage_costs
+
+    names = [name for name, _ in net.named_children()]
+    rows = stage_costs(net, input_shape, names=names)
+    fig, ax = plt.subplots(figsize=(2.3 * len(rows) + 1.2, 1.9))
+    shape = "×".join(str(s) for s in input_shape[1:])
+    ax.text(0, 0.5, f"input\n{shape}", ha="center", va="center", fontsize=8)
+    for i, row in enumerate(rows, start=1):
+        out = "×".join(str(s) for s in row.output_shape[1:])
+        text = f"{row.layer_type}\n{out}\n{row.params:,} params\n{row.flops / 1e6:,.1f} MFLOPs"
+        ax.text(i * 2.3, 0.5, text, ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round", facecolor="#deebf7", edgecolor="#3182bd"))  # fmt: skip
+        ax.annotate("", xy=(i * 2.3 - 0.95, 0.5), xytext=((i - 1) * 2.3 + 0.95, 0.5),
+                    arrowprops=dict(arrowstyle="->"))  # fmt: skip
+    ax.set_xlim(-0.8, 2.3 * len(rows) + 1.0)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
 __all__ = [
     "REGNETX32_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_model", "anynet_stage", "anynet_stem",
-    "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost", "plot_edfs", "regnetx32",
+    "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost", "plot_edfs", "plot_parts", "regnetx32",
     "regnetx_stages",
 ]  # fmt: skip

@@ -32,3 +32,16 @@ def test_the_stem_has_no_inception_block_and_the_body_all_nine():
 def test_another_network_is_refused():
     with pytest.raises(ValueError, match="googlenet"):
         du.googlenet_parts(nn.Sequential(nn.Linear(2, 2)))
+
+
+def test_plot_parts_draws_one_box_per_part_with_its_costs():
+    import matplotlib
+
+    matplotlib.use("agg")
+    net = du.googlenet_parts()
+    before = str(net)
+    fig = du.anynet.plot_parts(net, (1, 1, 96, 96))
+    texts = [t.get_text() for t in fig.axes[0].texts if t.get_text()]  # the arrows are empty annotations
+    assert [t.split("\n")[0] for t in texts] == ["input", "stem", "body", "head"]
+    assert "192×12×12" in texts[1] and "1024×3×3" in texts[2]
+    assert str(net) == before
