@@ -21,7 +21,6 @@ from .architecture import plot_architecture, save_figure
 from .checkpoint import atomic_write
 from .compare import (
     COURSE_NETWORKS,
-    BookResult,
     NetworkRow,
     NetworkSpec,
     activation_memory,
@@ -82,7 +81,7 @@ from .models import (
     vgg_block,
 )
 from .modules import eval_mode, leaf_modules, module_device
-from .plans import TRAINING_PLANS, TrainingPlan, choose_plan
+from .plans import BOOK_RUNS, TRAINING_PLANS, BookRun, BookSpread, TrainingPlan, book_runs, book_spread, choose_plan
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
 from .profiling import (
     LayerCost,
@@ -124,7 +123,8 @@ __all__ = [
     "train_ch6", "try_all_gpus", "try_gpu",
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
-    "TRAINING_PLANS", "TrainingPlan", "choose_plan",
+    "TRAINING_PLANS", "TrainingPlan", "choose_plan", "BOOK_RUNS", "BookRun", "BookSpread", "book_runs",
+    "book_spread",
     "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
     "FieldRow", "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
     "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",
@@ -132,7 +132,7 @@ __all__ = [
     "resnet_block", "transition_block",
     "BOOK_SPEED", "EpochMetrics", "Speed", "atomic_write", "choose_speed", "eval_mode", "leaf_modules",
     "module_device", "train_epoch_ch6",
-    "COURSE_NETWORKS", "BookResult", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
+    "COURSE_NETWORKS", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
     "format_comparison", "load_speeds", "measure_speeds", "plot_comparison", "save_speeds",
     "stage_costs",
     "LayerNorm", "ResNeXtBlock", "googlenet_parts", "layer_norm",

@@ -10,8 +10,8 @@
 * training examples per second on this machine, from a short bounded probe
   (:func:`~d2l_utils.profiling.measure_training_speed`), or from a cache of an earlier probe that records
   when and where it was measured (:func:`save_speeds`, :func:`load_speeds`);
-* the book's printed test accuracy on Fashion-MNIST, with the page and edition it comes from (quoted, not
-  measured: reproducing it takes a GPU).
+* the spread of the book's printed test accuracies on Fashion-MNIST over all its executed runs
+  (:func:`~d2l_utils.plans.book_spread`; quoted, not measured: reproducing them takes a GPU).
 
 :func:`format_comparison` prints the rows as a table and :func:`plot_comparison` draws them.
 """
@@ -33,26 +33,19 @@ from torch import nn
 
 from . import models
 from .devices import cpu_model_name
+from .plans import BookSpread, book_spread
 from .profiling import LayerCost, count_flops, measure_training_speed
 
 
 @dataclass(frozen=True)
-class BookResult:
-    """A test accuracy the book prints, and where: the page's address and the edition."""
-
-    test_acc: float
-    url: str
-    edition: str
-
-
-@dataclass(frozen=True)
 class NetworkSpec:
-    """A network to compare: its name, how to build it, and the image side the book trains it at."""
+    """A network to compare: its name, how to build it, the image side the book trains it at, and the key of the
+    book's runs of it in :data:`d2l_utils.plans.BOOK_RUNS` (None: no book runs to show)."""
 
     name: str
     build: Callable[[], nn.Module]
     input_size: int
-    book: BookResult | None = None
+    book: str | None = None
 
     @property
     def example_shape(self) -> tuple[int, int, int]:
@@ -62,7 +55,7 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class NetworkRow:
-    """One line of the comparison: costs measured here, speed (None if not probed), the book's accuracy."""
+    """One line of the comparison: costs measured here, speed (None if not probed), the spread of the book's runs."""
 
     name: str
     input_size: int
@@ -70,36 +63,21 @@ class NetworkRow:
     flops: int
     activation_bytes: int
     examples_per_sec: float | None
-    book: BookResult | None
+    book: BookSpread | None
 
 
-_ZH = "d2l-zh 2.0 (PyTorch)"
-_EN = "d2l-en 0.17 (PyTorch), the book's run of May 2021"
-_EN_RUN = "https://github.com/d2l-ai/d2l-pytorch-colab/blob/0009bbcf260842350711034307a89dbc11811c6b/chapter_convolutional-modern/{}.ipynb"
-
-
-def _en(test_acc: float, chapter: str) -> BookResult:
-    return BookResult(test_acc, _EN_RUN.format(chapter), _EN)
-
-
-# The book's networks in the order the course teaches them, each at the size the book trains it at. The
-# accuracies are the final "test acc" the book prints after its 10 epochs (batch sizes and learning rates as in
-# d2l_utils.plans), from the executed notebooks of the English edition where available. Every run of the book
-# gives slightly different numbers; the English run of BN-LeNet used max pooling (the course's, like d2l-zh,
-# average pooling), and its DenseNet max pooling at the end (the course's average pooling).
+# The book's networks in the order the course teaches them, each at the size the book trains it at, with the
+# book's runs of the network the course builds (d2l_utils.plans.BOOK_RUNS: every executed run of both editions).
 COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
-    NetworkSpec("LeNet", models.lenet, 28,
-                BookResult(0.779, "https://zh.d2l.ai/chapter_convolutional-neural-networks/lenet.html", _ZH)),
-    NetworkSpec("AlexNet", models.alexnet, 224,
-                BookResult(0.883, "https://zh.d2l.ai/chapter_convolutional-modern/alexnet.html", _ZH)),
-    NetworkSpec("VGG-11/4", lambda: models.vgg(models.narrow_conv_arch(models.VGG11_CONV_ARCH, 4)), 224,
-                _en(0.916, "vgg")),
-    NetworkSpec("NiN", models.nin, 224, _en(0.792, "nin")),
-    NetworkSpec("GoogLeNet", models.googlenet, 96, _en(0.890, "googlenet")),
-    NetworkSpec("BN-LeNet", models.bn_lenet, 28, _en(0.875, "batch-norm")),
-    NetworkSpec("ResNet-18", models.resnet18, 96, _en(0.915, "resnet")),
-    NetworkSpec("DenseNet", models.densenet, 96, _en(0.785, "densenet")),
-)  # fmt: skip
+    NetworkSpec("LeNet", models.lenet, 28, "lenet"),
+    NetworkSpec("AlexNet", models.alexnet, 224, "alexnet"),
+    NetworkSpec("VGG-11/4", lambda: models.vgg(models.narrow_conv_arch(models.VGG11_CONV_ARCH, 4)), 224, "vgg"),
+    NetworkSpec("NiN", models.nin, 224, "nin"),
+    NetworkSpec("GoogLeNet", models.googlenet, 96, "googlenet"),
+    NetworkSpec("BN-LeNet", models.bn_lenet, 28, "bn-lenet-concise"),
+    NetworkSpec("ResNet-18", models.resnet18, 96, "resnet18"),
+    NetworkSpec("DenseNet", models.densenet, 96, "densenet"),
+)
 
 
 def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
@@ -259,7 +237,8 @@ def compare_networks(
     rows = []
     for spec in specs:
         params, flops, memory = network_costs(spec)
-        rows.append(NetworkRow(spec.name, spec.input_size, params, flops, memory, speeds.get(spec.name), spec.book))
+        book = book_spread(spec.book) if spec.book else None
+        rows.append(NetworkRow(spec.name, spec.input_size, params, flops, memory, speeds.get(spec.name), book))
     return rows
 
 
@@ -267,47 +246,72 @@ def format_comparison(rows: Sequence[NetworkRow], *, speed: bool = True) -> str:
     """A plain-text table of ``rows``; ``speed=False`` leaves out the measured examples/s (which vary by run)."""
     header = f"{'network':<10} {'input':>7} {'parameters':>12} {'MFLOPs/image':>13} {'act. MiB/image':>15}"
     header += f" {'examples/s':>11}" if speed else ""
-    header += f" {'book test acc':>14}"
+    header += f"  {'book test acc: median (range, runs)':<35}"
     lines = [header, "-" * len(header)]
     for r in rows:
         line = f"{r.name:<10} {r.input_size:>3}×{r.input_size:<3} {r.params:>12,} {r.flops / 1e6:>13,.1f}"
         line += f" {r.activation_bytes / 2**20:>15.2f}"
         if speed:
             line += f" {r.examples_per_sec:>11,.0f}" if r.examples_per_sec is not None else f" {'–':>11}"
-        line += f" {r.book.test_acc:>14.3f}" if r.book else f" {'–':>14}"
+        line += f"  {r.book.median:.3f} ({r.book.low:.3f}–{r.book.high:.3f}, {r.book.count})" if r.book else "  –"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _readable(value: float) -> str:
+    """A bar label without exponent notation: thousands separated, small values with 2-3 significant digits."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2g}"
+
+
+def _plot_book_spread(ax, y: list[int], rows: Sequence[NetworkRow]) -> None:
+    """Median of the book's runs as a bar, their range as a thin whisker, mean ± sd as a thick one."""
+    for yi, r in zip(y, rows, strict=True):
+        if r.book is None:
+            continue
+        b = r.book
+        ax.barh(yi, b.median, color="#a1d99b")
+        ax.errorbar(b.median, yi, xerr=[[b.median - b.low], [b.high - b.median]], fmt="none", ecolor="#555555",
+                    elinewidth=0.8, capsize=3)  # fmt: skip
+        ax.errorbar(b.mean, yi, xerr=b.sd, fmt="o", color="black", markersize=3, elinewidth=2.2, capsize=0)
+        ax.text(1.01, yi, f"{b.median:.3f} (n={b.count})", va="center", fontsize=7)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
 
 
 def plot_comparison(rows: Sequence[NetworkRow]):
     """One figure, one panel per measure (log scale), one bar per network; returns the figure.
 
     Panels: parameters, FLOPs per image, activation memory per image, examples/s (only if any row has a speed)
-    and the book's test accuracy (linear scale).
+    and the book's test accuracy on a linear axis from 0: the median of its runs (bar), their range (thin
+    whisker) and mean ± sd (dot and thick bar).
     """
     import matplotlib.pyplot as plt
 
     panels = [
-        ("parameters (millions)", [r.params / 1e6 for r in rows], True),
-        ("MFLOPs per image", [r.flops / 1e6 for r in rows], True),
-        ("activation MiB per image", [r.activation_bytes / 2**20 for r in rows], True),
+        ("parameters (millions)", [r.params / 1e6 for r in rows]),
+        ("MFLOPs per image", [r.flops / 1e6 for r in rows]),
+        ("activation MiB per image", [r.activation_bytes / 2**20 for r in rows]),
     ]
     if any(r.examples_per_sec is not None for r in rows):
-        panels.append(("training examples/s", [r.examples_per_sec or 0.0 for r in rows], True))
-    panels.append(("book's test accuracy", [r.book.test_acc if r.book else 0.0 for r in rows], False))
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 0.32 * len(rows) + 1.2), sharey=True)
+        panels.append(("training examples/s", [r.examples_per_sec or 0.0 for r in rows]))
+    n_panels = len(panels) + 1
+    fig, axes = plt.subplots(1, n_panels, figsize=(2.3 * n_panels, 0.34 * len(rows) + 1.3), sharey=True)
     y = list(range(len(rows)))
-    for ax, (title, values, log) in zip(axes, panels, strict=True):
-        ax.barh(y, values, color="#3182bd" if log else "#31a354")
-        if log:
-            ax.set_xscale("log")
-        else:
-            ax.set_xlim(0.5, 1.0)
+    for ax, (title, values) in zip(axes, panels, strict=False):
+        ax.barh(y, values, color="#3182bd")
+        ax.set_xscale("log")
         for yi, value in zip(y, values, strict=True):
             if value > 0:
-                ax.text(value, yi, f" {value:,.3g}", va="center", fontsize=7)
+                ax.text(value, yi, f" {_readable(value)}", va="center", fontsize=7)
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=8)
+    _plot_book_spread(axes[-1], y, rows)
+    axes[-1].set_title("book's test accuracy (its runs)", fontsize=9)
+    axes[-1].tick_params(labelsize=8)
     axes[0].set_yticks(y, [f"{r.name} ({r.input_size}²)" for r in rows])
     axes[0].invert_yaxis()
     fig.tight_layout()

@@ -15,6 +15,9 @@ Figures: a Markdown cell shows a figure of ``img/`` as ``![alt text](attachment:
 the notebook is opened alone (JupyterLab from ``course.py lab``, which serves ``notebooks/``; Colab; GitHub).
 A link to a local file (``../img/x.png``) would be broken there, so it stops the build, as does a missing figure.
 ``--figures-only`` refreshes the attachments without executing the notebook.
+
+Solutions: every code cell from the first ``<details><summary>Solution`` on is saved collapsed, and prose left
+outside ``<details>`` there stops the build (tools/solutions.py).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tools.notebook_cells import NOTEBOOKS, with_header_cells  # noqa: E402
+from tools.solutions import hide_solutions  # noqa: E402
 
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 KEEP_TAG = "keep-output"
@@ -117,7 +121,7 @@ def strip_untrusted_outputs(nb: nbformat.NotebookNode, name: str) -> nbformat.No
 
 def build(path: Path, timeout: int = 900, execute: bool = True) -> None:
     nb = nbformat.read(path, as_version=4)
-    nb = embed_figures(with_header_cells(nb, path), path.name)
+    nb = hide_solutions(embed_figures(with_header_cells(nb, path), path.name), path.name)
     if not execute:
         nbformat.write(nb, path)
         print(f"embedded figures in {path.relative_to(NOTEBOOKS.parent)}")

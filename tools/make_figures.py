@@ -3,9 +3,10 @@
     python tools/make_figures.py            # write img/*.png
     python tools/make_figures.py --check    # exit 1 if a figure in img/ differs from what the code draws now
 
-The pictures are drawn from ``du.lenet()`` and ``du.alexnet()`` by the shape probe and PyTorch's FLOP counter,
-never by hand, so they cannot drift from the code. No data and no randomness are involved, and the PNGs carry
-no version stamp: the same code and matplotlib give the same bytes.
+The pictures are drawn from the course's models (``du.lenet()``, ``du.alexnet()``, ...) by the shape probe,
+PyTorch's FLOP counter and d2l_utils.concept_figures, never by hand, so they cannot drift from the code. No data
+and no randomness are involved, and the PNGs carry no version stamp: the same code and matplotlib give the same
+bytes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from torch import nn  # noqa: E402
 
 import d2l_utils as du  # noqa: E402
+from d2l_utils import concept_figures as cf  # noqa: E402
 
 IMG = Path(__file__).resolve().parents[1] / "img"
 LENET_INPUT = (1, 1, 28, 28)
@@ -67,17 +69,19 @@ def branch_channels(branch) -> int:
 
 
 def inception_figure() -> Figure:
-    """GoogLeNet's first Inception block: its four branches side by side, each drawn from the module."""
+    """GoogLeNet's first Inception block: its four branches in a 2×2 grid, each drawn from the module (a grid, not
+    one row, keeps the picture within a notebook's width at readable text size)."""
     block = du.Inception(192, 64, (96, 128), (16, 32), 32)
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4.4))
+    fig, axes = plt.subplots(2, 2, figsize=(9.2, 6.4))
+    axes = axes.ravel()
     for number, (ax, branch) in enumerate(zip(axes, block.branches, strict=True), start=1):
         du.plot_architecture(branch, INCEPTION_INPUT, ax=ax, title=f"branch {number}")
     top = max(ax.get_ylim()[1] for ax in axes)
     for ax in axes:  # one scale for all four columns, tops aligned
         ax.set_ylim(ax.get_ylim()[1] - top, ax.get_ylim()[1])
     widths = " + ".join(str(branch_channels(branch)) for branch in block.branches)
-    fig.suptitle(f"Inception(192, 64, (96, 128), (16, 32), 32) on a 192×12×12 input: the branch outputs are "
-                 f"concatenated along the channels, {widths} = {block.out_channels}", fontsize=11)  # fmt: skip
+    fig.suptitle(f"Inception(192, 64, (96, 128), (16, 32), 32) on a 192×12×12 input:\nthe branch outputs are "
+                 f"concatenated along the channels, {widths} = {block.out_channels}", fontsize=10)  # fmt: skip
     fig.tight_layout()
     return fig
 
@@ -104,6 +108,28 @@ def stage_costs_figure() -> Figure:
     )
 
 
+def vgg_blocks_figure() -> Figure:
+    narrow = du.vgg(du.narrow_conv_arch(du.VGG11_CONV_ARCH, 4))
+    return cf.plot_stages(narrow, VGG_INPUT, groups=[1, 1, 1, 1, 1, 8],
+                          spans={"five VGG blocks": (0, 5), "dense part": (5, 6)},
+                          title="The narrowed VGG-11 the book trains (channels ÷ 4)")  # fmt: skip
+
+
+def nin_vs_vgg_figure() -> Figure:
+    return cf.plot_stage_rows([
+        dict(net=du.vgg(), input_shape=VGG_INPUT, groups=[1, 1, 1, 1, 1, 8],
+             title="VGG-11: blocks of 3×3 convolutions and a max pool, then three dense layers"),
+        dict(net=du.nin(), input_shape=NIN_INPUT, groups=[2, 2, 2, 2, 2],
+             title="NiN: blocks of one convolution and two 1×1 convolutions, then global average pooling"),
+    ])  # fmt: skip
+
+
+def googlenet_figure() -> Figure:
+    return cf.plot_stages(du.googlenet(), (1, 1, 96, 96), groups=[1, 1, 1, 1, 1, 1],
+                          spans={"stem": (0, 2), "body": (2, 5), "head": (5, 6)},
+                          title="GoogLeNet at the book's 96×96: stem, body of nine Inception blocks, head")  # fmt: skip
+
+
 def which_cnn_figure() -> Figure:
     return du.plot_comparison(du.compare_networks())
 
@@ -117,6 +143,12 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "inception_block.png": inception_figure,
     "bn_lenet_architecture.png": bn_lenet_figure,
     "resnet_densenet_stage_costs.png": stage_costs_figure,
+    "vgg_blocks.png": vgg_blocks_figure,
+    "nin_vs_vgg.png": nin_vs_vgg_figure,
+    "googlenet_stages.png": googlenet_figure,
+    "residual_blocks.png": cf.plot_residual_block,
+    "function_classes.png": cf.plot_function_classes,
+    "dense_block.png": cf.plot_dense_block,
     "which_cnn.png": which_cnn_figure,
 }
 

@@ -1,0 +1,51 @@
+"""Concept figures are drawn from the models: their labels follow the module, and they fit a notebook's width."""
+
+import io
+
+import matplotlib
+import pytest
+from PIL import Image
+
+import d2l_utils as du
+from d2l_utils import concept_figures as cf
+
+matplotlib.use("agg")
+
+
+def _png_width(fig) -> int:
+    buffer = io.BytesIO()
+    du.save_figure(fig, buffer)
+    matplotlib.pyplot.close(fig)
+    return Image.open(io.BytesIO(buffer.getvalue())).size[0]
+
+
+def test_part_lines_summarise_a_vgg_block_and_collapse_repeats():
+    assert cf.part_lines(du.vgg_block(2, 64, 128)) == ["2 × conv 3×3, 128", "max pool 2×2 /2"]
+    assert cf.part_lines(du.googlenet()[2])[:1] == ["Inception → 256"]
+
+
+def test_stage_figure_labels_come_from_the_model():
+    fig = cf.plot_stages(du.vgg(), (1, 1, 224, 224), groups=[1, 1, 1, 1, 1, 8])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "2 × conv 3×3, 512\nmax pool 2×2 /2" in texts and "512×7×7" in texts
+    narrow = cf.plot_stages(du.vgg(du.narrow_conv_arch(du.VGG11_CONV_ARCH, 4)), (1, 1, 224, 224))
+    assert "2 × conv 3×3, 128\nmax pool 2×2 /2" in [t.get_text() for t in narrow.axes[0].texts]
+
+
+def test_figures_fit_a_notebook_width_at_the_saved_dpi():
+    figures = [cf.plot_stages(du.googlenet(), (1, 1, 96, 96)), cf.plot_residual_block(), cf.plot_dense_block(),
+               cf.plot_function_classes()]  # fmt: skip
+    assert all(_png_width(fig) <= 1400 for fig in figures)
+
+
+def test_dense_block_figure_counts_the_channels_of_the_block():
+    fig = cf.plot_dense_block(du.DenseBlock(3, 16, 8))
+    assert "16 + 3×8 = 40 channels" in fig.axes[0].get_title()
+
+
+@pytest.mark.bad_input
+def test_groups_that_do_not_cover_the_net_are_refused():
+    with pytest.raises(ValueError, match="cover 3 parts"):
+        cf.plot_stages(du.nin(), (1, 1, 224, 224), groups=[1, 2])
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        cf.plot_stages(du.Residual(3, 3), (1, 3, 8, 8))
