@@ -114,6 +114,16 @@ def regnetx_stages(depth: int, w0: float, wa: float, wm: float, groups: int, bot
     return tuple((d, w, groups, bot_mul) for d, w in stages)
 
 
+REGNETX_MNIST_ARCH: tuple[Stage, ...] = regnetx_stages(7, 16, 10, 2, groups=8)
+"""The RegNet rule for 28×28 digits (depth 7, w0 16, slope 10, multiplier 2, group width 8, no bottleneck):
+stages of 1, 2 and 4 blocks with 16, 32 and 64 channels, the network the design-space chapter trains."""
+
+
+def regnetx_mnist(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """The RegNetX-like network of :data:`REGNETX_MNIST_ARCH` with a 16-channel stem, for 28×28 images."""
+    return anynet_model(REGNETX_MNIST_ARCH, 16, in_channels, num_classes)
+
+
 @dataclass(frozen=True)
 class DesignSpace:
     """A space of AnyNets: the values each stage may take, and which constraints tie the stages together.
@@ -369,7 +379,7 @@ def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
 
 
 __all__ = [
-    "REGNETX32_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_model", "anynet_stage", "anynet_stem",
-    "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost", "plot_edfs", "plot_parts", "regnetx32",
-    "regnetx_stages",
+    "REGNETX32_ARCH", "REGNETX_MNIST_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_model", "anynet_stage",
+    "anynet_stem", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost", "plot_edfs",
+    "plot_parts", "regnetx32", "regnetx_mnist", "regnetx_stages",
 ]  # fmt: skip

@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import models
+from . import anynet, models
 from .devices import cpu_model_name
 from .plans import BookSpread, book_spread
 from .profiling import LayerCost, count_flops, measure_training_speed
@@ -68,6 +68,8 @@ class NetworkRow:
 
 # The book's networks in the order the course teaches them, each at the size the book trains it at, with the
 # book's runs of the network the course builds (d2l_utils.plans.BOOK_RUNS: every executed run of both editions).
+# The last two come from the design-space chapter: the book's RegNetX32 (d2l 1.0 §8.8; the book's builds store no
+# result for it) and the RegNetX-like net of seven blocks that chapter trains on MNIST.
 COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("LeNet", models.lenet, 28, "lenet"),
     NetworkSpec("AlexNet", models.alexnet, 224, "alexnet"),
@@ -77,6 +79,8 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("BN-LeNet", models.bn_lenet, 28, "bn-lenet-concise"),
     NetworkSpec("ResNet-18", models.resnet18, 96, "resnet18"),
     NetworkSpec("DenseNet", models.densenet, 96, "densenet"),
+    NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
+    NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),
 )
 
 

@@ -117,3 +117,10 @@ def test_bad_settings_are_refused_with_the_fix():
         an.regnetx_stages(4, 16, 8, 1.0, groups=8)
     with pytest.raises(ValueError, match="arch must be"):
         an.anynet_model(((1, 16, 8),), 8)
+
+
+def test_regnetx_mnist_is_the_rule_applied_to_28x28_digits():
+    assert an.REGNETX_MNIST_ARCH == ((1, 16, 8, 1.0), (2, 32, 8, 1.0), (4, 64, 8, 1.0))
+    net = an.regnetx_mnist().eval()
+    with torch.no_grad():
+        assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
