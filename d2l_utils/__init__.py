@@ -52,6 +52,7 @@ from .data import (
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
 from .explorer import ExplorerSettings, convolution_explorer
+from .gradients import branch_ratio, conv_gradient_norms
 from .matrices import corr2d, show_matrix
 from .metrics import Accumulator, EpochMetrics, Timer, accuracy
 from .models import (
@@ -81,7 +82,17 @@ from .models import (
     vgg_block,
 )
 from .modules import eval_mode, leaf_modules, module_device
-from .plans import BOOK_RUNS, TRAINING_PLANS, BookRun, BookSpread, TrainingPlan, book_runs, book_spread, choose_plan
+from .plans import (
+    BOOK_RUNS,
+    TRAINING_PLANS,
+    BookRun,
+    BookSpread,
+    TrainingPlan,
+    book_runs,
+    book_spread,
+    choose_plan,
+    format_book_runs,
+)
 from .plotting import TrainingPlot, plot_confusion_matrix, set_figsize, show_images
 from .profiling import (
     LayerCost,
@@ -124,7 +135,7 @@ __all__ = [
     "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_architecture",
     "plot_layer_costs", "save_figure",
     "TRAINING_PLANS", "TrainingPlan", "choose_plan", "BOOK_RUNS", "BookRun", "BookSpread", "book_runs",
-    "book_spread",
+    "book_spread", "format_book_runs", "branch_ratio", "conv_gradient_norms",
     "VGG11_CONV_ARCH", "Inception", "googlenet", "narrow_conv_arch", "nin", "nin_block", "vgg", "vgg_block",
     "FieldRow", "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
     "ExplorerSettings", "convolution_explorer", "corr2d", "show_matrix",

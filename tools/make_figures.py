@@ -109,10 +109,9 @@ def stage_costs_figure() -> Figure:
 
 
 def vgg_blocks_figure() -> Figure:
-    narrow = du.vgg(du.narrow_conv_arch(du.VGG11_CONV_ARCH, 4))
-    return cf.plot_stages(narrow, VGG_INPUT, groups=[1, 1, 1, 1, 1, 8],
+    return cf.plot_stages(du.vgg(), VGG_INPUT, groups=[1, 1, 1, 1, 1, 8],
                           spans={"five VGG blocks": (0, 5), "dense part": (5, 6)},
-                          title="The narrowed VGG-11 the book trains (channels ÷ 4)")  # fmt: skip
+                          title="VGG-11: five blocks of 3×3 convolutions and a 2×2 max pool")  # fmt: skip
 
 
 def nin_vs_vgg_figure() -> Figure:
