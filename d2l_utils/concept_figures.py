@@ -248,11 +248,14 @@ def _draw_residual(ax: Axes, block: Residual, title: str) -> None:
     y -= step
     ax.add_patch(plt.Circle((0, y), 0.17, facecolor="white", edgecolor="#333333", lw=0.8))
     ax.text(0, y, "+", ha="center", va="center", fontsize=11)
-    shortcut = "1×1 conv, " + str(block.conv3.out_channels) if block.conv3 is not None else "identity"
+    shortcut = "identity"
+    if block.conv3 is not None:
+        stride = int_pair(block.conv3.stride)[0]
+        shortcut = f"1×1 conv, {block.conv3.out_channels}" + (f", stride {stride}" if stride != 1 else "")
     ax.plot([0.3, 1.3, 1.3], [top, top, y], color="#333333", lw=0.8)
     ax.annotate("", xy=(0.17, y), xytext=(1.3, y), arrowprops=_ARROW)
     if block.conv3 is not None:
-        _box(ax, 1.3, (top + y) / 2, shortcut, "conv", w=1.0)
+        _box(ax, 1.3, (top + y) / 2, shortcut.replace(", stride", ",\nstride"), "conv", w=1.0, h=0.45)
     else:
         ax.text(1.38, (top + y) / 2, "identity\nshortcut", ha="left", va="center", fontsize=8)
     _down(ax, 0, y - 0.17, y - step + 0.15)
