@@ -21,6 +21,7 @@ from .architecture import plot_architecture, save_figure
 from .checkpoint import atomic_write
 from .compare import (
     COURSE_NETWORKS,
+    DESIGN_NETWORKS,
     NetworkRow,
     NetworkSpec,
     activation_memory,
@@ -146,7 +147,7 @@ __all__ = [
     "COURSE_NETWORKS", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
     "format_comparison", "load_speeds", "measure_speeds", "plot_comparison", "save_speeds",
     "stage_costs",
-    "LayerNorm", "ResNeXtBlock", "googlenet_parts", "layer_norm",
+    "DESIGN_NETWORKS", "LayerNorm", "ResNeXtBlock", "googlenet_parts", "layer_norm",
     "DesignSpace", "SampledNet", "anynet_model", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "plot_edfs",
     "regnetx32", "regnetx_stages",
     "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "data_used", "ensure_mnist", "get_mnist_labels",

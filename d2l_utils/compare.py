@@ -68,8 +68,6 @@ class NetworkRow:
 
 # The book's networks in the order the course teaches them, each at the size the book trains it at, with the
 # book's runs of the network the course builds (d2l_utils.plans.BOOK_RUNS: every executed run of both editions).
-# The last two come from the design-space chapter: the book's RegNetX32 (d2l 1.0 §8.8; the book's builds store no
-# result for it) and the RegNetX-like net of seven blocks that chapter trains on MNIST.
 COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("LeNet", models.lenet, 28, "lenet"),
     NetworkSpec("AlexNet", models.alexnet, 224, "alexnet"),
@@ -79,6 +77,12 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("BN-LeNet", models.bn_lenet, 28, "bn-lenet-concise"),
     NetworkSpec("ResNet-18", models.resnet18, 96, "resnet18"),
     NetworkSpec("DenseNet", models.densenet, 96, "densenet"),
+)
+
+# The design-space chapter's networks: the book's RegNetX32 (d2l 1.0 §8.8; the book's builds store no result for
+# it) and the RegNetX-like net of seven blocks that chapter trains on MNIST. Kept apart from COURSE_NETWORKS because
+# they have no book runs to show (``book`` is None), which the comparison chapter's book-run cells do not expect.
+DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
     NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),
 )

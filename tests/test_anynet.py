@@ -124,3 +124,11 @@ def test_regnetx_mnist_is_the_rule_applied_to_28x28_digits():
     net = an.regnetx_mnist().eval()
     with torch.no_grad():
         assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_design_networks_sit_next_to_the_course_networks_without_book_runs():
+    names = [spec.name for spec in du.DESIGN_NETWORKS]
+    assert names == ["RegNetX-32", "RegNetX-7"] and all(spec.book is None for spec in du.DESIGN_NETWORKS)
+    rows = du.compare_networks(du.DESIGN_NETWORKS)
+    assert [r.params for r in rows] == [179_290, 66_026]
+    assert "–" in du.format_comparison(rows, speed=False)
