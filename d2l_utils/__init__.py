@@ -70,7 +70,7 @@ from .data import (
 from .evaluation import confusion_matrix, misclassified, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy, size
 from .models import lenet
-from .plotting import Animator, TrainingPlot, plot_confusion_matrix, set_figsize, show_images
+from .plotting import Animator, TrainingPlot, plot_confusion_matrix, plot_normalization_axes, set_figsize, show_images
 from .provenance import data_label, provenance
 from .training import (
     TrainHistory,
@@ -96,12 +96,16 @@ from .models import (
     BatchNorm,
     DenseBlock,
     Inception,
+    LayerNorm,
     Residual,
+    ResNeXtBlock,
     batch_norm,
     bn_lenet,
     conv_block,
     densenet,
     googlenet,
+    googlenet_parts,
+    layer_norm,
     narrow_conv_arch,
     nin,
     nin_block,
@@ -114,9 +118,29 @@ from .models import (
 from .plans import BOOK_RUNS, BookRun, BookSpread, book_runs, book_spread, format_book_runs
 
 # isort: split
+# 13b Designing CNNs: the AnyNet design space, its EDFs, RegNetX.
+from .anynet import (
+    REGNETX_MNIST_ARCH,
+    DesignSpace,
+    SampledNet,
+    anynet_model,
+    anynet_stem,
+    anynetx_spaces,
+    edf,
+    evaluate_sample,
+    format_arch,
+    network_cost,
+    plot_edfs,
+    plot_parts,
+    regnetx32,
+    regnetx_stages,
+)
+
+# isort: split
 # 14 Which CNN?
 from .compare import (
     COURSE_NETWORKS,
+    DESIGN_NETWORKS,
     NetworkRow,
     NetworkSpec,
     activation_memory,

@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import models
+from . import anynet, models
 from .devices import cpu_model_name
 from .guard_rails.checks import atomic_write, check_module, check_positive_int, user_path
 from .plans import BookSpread, book_spread, real_mnist_accuracies
@@ -83,6 +83,14 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("BN-LeNet", models.bn_lenet, 28, "bn-lenet-concise", "bn-lenet"),
     NetworkSpec("ResNet-18", models.resnet18, 96, "resnet18", "resnet18"),
     NetworkSpec("DenseNet", models.densenet, 96, "densenet", "densenet"),
+)
+
+# The design-space chapter's networks: the book's RegNetX32 (d2l 1.0 §8.8; the book's builds store no result for
+# it) and the RegNetX-like net of seven blocks that chapter trains on MNIST. Kept apart from COURSE_NETWORKS because
+# they have no book runs to show (``book`` is None), which the comparison chapter's book-run cells do not expect.
+DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
+    NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
+    NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),
 )
 
 

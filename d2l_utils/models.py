@@ -6,6 +6,8 @@ The chapters build these networks cell by cell to teach them; code that only nee
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -481,3 +483,130 @@ def densenet(
     layers += [nn.BatchNorm2d(num_channels), nn.ReLU(), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
                nn.Linear(num_channels, num_classes)]  # fmt: skip
     return nn.Sequential(*layers)
+
+
+# --- ResNeXt (d2l 1.0 §8.6.5), layer normalization (§8.5.2), GoogLeNet's stem, body and head (§8.4) ---------
+
+
+class ResNeXtBlock(nn.Module):
+    """The book's ResNeXt block: a bottleneck residual block whose 3×3 convolution is grouped.
+
+    ``1×1 conv → BN → ReLU → grouped 3×3 conv → BN → ReLU → 1×1 conv → BN``, added to the input, then ReLU.
+    The bottleneck has ``b = round(num_channels * bot_mul)`` channels. As in the book's code, ``groups`` is the
+    *group width* (channels per group): the 3×3 convolution is split into ``b // groups`` groups, so its cost is
+    ``b**2 / (b // groups)`` instead of ``b**2`` per position, and the 1×1 convolutions mix the groups again.
+    ``use_1x1conv=True`` sends the input through a 1×1 convolution (with batch norm) of stride ``strides`` first,
+    needed when the block changes the channels or halves the resolution (``strides=2``).
+    """
+
+    def __init__(self, input_channels: int, num_channels: int, groups: int, bot_mul: float,
+                 use_1x1conv: bool = False, strides: int = 1):  # fmt: skip
+        super().__init__()
+        _check_positive_ints("ResNeXtBlock", input_channels=input_channels, num_channels=num_channels,
+                             groups=groups, strides=strides)  # fmt: skip
+        bot_channels = int(round(num_channels * bot_mul))
+        if bot_channels < 1 or bot_channels % groups:
+            raise ValueError(
+                f"ResNeXtBlock: the bottleneck has round({num_channels} × {bot_mul}) = {bot_channels} channels, "
+                f"which groups of width {groups} do not divide; choose a group width that divides it"
+            )
+        if not use_1x1conv and (input_channels != num_channels or strides != 1):
+            raise ValueError(
+                f"ResNeXtBlock({input_channels}, {num_channels}, strides={strides}) changes the shape, so the input "
+                "cannot be added to the output as it is; pass use_1x1conv=True"
+            )
+        self.bot_channels, self.num_groups = bot_channels, bot_channels // groups
+        self.conv1 = nn.Conv2d(input_channels, bot_channels, kernel_size=1)
+        self.conv2 = nn.Conv2d(bot_channels, bot_channels, kernel_size=3, stride=strides, padding=1,
+                               groups=self.num_groups)  # fmt: skip
+        self.conv3 = nn.Conv2d(bot_channels, num_channels, kernel_size=1)
+        self.bn1, self.bn2, self.bn3 = (nn.BatchNorm2d(c) for c in (bot_channels, bot_channels, num_channels))
+        if use_1x1conv:
+            self.conv4 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides)
+            self.bn4 = nn.BatchNorm2d(num_channels)
+        else:
+            self.conv4 = self.bn4 = None
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = F.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        if self.conv4 is not None:
+            X = self.bn4(self.conv4(X))
+        return F.relu(Y + X)
+
+
+def layer_norm(
+    X: torch.Tensor,
+    normalized_shape: tuple[int, ...],
+    gamma: torch.Tensor | None = None,
+    beta: torch.Tensor | None = None,
+    eps: float = 1e-5,
+) -> torch.Tensor:
+    """Layer normalization written out: each example standardised over its last ``len(normalized_shape)`` axes.
+
+    Mean and biased variance are taken per example (over e.g. all channels, rows and columns of one image), never
+    across the batch, so the result for one example does not depend on the others, and training and prediction
+    compute the same thing. ``gamma`` and ``beta`` (shape ``normalized_shape``) scale and shift elementwise, as
+    ``nn.LayerNorm(normalized_shape)`` does; the result equals ``F.layer_norm`` up to float rounding.
+    """
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    if not normalized_shape or tuple(X.shape[-len(normalized_shape) :]) != normalized_shape:
+        raise ValueError(
+            f"layer_norm: normalized_shape {normalized_shape} must be the last axes of X, whose shape is "
+            f"{tuple(X.shape)}; pass e.g. X.shape[1:] to normalise each example over all its values"
+        )
+    dims = tuple(range(-len(normalized_shape), 0))
+    mean = X.mean(dim=dims, keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=dims, keepdim=True)
+    Y = (X - mean) / torch.sqrt(var + eps)
+    if gamma is not None:
+        Y = Y * gamma
+    if beta is not None:
+        Y = Y + beta
+    return Y
+
+
+class LayerNorm(nn.Module):
+    """A layer normalization layer built on :func:`layer_norm`, with learned ``gamma`` (ones) and ``beta`` (zeros).
+
+    Same parameters and result as ``nn.LayerNorm(normalized_shape)``; no running statistics, because there are
+    none to keep: every example is normalised by its own mean and variance.
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        _check_positive_ints("LayerNorm", **{f"normalized_shape[{i}]": s for i, s in enumerate(shape)})
+        self.normalized_shape, self.eps = shape, eps
+        self.gamma = nn.Parameter(torch.ones(shape))
+        self.beta = nn.Parameter(torch.zeros(shape))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return layer_norm(X, self.normalized_shape, self.gamma, self.beta, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+def googlenet_parts(net: nn.Sequential | None = None) -> nn.Sequential:
+    """GoogLeNet as its three parts, ``stem``, ``body`` and ``head``, sharing the modules of ``net``.
+
+    ``net`` (default: a new :func:`googlenet`) is not changed: the parts are new containers around its own
+    layers, in the same order, so running them one after the other computes ``net(X)`` and they hold exactly
+    its parameters. The *stem* is stages ``b1`` and ``b2`` (7×7, 1×1 and 3×3 convolutions with max pooling),
+    the *body* the nine Inception blocks with the max pools between them, the *head* global average pooling,
+    flattening and the dense layer.
+    """
+    net = googlenet() if net is None else net
+    expected = "the six stages b1, b2, b3, b4, b5 and the dense layer of du.googlenet()"
+    if not isinstance(net, nn.Sequential) or len(net) != 6 or not isinstance(net[5], nn.Linear):
+        raise ValueError(f"googlenet_parts needs {expected}; got {type(net).__name__} of another layout")
+    b1, b2, b3, b4, b5, fc = net
+    if len(b5) != 4 or not isinstance(b5[2], nn.AdaptiveAvgPool2d):
+        raise ValueError(f"googlenet_parts needs {expected}; its b5 is not two Inception blocks, pooling, flatten")
+    return nn.Sequential(OrderedDict(
+        stem=nn.Sequential(*b1, *b2),
+        body=nn.Sequential(*b3, *b4, b5[0], b5[1]),
+        head=nn.Sequential(b5[2], b5[3], fc),
+    ))  # fmt: skip

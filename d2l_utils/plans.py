@@ -822,3 +822,32 @@ def real_mnist_accuracies(record: str | Path = REAL_MNIST_RECORD) -> dict[str, f
         return {}
     results = json.loads(path.read_text(encoding="utf-8")).get("results", {})
     return {network: entry["test_acc"][-1] for network, entry in results.items() if entry.get("test_acc")}
+
+
+# Designing CNNs (d2l 1.0 §8.8). The book trains no sample of networks, only its RegNetX32 (lr 0.05, batch 128,
+# 96×96, 10 epochs, the settings of its §8.8 Trainer call). "anynet-sample" is how the course trains every net of a
+# design-space sample: real MNIST at its own 28×28, the first 10,000 training images for one epoch, the first
+# 5,000 test images, SGD with lr 0.2 and batch 64 (the best of three settings tried on three sampled nets); its
+# "book" plan is the same recipe at the book's sizes (96×96, all 60,000 images, 10 epochs) for a GPU.
+# Measured (2026-12-01, 2-core Intel Xeon, torch 2.14.1, one thread, load average 8.7-14 from other jobs): the
+# chapter's 50 sampled networks (widths 8-64, 3 stages, 28×28) trained and tested in 23.4 minutes, 9-103 s each;
+# the whole chapter, with the RegNetX-like net's three seeds and the exercises' eight more nets, in 31 minutes.
+# Lightly loaded (load 5-6) three sampled nets took 7-16 s each.
+TRAINING_PLANS["anynet-sample"] = {
+    "cpu-quick": TrainingPlan(
+        "cpu-quick", num_epochs=1, batch_size=64, lr=0.2, max_train_examples=10_000, max_test_examples=5_000
+    ),
+    "book": TrainingPlan("book", num_epochs=10, batch_size=64, lr=0.2, resize=96),
+}
+TRAINING_PLANS["regnetx32"] = {
+    "book": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.05, resize=96),
+    "cpu-quick": TrainingPlan(
+        "cpu-quick",
+        num_epochs=1,
+        batch_size=128,
+        lr=0.05,
+        resize=96,
+        max_train_examples=10_000,
+        max_test_examples=2_000,
+    ),
+}
