@@ -143,16 +143,11 @@ from .compare import (
     DESIGN_NETWORKS,
     NetworkRow,
     NetworkSpec,
-    activation_memory,
     compare_networks,
     format_comparison,
-    load_speeds,
-    machine_description,
-    measure_speeds,
     plot_comparison,
-    save_speeds,
-    stage_costs,
 )
+from .profiling import activation_memory, load_speeds, machine_description, measure_speeds, save_speeds, stage_costs
 
 __version__ = "0.1.0"
 

@@ -29,7 +29,7 @@ from torch import nn
 from . import config
 from .devices import BOOK_SPEED
 from .models import ResNeXtBlock
-from .profiling import count_flops
+from .profiling import count_flops, stage_costs
 from .seeding import seed_everything
 from .shapes import eval_mode
 from .training import evaluate_accuracy_gpu, init_cnn_weights, sgd, train_epoch_ch6
@@ -355,8 +355,6 @@ def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
     stage_costs`; ``net`` is left unchanged.
     """
     import matplotlib.pyplot as plt
-
-    from .compare import stage_costs
 
     names = [name for name, _ in net.named_children()]
     rows = stage_costs(net, input_shape, names=names)

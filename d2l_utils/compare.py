@@ -6,37 +6,31 @@
 * forward FLOPs for one image at the size the book trains the net at, counted by PyTorch's
   :class:`~torch.utils.flop_counter.FlopCounterMode` (:func:`~d2l_utils.profiling.count_flops`);
 * activation memory per image: the bytes autograd keeps for the backward pass of one training step
-  (:func:`activation_memory`), measured, not estimated from output shapes;
+  (:func:`~d2l_utils.profiling.activation_memory`), measured, not estimated from output shapes;
 * training examples per second on this machine, from a short bounded probe
   (:func:`~d2l_utils.profiling.measure_training_speed`), or from a cache of an earlier probe that records
-  when and where it was measured (:func:`save_speeds`, :func:`load_speeds`);
+  when and where it was measured (:func:`~d2l_utils.profiling.save_speeds`, :func:`~d2l_utils.profiling.load_speeds`);
 * the spread of the book's printed test accuracies on Fashion-MNIST over all its executed runs
   (:func:`~d2l_utils.plans.book_spread`; quoted, not measured: reproducing them takes a GPU).
 
-:func:`format_comparison` prints the rows as a table and :func:`plot_comparison` draws them.
+:func:`format_comparison` prints the rows as a table and :func:`plot_comparison` draws them. The measurements
+live with the other probes in :mod:`d2l_utils.profiling`; the book's results with the plans in :mod:`d2l_utils.plans`.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime
-import json
-import math
-import os
-import platform
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import nn
 
 from . import anynet, models
-from .devices import cpu_model_name
-from .guard_rails.checks import atomic_write, check_module, check_positive_int, user_path
 from .plans import BookSpread, book_spread, real_mnist_accuracies
-from .profiling import LayerCost, count_flops, measure_training_speed
-from .shapes import check_batch_dimension, checked_shape, eval_mode, module_device, unchanged
+from .profiling import (
+    activation_memory,
+    count_flops,
+)
 
 
 @dataclass(frozen=True)
@@ -94,64 +88,6 @@ DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
 )
 
 
-def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
-    """Bytes of tensors autograd saves for the backward pass of ``net`` on a random input of ``input_shape``.
-
-    ``input_shape`` includes the batch (use at least 2 for nets with batch norm). The forward pass runs in
-    training mode on a copy of ``net`` (so batch-norm statistics and dropout behave as in training, and ``net``
-    is untouched), in float32 and the default memory layout. Every tensor autograd keeps for the backward pass
-    is counted once by its storage, so a tensor saved by two operations counts once; parameters are left out.
-    This is the activation memory of a training step: it grows with the batch, the parameters do not.
-    """
-    check_module(net)
-    input_shape = checked_shape(input_shape, "input_shape")
-    if len(input_shape) < 2:
-        raise ValueError(f"input_shape must be (batch, channels, ...) with positive sizes, got {input_shape}")
-    check_batch_dimension(net, input_shape, "input_shape")
-    with unchanged(net):
-        model = copy.deepcopy(net).float().train()
-    param_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    saved: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        if storage.data_ptr() not in param_storages:
-            saved[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0)).to(module_device(model))
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        model(X)
-    return sum(saved.values())
-
-
-def stage_costs(net: nn.Sequential, input_shape: Sequence[int], names: Sequence[str] | None = None) -> list[LayerCost]:
-    """Parameters and forward FLOPs of each top-level stage of ``net`` (e.g. ResNet's five stages).
-
-    Where :func:`~d2l_utils.profiling.layer_costs` goes down to single layers, this keeps blocks whole, so a
-    residual or dense block (whose addition or concatenation is not a layer) is one row. The rows are
-    :class:`~d2l_utils.profiling.LayerCost` s (``layer_type`` is the stage's class), for
-    :func:`~d2l_utils.profiling.format_cost_table` and :func:`~d2l_utils.profiling.plot_layer_costs`.
-    ``names`` (one per stage, e.g. ``"stem"``, ``"stage"``) replaces the class names in the rows.
-    """
-    check_module(net)
-    if not isinstance(net, nn.Sequential):
-        raise TypeError(f"stage_costs needs an nn.Sequential of stages, got {type(net).__name__}")
-    if names is not None and len(names) != len(net):
-        raise ValueError(f"names has {len(names)} entries but the net has {len(net)} stages; give one name per stage")
-    input_shape = checked_shape(input_shape, "input_shape")
-    check_batch_dimension(net, input_shape, "input_shape")
-    rows = []
-    with unchanged(net), eval_mode(net), torch.no_grad():
-        X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0)).to(module_device(net))
-        for index, stage in enumerate(net):
-            flops = count_flops(stage, X)
-            X = stage(X)
-            params = sum(p.numel() for p in stage.parameters())
-            rows.append(LayerCost(index, names[index] if names else type(stage).__name__, X.shape, params, flops))
-    return rows
-
-
 def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, int]:
     """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size.
 
@@ -163,100 +99,6 @@ def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, i
     flops = count_flops(net, torch.zeros(1, *spec.example_shape))
     memory = activation_memory(net, (memory_batch, *spec.example_shape)) // memory_batch
     return params, flops, memory
-
-
-def measure_speeds(
-    specs: Iterable[NetworkSpec],
-    batch_size: int = 8,
-    seconds: float = 0.5,
-    max_steps: int = 50,
-    device: torch.device | str | None = None,
-    repeats: int = 3,
-) -> dict[str, float]:
-    """Training examples/s of each network on ``device``, from timed SGD steps on batches of ``batch_size``.
-
-    A short, bounded probe. One timed step first estimates the step time; then as many steps as fit in about
-    ``seconds`` (at least 1, at most ``max_steps``) are timed, so tiny networks get enough steps for a stable
-    figure (a single step of LeNet is mostly overhead) and large ones stay quick. The best of ``repeats`` such
-    measurements is kept: other programs can only slow a run down, never speed it up. On a 2-core CPU the eight
-    course networks take under a minute at the defaults. Small batches understate a GPU; raise them there.
-    """
-    batch_size, max_steps = check_positive_int(batch_size, "batch_size"), check_positive_int(max_steps, "max_steps")
-    repeats = check_positive_int(repeats, "repeats")
-    if batch_size < 2:
-        raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size}")
-    if seconds <= 0 or max_steps < 1 or repeats < 1:
-        raise ValueError(
-            f"seconds must be positive, max_steps and repeats at least 1; got {seconds}, {max_steps}, {repeats}"
-        )
-    speeds = {}
-    for spec in specs:
-        net = spec.build()
-        first = measure_training_speed(net, spec.example_shape, batch_size, 1, device=device)
-        steps = max(1, min(max_steps, math.ceil(seconds * first / batch_size)))
-        speeds[spec.name] = max(
-            measure_training_speed(net, spec.example_shape, batch_size, steps, device=device) for _ in range(repeats)
-        )
-    return speeds
-
-
-def machine_description() -> str:
-    """A one-line description of this machine for a speed record: processor, cores and PyTorch version."""
-    processor = platform.processor() or platform.machine()
-    cpu_name = cpu_model_name() or processor
-    return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
-
-
-def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, seconds: float, device: str) -> dict:
-    """Write measured speeds to a JSON file with the date, machine, load average and probe settings.
-
-    Returns the record written. Keep such a file next to the notebook to show the table without re-measuring
-    (:func:`load_speeds`); the record says where the numbers come from. The file is written atomically (an
-    interrupted save leaves the previous record), and ``~`` in ``path`` means the home folder.
-    """
-    batch_size = check_positive_int(batch_size, "batch_size")
-    if not isinstance(speeds, dict) or not all(_is_speed(value) for value in speeds.values()):
-        raise ValueError(f"speeds must map network names to examples per second (positive numbers), got {speeds!r}")
-    record = {
-        "date": datetime.date.today().isoformat(),
-        "machine": machine_description(),
-        "device": device,
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "batch_size": batch_size,
-        "seconds_per_network": seconds,
-        "examples_per_sec": {name: round(value, 1) for name, value in speeds.items()},
-    }
-    with atomic_write(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return record
-
-
-def _is_speed(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-
-
-def load_speeds(path: str | Path) -> dict:
-    """Read a record written by :func:`save_speeds`; raise a clear error if it is missing or malformed."""
-    path = user_path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no speed record at {path}; measure with measure_speeds() and save_speeds() first")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(
-            f"{path} is not a complete speed record ({err}): it was cut off or edited by hand. Delete it and "
-            "write it again with measure_speeds() and save_speeds()"
-        ) from err
-    if not isinstance(record, dict):
-        raise ValueError(
-            f"{path} is not a speed record (it holds a {type(record).__name__}); write it with save_speeds()"
-        )
-    missing = {"date", "machine", "examples_per_sec"} - set(record)
-    if missing:
-        raise ValueError(
-            f"{path} is not a speed record (missing {', '.join(sorted(missing))}); write it with save_speeds()"
-        )
-    return record
 
 
 def compare_networks(

@@ -11,9 +11,9 @@ import datetime
 
 import torch
 
-from .compare import machine_description
 from .data import DataSource
 from .devices import resolve_device
+from .profiling import machine_description
 
 
 def _source(data_iter) -> DataSource:

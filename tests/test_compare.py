@@ -12,26 +12,26 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils import compare
+from d2l_utils import compare, profiling
 
 
 def test_activation_memory_grows_with_the_batch_and_leaves_the_net_alone():
     net = du.bn_lenet()
     state = copy.deepcopy(net.state_dict())
-    two, four = (compare.activation_memory(net, (b, 1, 28, 28)) for b in (2, 4))
+    two, four = (profiling.activation_memory(net, (b, 1, 28, 28)) for b in (2, 4))
     assert two > 0
     assert four == pytest.approx(2 * two, rel=0.05)
     for key, value in net.state_dict().items():
         assert torch.equal(value, state[key]), key
     with pytest.raises(ValueError, match="input_shape"):
-        compare.activation_memory(net, (0, 1, 28, 28))
+        profiling.activation_memory(net, (0, 1, 28, 28))
 
 
 def test_concatenation_costs_more_activation_memory_than_the_same_convolutions_in_a_chain():
     chain = nn.Sequential(*(du.models.conv_block(16, 16) for _ in range(4)))
     dense = du.DenseBlock(4, 16, 16)
     shape = (2, 16, 12, 12)
-    assert compare.activation_memory(dense, shape) > 1.5 * compare.activation_memory(chain, shape)
+    assert profiling.activation_memory(dense, shape) > 1.5 * profiling.activation_memory(chain, shape)
 
 
 def _tiny_specs():
@@ -64,21 +64,21 @@ def test_course_networks_cover_every_network_and_quote_sources():
 
 def test_speed_record_round_trip_and_errors(tmp_path):
     path = tmp_path / "speeds.json"
-    speeds = compare.measure_speeds(_tiny_specs(), batch_size=4, seconds=0.05, device="cpu")
+    speeds = profiling.measure_speeds(_tiny_specs(), batch_size=4, seconds=0.05, device="cpu")
     assert set(speeds) == {"LeNet", "BN-LeNet"} and all(v > 0 for v in speeds.values())
-    compare.save_speeds(path, speeds, batch_size=4, seconds=0.05, device="cpu")
-    record = compare.load_speeds(path)
+    profiling.save_speeds(path, speeds, batch_size=4, seconds=0.05, device="cpu")
+    record = profiling.load_speeds(path)
     assert record["examples_per_sec"] == {k: round(v, 1) for k, v in speeds.items()}
     assert record["date"] and "torch" in record["machine"]
     with pytest.raises(FileNotFoundError, match="save_speeds"):
-        compare.load_speeds(tmp_path / "missing.json")
+        profiling.load_speeds(tmp_path / "missing.json")
     path.write_text(json.dumps({"date": "x"}))
     with pytest.raises(ValueError, match="machine"):
-        compare.load_speeds(path)
+        profiling.load_speeds(path)
     with pytest.raises(ValueError, match="batch_size"):
-        compare.measure_speeds(_tiny_specs(), batch_size=1)
+        profiling.measure_speeds(_tiny_specs(), batch_size=1)
     with pytest.raises(ValueError, match="seconds"):
-        compare.measure_speeds(_tiny_specs(), seconds=0)
+        profiling.measure_speeds(_tiny_specs(), seconds=0)
 
 
 def test_plot_comparison_has_a_speed_panel_only_when_speeds_were_measured():
