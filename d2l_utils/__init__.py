@@ -33,6 +33,19 @@ from .data import (
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
 from .explorer import ExplorerSettings, convolution_explorer
+from .lenet5 import (
+    PAPER_STEP_SIZES,
+    TABLE_I,
+    LayerCount,
+    LeNet5Loss,
+    bitmap_codes,
+    format_layer_counts,
+    layer_counts,
+    lenet5,
+    random_codes,
+    step_schedule,
+    train_lenet5,
+)
 from .matrices import corr2d, show_matrix
 from .metrics import Accumulator, EpochMetrics, Timer, accuracy
 from .models import (
@@ -111,4 +124,6 @@ __all__ = [
     "COURSE_NETWORKS", "BookResult", "NetworkRow", "NetworkSpec", "activation_memory", "compare_networks",
     "format_comparison", "load_speeds", "measure_speeds", "plot_comparison", "save_speeds",
     "stage_costs",
+    "PAPER_STEP_SIZES", "TABLE_I", "LayerCount", "LeNet5Loss", "bitmap_codes", "format_layer_counts",
+    "layer_counts", "lenet5", "random_codes", "step_schedule", "train_lenet5",
 ]  # fmt: skip
