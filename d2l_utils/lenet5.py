@@ -13,8 +13,10 @@ net; :func:`layer_counts` counts trainable parameters and connections the way th
 from __future__ import annotations
 
 import math
+import statistics
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -336,8 +338,58 @@ def train_lenet5(
     return history
 
 
+@dataclass(frozen=True)
+class SeedRun:
+    """One training run: its seed, test error (percent), and the process CPU time and wall time it took."""
+
+    seed: int
+    test_error: float
+    cpu_minutes: float
+    wall_minutes: float
+
+
+def run_seeds(train_one: Callable[[int], float], seeds: Iterable[int]) -> list[SeedRun]:
+    """Call ``train_one(seed)`` (which returns a test accuracy) for each seed; time each run.
+
+    CPU time is the process's (all its threads), so it stays comparable when other jobs share the cores and
+    stretch the wall time.
+    """
+    runs = []
+    for seed in seeds:
+        cpu, wall = time.process_time(), time.perf_counter()
+        accuracy = train_one(seed)
+        if not 0.0 <= accuracy <= 1.0:
+            raise ValueError(f"train_one must return a test accuracy in [0, 1], got {accuracy!r}")
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        runs.append(SeedRun(seed, 100 * (1 - accuracy), cpu / 60, wall / 60))
+    return runs
+
+
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def mean_error_line(runs: Sequence[SeedRun]) -> str:
+    """``mean test error X.XX% ± Y.YY% over N seeds`` (sample standard deviation)."""
+    mean, sd = _mean_sd([r.test_error for r in runs])
+    return f"mean test error {mean:.2f}% ± {sd:.2f}% over {len(runs)} seeds"
+
+
+def format_ablation(results: dict[str, Sequence[SeedRun]]) -> str:
+    """One row per model: test error mean ± sd over its seeds, then CPU and wall minutes per seed (mean)."""
+    width = max(len(name) for name in results) + 2
+    lines = [f"{'model':<{width}}{'test error':>16}{'seeds':>7}{'CPU min/seed':>14}{'wall min/seed':>15}"]
+    for name, runs in results.items():
+        mean, sd = _mean_sd([r.test_error for r in runs])
+        cpu, wall = (statistics.fmean(getattr(r, k) for r in runs) for k in ("cpu_minutes", "wall_minutes"))
+        lines.append(f"{name:<{width}}{f'{mean:.2f}% ± {sd:.2f}%':>16}{len(runs):>7}{cpu:>14.1f}{wall:>15.1f}")
+    return "\n".join(lines)
+
+
 __all__ = [
     "DIGIT_BITMAPS", "PAPER_STEP_SIZES", "TABLE_I", "EuclideanRBF", "LayerCount", "LeNet5Loss", "PaperInput",
-    "PartialConv2d", "ScaledTanh", "Subsampling", "bitmap_codes", "format_layer_counts", "init_lenet5",
-    "layer_counts", "lenet5", "random_codes", "squash", "step_schedule", "train_lenet5",
+    "PartialConv2d", "ScaledTanh", "SeedRun", "Subsampling", "bitmap_codes", "format_ablation", "format_layer_counts",
+    "init_lenet5", "layer_counts", "lenet5", "mean_error_line", "random_codes", "run_seeds", "squash", "step_schedule",
+    "train_lenet5",
 ]  # fmt: skip

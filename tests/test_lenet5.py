@@ -170,3 +170,19 @@ def test_wrong_image_size_is_named():
 def test_bad_connection_table_is_refused():
     with pytest.raises(ValueError, match="outside 0..5"):
         L.PartialConv2d([(0, 6)], 6, 5)
+
+
+def test_run_seeds_times_each_run_and_reports_error_in_percent():
+    runs = du.run_seeds(lambda seed: [0.99, 0.98][seed], [0, 1])
+    assert [r.seed for r in runs] == [0, 1]
+    assert [r.test_error for r in runs] == pytest.approx([1.0, 2.0])
+    assert all(r.cpu_minutes >= 0 and r.wall_minutes >= 0 for r in runs)
+    assert du.mean_error_line(runs) == "mean test error 1.50% ± 0.71% over 2 seeds"
+    table = du.format_ablation({"LeNet-5": runs}).splitlines()
+    assert table[1].split()[:5] == ["LeNet-5", "1.50%", "±", "0.71%", "2"]
+
+
+@pytest.mark.bad_input
+def test_run_seeds_wants_an_accuracy():
+    with pytest.raises(ValueError, match=r"accuracy in \[0, 1\]"):
+        du.run_seeds(lambda seed: 98.5, [0])
