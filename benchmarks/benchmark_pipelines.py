@@ -27,6 +27,12 @@ IDX files into a temporary folder, so nothing is downloaded and its accuracies a
 ``--data-dir`` points both pipelines at a folder holding the real files instead. The book's loader reads
 ``../data`` relative to the working directory, so the book runs from ``<tmp>/work`` next to ``<tmp>/data``.
 
+``--data mnist`` compares on real MNIST (``<data dir>/MNIST/raw``; default the course's data folder, downloaded
+there if missing and possible, checked by ``du.ensure_mnist`` before any training). The book has no MNIST loader,
+so its side is built from the book's pipeline components exactly as ``d2l.load_data_fashion_mnist`` builds its
+own: ``torchvision.datasets.MNIST`` + ``ToTensor`` + ``DataLoader`` with ``d2l.get_dataloader_workers()``
+workers, then ``d2l.train_ch6``; ours is ``du.load_data_mnist`` + ``du.train_ch6``.
+
 Defaults: LeNet 5 epochs (sigmoid LeNet at lr 0.9 sits at chance for about its first two epochs on the stand-in,
 so 5 is the fewest at which accuracies are comparable), AlexNet 3. On a CPU, AlexNet is left out unless named
 (``--models lenet alexnet``) and then uses 640 training images, the fewest the book's ``train_ch6`` accepts (it
@@ -85,6 +91,7 @@ class Task:
     num_train: int | None  # None: the whole split
     num_test: int | None
     device: torch.device
+    data: str = "fashion-mnist"
 
     @property
     def plan(self) -> du.TrainingPlan:
@@ -94,7 +101,8 @@ class Task:
         """E.g. ``"LeNet, 60,000 + 10,000 images"``; a subset says so."""
         train, test = self.num_train or FULL_SIZES[0], self.num_test or FULL_SIZES[1]
         subset = " (**subset**)" if self.num_train or self.num_test else ""
-        return f"{DISPLAY_NAMES[self.model]}, {train:,} + {test:,} images{subset}"
+        data_name = " on MNIST" if self.data == "mnist" else ""
+        return f"{DISPLAY_NAMES[self.model]}{data_name}, {train:,} + {test:,} images{subset}"
 
 
 def _positive(text: str) -> int:
@@ -130,10 +138,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--test-subset", type=_positive, default=None, help="test examples (default: min(subset, 10000))")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: du.try_gpu())")
     p.add_argument(
+        "--data",
+        choices=("fashion-mnist", "mnist"),
+        default="fashion-mnist",
+        help="fashion-mnist (the stand-in unless --data-dir holds the real files) or real mnist",
+    )
+    p.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="a folder holding the real Fashion-MNIST (FashionMNIST/raw) to use instead of the stand-in",
+        help="a folder holding the real data set (FashionMNIST/raw or MNIST/raw); for mnist default: du.data_dir()",
     )
     p.add_argument(
         "--bound-epochs",
@@ -176,8 +190,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(f"{option} can be at most {full:,} (the split's size), got {size:,}")
     if args.bound_epochs < 0:
         p.error(f"--bound-epochs must be 0 (skip) or more, got {args.bound_epochs}")
-    if args.data_dir is not None and not (args.data_dir / "FashionMNIST" / "raw").is_dir():
-        p.error(f"--data-dir {args.data_dir} has no FashionMNIST/raw folder holding the Fashion-MNIST files")
+    _check_data(p, args)
     if args.models is None:
         args.models = ["lenet"] if args.device.type == "cpu" else ["lenet", "alexnet"]
     args.models = list(dict.fromkeys(args.models))  # each model once, in the order given
@@ -187,6 +200,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for model in args.models:
         _check_subset(p, args.subset or FULL_SIZES[0], du.TRAINING_PLANS[model]["book"].batch_size)
     return args
+
+
+def _check_data(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The real data set must be there (for MNIST: verified, downloading it if it can) before any training."""
+    if args.data == "mnist":
+        args.data_dir = (args.data_dir or du.data_dir()).resolve()
+        try:
+            du.ensure_mnist(args.data_dir)
+        except du.DataUnavailableError as err:
+            p.error(f"--data mnist: {err}")
+    elif args.data_dir is not None and not (args.data_dir / "FashionMNIST" / "raw").is_dir():
+        p.error(f"--data-dir {args.data_dir} has no FashionMNIST/raw folder holding the Fashion-MNIST files")
 
 
 def _check_subset(p: argparse.ArgumentParser, num_train: int, batch_size: int) -> None:
@@ -204,7 +229,7 @@ def make_task(args: argparse.Namespace, model: str) -> Task:
     if num_train is None and model == "alexnet" and args.device.type == "cpu":
         num_train = 5 * du.TRAINING_PLANS[model]["book"].batch_size  # 640: about 30 s an epoch on 2 cores
     num_test = args.test_subset or (min(num_train, FULL_SIZES[1]) if num_train else None)
-    return Task(model, args.epochs or DEFAULT_EPOCHS[model], num_train, num_test, args.device)
+    return Task(model, args.epochs or DEFAULT_EPOCHS[model], num_train, num_test, args.device, args.data)
 
 
 @contextlib.contextmanager
@@ -219,11 +244,31 @@ def _captured(verbose: bool):
             print(buffer.getvalue(), end="")
 
 
+def book_mnist_loaders(batch_size: int, resize=None) -> tuple[data.DataLoader, data.DataLoader]:
+    """MNIST from ``../data`` through the book's pipeline: d2l's ``load_data_fashion_mnist`` with MNIST's dataset."""
+    import torchvision
+    from d2l import torch as d2l
+    from torchvision import transforms
+
+    trans = [transforms.ToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    # download=False: du.ensure_mnist has put the checked, extracted files there (torchvision reads them as its own).
+    mnist_train = torchvision.datasets.MNIST(root="../data", train=True, transform=trans, download=False)
+    mnist_test = torchvision.datasets.MNIST(root="../data", train=False, transform=trans, download=False)
+    return (
+        data.DataLoader(mnist_train, batch_size, shuffle=True, num_workers=d2l.get_dataloader_workers()),
+        data.DataLoader(mnist_test, batch_size, shuffle=False, num_workers=d2l.get_dataloader_workers()),
+    )
+
+
 def book_loaders(task: Task) -> tuple[data.DataLoader, data.DataLoader]:
     """d2l's loaders from ``../data``; a subset is served by loaders built exactly as d2l builds its own."""
     from d2l import torch as d2l
 
-    train_iter, test_iter = d2l.load_data_fashion_mnist(task.plan.batch_size, resize=task.plan.resize)
+    load = book_mnist_loaders if task.data == "mnist" else d2l.load_data_fashion_mnist
+    train_iter, test_iter = load(task.plan.batch_size, resize=task.plan.resize)
     if task.num_train is None and task.num_test is None:
         return train_iter, test_iter
     workers = d2l.get_dataloader_workers()
@@ -254,7 +299,8 @@ def run_book(task: Task, loaders, seed: int, verbose: bool) -> report.Run:
 
 def our_loaders(task: Task, data_dir: Path, seed: int, real: bool):
     """du's loaders (in-memory fast path), the seed deciding the shuffling, like the course's notebooks."""
-    return du.load_data_fashion_mnist(
+    load = du.load_data_mnist if task.data == "mnist" else du.load_data_fashion_mnist
+    return load(
         task.plan.batch_size,
         task.plan.resize,
         synthetic=not real,
@@ -379,6 +425,8 @@ def run_all(args: argparse.Namespace, tmp: Path) -> tuple[list[report.Comparison
 def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
     """The whole result as Markdown: where and when, the parity table, the lower-bound table."""
     data_name = "real Fashion-MNIST" if args.data_dir else "the synthetic stand-in (accuracies are not Fashion-MNIST's)"
+    if args.data == "mnist":
+        data_name = "real MNIST (verified by `du.ensure_mnist`)"
     ours = f"`du.train_ch6(..., speed={args.speed})`"
     lines = [
         f"Measured {context['date']} on {machine(args.device)}; {_versions()}; device `{args.device}`.",

@@ -23,12 +23,20 @@ from .compare import (
 )
 from .config import DATA_DIR_ENV, SMOKE_ENV, SYNTHETIC_ENV, data_dir, smoke_mode, synthetic_mode
 from .data import (
+    FASHION_MNIST,
+    MNIST,
     TEXT_LABELS,
+    DataSetInfo,
+    DataSource,
     DataUnavailableError,
     InMemoryBatches,
+    data_used,
     ensure_fashion_mnist,
+    ensure_mnist,
     get_fashion_mnist_labels,
+    get_mnist_labels,
     load_data_fashion_mnist,
+    load_data_mnist,
 )
 from .devices import DeviceNotAvailableError, cpu, num_gpus, resolve_device, try_all_gpus, try_gpu
 from .evaluation import confusion_matrix, evaluate_accuracy_gpu, per_class_accuracy
@@ -132,4 +140,6 @@ __all__ = [
     "PAPER_STEP_SIZES", "TABLE_I", "LayerCount", "LeNet5Loss", "SeedRun", "bitmap_codes", "format_ablation",
     "format_layer_counts", "layer_counts", "lenet5", "mean_error_line", "random_codes", "run_seeds", "squash",
     "step_schedule", "train_lenet5",
+    "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "data_used", "ensure_mnist", "get_mnist_labels",
+    "load_data_mnist",
 ]  # fmt: skip

@@ -8,64 +8,26 @@ processes writing the same file at once never see each other's half: the last co
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from .guard_rails.checks import atomic_write, check_writable_file
+
+check_writable = check_writable_file
+
 # What train_ch6 stores in a checkpoint; a file without one of these cannot be resumed from.
 CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "history", "torch_rng")
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; write to it in the block; it replaces ``path`` only on success.
-
-    The temporary name is unique per call (``.<name>.<random>.part``), so concurrent writers do not collide.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); data and figures are meant to be shared
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_checkpoint(path: str | Path, **state: Any) -> None:
     """``torch.save(state)`` to ``path`` atomically: an interrupted save never leaves a half-written checkpoint."""
     with atomic_write(path) as tmp:
         torch.save(state, tmp)
-
-
-def check_writable(path: str | Path) -> Path:
-    """Return ``path`` if a file can be written there; otherwise raise ``ValueError`` saying why and what to do.
-
-    Called before training starts, so a bad ``checkpoint=`` never costs an epoch of work.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"checkpoint={str(path)!r} is a folder; name a file in it, e.g. {str(path / 'net.pt')!r}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path.parent):
-            pass
-    except OSError as err:
-        raise ValueError(
-            f"checkpoint={str(path)!r} cannot be written ({err.strerror or err}): choose a file in a folder you "
-            "can write to"
-        ) from err
-    return path
 
 
 def load_checkpoint(

@@ -8,6 +8,8 @@ can each switch mode without touching code:
 - ``D2L_SYNTHETIC=1``: use the learnable synthetic Fashion-MNIST stand-in at full size.
 - ``D2L_SMOKE=1``: continuous-integration smoke mode: synthetic data, a small subset, at most one epoch and no
   live plot redraws. The notebooks keep the book's settings; the helpers apply these limits.
+- ``D2L_DATA_LOG``: a file to which the loaders append one JSON line per data set served or iterated over
+  (set by ``tools/build_notebooks.py``, which keeps real-data outputs only when that log shows real data).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 DATA_DIR_ENV = "D2L_DATA_DIR"
 SYNTHETIC_ENV = "D2L_SYNTHETIC"
 SMOKE_ENV = "D2L_SMOKE"
+DATA_LOG_ENV = "D2L_DATA_LOG"  # a file the loaders append each data set they serve to (the notebook build reads it)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -91,6 +94,6 @@ def banner(message: str) -> None:
 
 
 __all__ = [
-    "DATA_DIR_ENV", "SMOKE_ENV", "SMOKE_LIMITS", "SYNTHETIC_ENV", "SmokeLimits", "banner", "data_dir",
+    "DATA_DIR_ENV", "DATA_LOG_ENV", "SMOKE_ENV", "SMOKE_LIMITS", "SYNTHETIC_ENV", "SmokeLimits", "banner", "data_dir",
     "default_data_dir", "smoke_epochs", "smoke_mode", "synthetic_mode",
 ]  # fmt: skip

@@ -1,25 +1,22 @@
-"""Fashion-MNIST for the course: one data directory, a safe download, synthetic and smoke modes, fast batches.
+"""MNIST and Fashion-MNIST for the course: one data directory, checked files, synthetic and smoke modes, fast batches.
 
-``load_data_fashion_mnist`` is the book's function of the same name. By default it reads the real data set
-with torchvision (downloading it once into :func:`d2l_utils.config.data_dir`) and serves batches from an
-in-memory tensor (:class:`InMemoryBatches`), which is several times faster than a DataLoader that converts PIL
-images in worker processes. ``loader="dataloader"`` gives the classic torchvision DataLoader pipeline.
+``load_data_fashion_mnist`` is the book's function of the same name; ``load_data_mnist`` is the same for the
+handwritten digits. By default each reads the real data set with torchvision (downloading it once into
+:func:`d2l_utils.config.data_dir`) and serves batches from an in-memory tensor (:class:`InMemoryBatches`),
+which is several times faster than a DataLoader that converts PIL images in worker processes.
+``loader="dataloader"`` gives the classic torchvision DataLoader pipeline. Both are described by one
+:class:`DataSetInfo` each (:data:`MNIST`, :data:`FASHION_MNIST`); the checks behind them live in
+:mod:`d2l_utils.guard_rails.files`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import hashlib
-import http.client
+import json
 import math
 import os
-import shutil
 import sys
-import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -30,22 +27,131 @@ from torch.utils import data
 from torchvision import transforms
 
 from . import config
-from .checkpoint import atomic_write
 from .devices import resolve_device, try_gpu
-from .idx import idx_problem
+from .guard_rails.checks import is_positive_int
+from .guard_rails.files import DataUnavailableError, RawFile, check_mirrors, ensure_files, unwritable
 from .synthetic import IDX_FILES, SYNTHETIC_CLASS_NAMES, write_synthetic_fashion_mnist
-
-TEXT_LABELS = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
-)  # fmt: skip
-_EXPECTED_COUNTS = {"train": 60_000, "t10k": 10_000}
 
 Loader = Literal["fast", "dataloader"]
 
 
-class DataUnavailableError(RuntimeError):
-    """Fashion-MNIST is neither on disk nor downloadable (offline, blocked, corrupt, or not writable)."""
+@dataclass(frozen=True)
+class DataSetInfo:
+    """One data set of 28×28 grey images: where it lives, how its files are checked, what its classes are called.
+
+    The mirrors and the archives' MD5 sums are torchvision's, read when needed (``torchvision.datasets.<reader>``),
+    so the course names no download address of its own. ``content_md5s`` are the published MD5 sums of the
+    uncompressed files, where the data set publishes them: a copy re-compressed or extracted elsewhere then
+    verifies too.
+    """
+
+    name: str  # in messages: "MNIST"
+    folder: str  # files live in <data_dir>/<folder>/raw, torchvision's layout
+    reader: str  # the torchvision.datasets class that reads the folder
+    class_names: tuple[str, ...]
+    content_md5s: tuple[tuple[str, str], ...] = ()  # (file name, MD5 of the uncompressed file)
+    files: tuple[str, ...] = tuple(IDX_FILES)
+    train_size: int = 60_000
+    test_size: int = 10_000
+    stand_in: str = "synthetic stand-in"  # what the synthetic stand-in is called when it serves instead
+
+    @property
+    def dataset_class(self) -> type:
+        return getattr(torchvision.datasets, self.reader)
+
+    @property
+    def mirrors(self) -> list[str]:
+        return list(self.dataset_class.mirrors)
+
+    @property
+    def archive_md5s(self) -> dict[str, str]:
+        """MD5 sum of each official archive (``<file>.gz``), as torchvision lists it."""
+        return dict(self.dataset_class.resources)
+
+    def raw_folder(self, root: Path) -> Path:
+        return Path(root) / self.folder / "raw"
+
+    def raw_files(self) -> list[RawFile]:
+        """Each file with its example count and MD5 sums."""
+        archives, content = self.archive_md5s, dict(self.content_md5s)
+        sizes = {"train": self.train_size, "t10k": self.test_size}
+        return [
+            RawFile(name, sizes[name.split("-")[0]], archives[name + ".gz"], content.get(name)) for name in self.files
+        ]
+
+
+FASHION_MNIST = DataSetInfo(
+    name="Fashion-MNIST",
+    folder="FashionMNIST",
+    reader="FashionMNIST",
+    class_names=("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"),
+    stand_in="synthetic Fashion-MNIST stand-in",
+)
+MNIST = DataSetInfo(
+    name="MNIST",
+    folder="MNIST",
+    reader="MNIST",
+    class_names=tuple(str(digit) for digit in range(10)),
+    # MNIST's published MD5 sums of the four uncompressed files.
+    content_md5s=(
+        ("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb"),
+        ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624"),
+        ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea"),
+        ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637"),
+    ),
+    stand_in="synthetic stand-in (garment-like shapes, not digits)",
+)
+TEXT_LABELS = FASHION_MNIST.class_names
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """What a loader served: the data set's name, whether real files that passed the MD5 checks, and smoke mode.
+
+    ``train_iter.source`` and ``test_iter.source`` carry it; :func:`data_used` lists every one this process used,
+    which is how ``tools/build_notebooks.py`` tells a real run from a smoke or synthetic one.
+    """
+
+    name: str  # "MNIST", or the stand-in's name
+    verified_real: bool
+    smoke: bool
+    num_train: int
+    num_test: int
+
+
+_USED: list[DataSource] = []
+_LATEST: dict[str, DataSource] = {}  # keyed by the data set asked for
+
+
+def _record_use(source: DataSource) -> None:
+    """Remember a data set as used; with ``D2L_DATA_LOG`` set, also append it to that file (one JSON line)."""
+    _USED.append(source)
+    log = os.environ.get(config.DATA_LOG_ENV, "").strip()
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(asdict(source)) + "\n")
+
+
+def data_used() -> tuple[DataSource, ...]:
+    """Every data set this process has loaded or iterated over (fast batches: once per pass), oldest first."""
+    return tuple(_USED)
+
+
+def _text_labels(info: DataSetInfo, labels: Sequence[int] | torch.Tensor, synthetic: bool) -> list[str]:
+    """Class names of ``labels``; a value that is no class of ``info`` (or no whole number) is refused."""
+    values = labels.tolist() if isinstance(labels, torch.Tensor) else list(labels)
+    classes = len(info.class_names)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) and not hasattr(value, "__index__"):
+            raise ValueError(f"labels must be whole numbers (class indices 0 to {classes - 1}), got {value!r}")
+        if not 0 <= int(value) < classes:
+            raise ValueError(
+                f"label {int(value)} is not a class of {info.name}: its classes are 0 to {classes - 1}. "
+                "Pass the predicted or true class indices (e.g. net(X).argmax(dim=1)), not scores."
+            )
+    if synthetic:
+        return [f"synthetic {int(i)} ({SYNTHETIC_CLASS_NAMES[int(i)]})" for i in values]
+    return [info.class_names[int(i)] for i in values]
 
 
 def get_fashion_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | None = None) -> list[str]:
@@ -56,136 +162,27 @@ def get_fashion_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bo
     """
     if synthetic is None:
         synthetic = config.synthetic_mode()
-    if synthetic:
-        return [f"synthetic {int(i)} ({SYNTHETIC_CLASS_NAMES[int(i)]})" for i in labels]
-    return [TEXT_LABELS[int(i)] for i in labels]
+    return _text_labels(FASHION_MNIST, labels, synthetic)
 
 
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def get_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | None = None) -> list[str]:
+    """The digits ``"0"`` to ``"9"`` for numeric MNIST labels.
 
-
-def _ensure_writable(folder: Path) -> None:
-    """Raise :class:`DataUnavailableError` naming ``folder`` and the fix unless files can be written in it."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as err:
-        raise _unwritable(folder, err) from err
-
-
-def _unwritable(folder: Path, err: OSError) -> DataUnavailableError:
-    return DataUnavailableError(
-        f"Cannot write to the data directory {folder} ({err.strerror or err}). "
-        f"Point {config.DATA_DIR_ENV} at a folder you can write to, e.g. "
-        f"`export {config.DATA_DIR_ENV}=$HOME/d2l-data`."
-    )
-
-
-class _Damaged(Exception):
-    """A downloaded file failed its MD5 check."""
-
-
-def _download_verified(urls: Sequence[str], target: Path, md5: str, timeout: float) -> list[str]:
-    """Download one gzip file to ``target`` via a temporary file, keeping it only if its MD5 matches.
-
-    Returns the list of failures (empty on success). An interrupted or damaged download leaves nothing behind,
-    and two processes downloading the same file at once each write their own temporary file.
+    ``synthetic=None`` follows what the latest ``load_data_mnist`` call served (before any call:
+    ``D2L_SYNTHETIC``/``D2L_SMOKE``). On the synthetic stand-in the names say so, e.g. ``"synthetic 7
+    (sneaker-like)"``: its classes are garment-like shapes, and a plot must not call them digits.
     """
-    failures = []
-    for url in urls:
-        try:
-            with atomic_write(target) as part:
-                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
-                    shutil.copyfileobj(response, out)
-                if _md5(part) != md5:
-                    raise _Damaged
-            return []
-        except _Damaged:
-            failures.append(f"{url}: checksum mismatch (damaged download)")
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
-            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
-    return failures
+    if synthetic is None:
+        latest = _LATEST.get(MNIST.name)
+        synthetic = config.synthetic_mode() if latest is None else not latest.verified_real
+    return _text_labels(MNIST, labels, synthetic)
 
 
-def _extract_atomically(gz_path: Path, target: Path) -> None:
-    with atomic_write(target) as part, gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-
-
-def _verified_stamp(raw: Path, name: str) -> Path:
-    return raw / f".{name}.verified"
-
-
-def _stamp_text(path: Path, md5: str) -> str:
-    """What the stamp of an extracted file records: the archive's MD5 and the file's size and modification time."""
-    stat = path.stat()
-    return f"archive-md5={md5} size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
-
-
-def _is_verified(raw: Path, name: str, md5: str) -> bool:
-    """True when ``raw/name`` was extracted from the archive with checksum ``md5`` and not changed since.
-
-    The stamp is written after extracting a checked archive (or after comparing the file with one), so the
-    synthetic stand-in's files, or any other files of the right size, are never taken for Fashion-MNIST.
-    """
-    stamp = _verified_stamp(raw, name)
-    return stamp.exists() and stamp.read_text() == _stamp_text(raw / name, md5)
-
-
-def _record_verified(raw: Path, name: str, md5: str) -> None:
-    """Write the stamp; in a read-only folder skip it (the file is then compared with its archive each time)."""
-    with contextlib.suppress(OSError), atomic_write(_verified_stamp(raw, name)) as tmp:
-        tmp.write_text(_stamp_text(raw / name, md5))
-
-
-def _matches_archive(gz_path: Path, path: Path) -> bool:
-    """True when ``path`` holds exactly the decompressed content of ``gz_path`` (compared chunk by chunk)."""
-    with gzip.open(gz_path, "rb") as src, open(path, "rb") as extracted:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            if extracted.read(len(chunk)) != chunk:
-                return False
-        return extracted.read(1) == b""
-
-
-def _ensure_file(raw: Path, gz_name: str, md5: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
-    """Make ``raw/<name>`` a whole extraction of the archive with checksum ``md5``; return what failed, or None.
-
-    ``mirrors=None`` means: do not download.
-    """
-    name = gz_name.removesuffix(".gz")
-    path, gz_path = raw / name, raw / gz_name
-    expected_count = _EXPECTED_COUNTS[name.split("-")[0]]
-    found = idx_problem(path, expected_count)
-    if found is None and _is_verified(raw, name, md5):
-        return None
-    archive_ok = gz_path.exists() and _md5(gz_path) == md5
-    if found is None and archive_ok and _matches_archive(gz_path, path):
-        _record_verified(raw, name, md5)
-        return None
-    found = f"{name} is {found or 'not verified as Fashion-MNIST (not extracted from a checked archive)'}"
-    if not archive_ok:
-        if gz_path.exists():
-            found += f" and {gz_name} fails its MD5 checksum (damaged)"
-        if mirrors is None:
-            return f"{found}; not downloaded (download=False)"
-        _ensure_writable(raw)
-        failures = _download_verified([m + gz_name for m in mirrors], gz_path, md5, timeout)
-        if failures:
-            return f"{found}; the download failed: " + "; ".join(failures)
-    _ensure_writable(raw)
-    _extract_atomically(gz_path, path)
-    problem = idx_problem(path, expected_count)
-    if problem:
-        path.unlink(missing_ok=True)
-        return f"{problem} after extracting {gz_name}"
-    _record_verified(raw, name, md5)
-    return None
+def _ensure(info: DataSetInfo, root: Path | None, download: bool, mirrors, timeout: float) -> Path:
+    root = Path(root) if root is not None else config.data_dir()
+    mirrors = check_mirrors(mirrors if mirrors is not None else info.mirrors) if download else None
+    return ensure_files(info.raw_folder(root), info.raw_files(), info.name, mirrors, timeout,
+                        f"results on it are not {info.name}'s")  # fmt: skip
 
 
 def ensure_fashion_mnist(
@@ -193,43 +190,35 @@ def ensure_fashion_mnist(
 ) -> Path:
     """Make sure the four real Fashion-MNIST files are in ``root/FashionMNIST/raw``; return that folder.
 
-    Files are fetched from torchvision's mirrors, checked against torchvision's MD5 sums, and only then renamed
-    into place and extracted; a stamp records each verified extraction, so files from anywhere else (the
-    synthetic stand-in included) are never accepted as Fashion-MNIST. A folder that already holds verified
-    files is only read (it may be read-only). Anything missing or damaged that cannot be fetched raises
-    :class:`DataUnavailableError` saying where the course looked and how to get the files.
+    Files are fetched from torchvision's mirrors (or ``mirrors``, a list of base addresses), checked against
+    torchvision's MD5 sums, and only then renamed into place and extracted; a stamp records each verified
+    extraction, so files from anywhere else (the synthetic stand-in included) are never accepted as
+    Fashion-MNIST. A folder that already holds verified files is only read (it may be read-only). Anything
+    missing or damaged that cannot be fetched raises :class:`DataUnavailableError` saying where the course
+    looked and how to get the files.
     """
-    root = Path(root) if root is not None else config.data_dir()
-    raw = root / "FashionMNIST" / "raw"
-    mirrors = list(mirrors if mirrors is not None else torchvision.datasets.FashionMNIST.mirrors)
-    problems = {}
-    for gz_name, md5 in torchvision.datasets.FashionMNIST.resources:
-        problem = _ensure_file(raw, gz_name, md5, mirrors if download else None, timeout)
-        if problem:
-            problems[gz_name.removesuffix(".gz")] = problem
-    if problems:
-        details = "\n".join(f"  - {name}: {why}" for name, why in problems.items())
-        raise DataUnavailableError(
-            f"Fashion-MNIST is not available in {raw}.\n{details}\n"
-            f"To fix it, either\n"
-            f"  1. connect to the internet and run again (files are downloaded once, then reused; damaged files "
-            f"are replaced), or\n"
-            f"  2. copy the four files {', '.join(g for g, _ in torchvision.datasets.FashionMNIST.resources)} "
-            f"from a machine that has them into {raw} (or set {config.DATA_DIR_ENV} to a folder holding "
-            f"FashionMNIST/raw), or\n"
-            f"  3. run on the synthetic stand-in instead: set {config.SYNTHETIC_ENV}=1 "
-            f"(results on it are not Fashion-MNIST's)."
-        )
-    return raw
+    return _ensure(FASHION_MNIST, root, download, mirrors, timeout)
+
+
+def ensure_mnist(
+    root: Path | None = None, *, download: bool = True, mirrors: Sequence[str] | None = None, timeout: float = 30.0
+) -> Path:
+    """Make sure the four real MNIST files are in ``root/MNIST/raw``; return that folder.
+
+    As :func:`ensure_fashion_mnist`, and a file also verifies when its uncompressed content has MNIST's published
+    MD5 sum, so archives re-compressed elsewhere, or files already extracted, are accepted; nothing else is.
+    """
+    return _ensure(MNIST, root, download, mirrors, timeout)
 
 
 class InMemoryBatches:
-    """Minibatches of Fashion-MNIST served from one uint8 tensor: the fast path.
+    """Minibatches of (Fashion-)MNIST served from one uint8 tensor: the fast path.
 
     The data set is decoded once; each epoch shuffles indices, gathers a batch, scales it to [0, 1] and, when
     asked, resizes it with bilinear interpolation on whatever device holds the data. ``to(device)`` moves the
     whole data set to the training device (``load_data_fashion_mnist`` does this when it fits), so a GPU never
     waits for a CPU worker. Iterating yields ``(X, y)`` with ``X`` of shape (batch, 1, H, W), like the DataLoader path.
+    ``source`` (a :class:`DataSource`, from the loaders) says what the batches are: real and verified, or not.
     """
 
     def __init__(
@@ -242,6 +231,7 @@ class InMemoryBatches:
         resize: int | tuple[int, int] | None = None,
         seed: int = 0,
         description: str = "Fashion-MNIST",
+        source: DataSource | None = None,
     ) -> None:
         if images.dtype != torch.uint8 or images.ndim != 3:
             raise ValueError(f"images must be a uint8 tensor (N, H, W), got {images.dtype} {tuple(images.shape)}")
@@ -251,7 +241,7 @@ class InMemoryBatches:
         self.images, self.labels = images, labels.long()
         self.batch_size, self.shuffle = batch_size, shuffle
         self.resize = _resize_pair(resize)
-        self.description = description
+        self.description, self.source = description, source
         self._generator = torch.Generator().manual_seed(seed)
 
     @property
@@ -281,6 +271,8 @@ class InMemoryBatches:
         n = self.num_examples
         order = torch.randperm(n, generator=self._generator) if self.shuffle else torch.arange(n)
         order = order.to(self.device)
+        if self.source is not None:
+            _record_use(self.source)
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
             X = self.images[idx].unsqueeze(1).float().div_(255)
@@ -298,12 +290,8 @@ class InMemoryBatches:
 
 
 def _check_batch_size(batch_size: int) -> None:
-    if not _is_positive_int(batch_size):
+    if not is_positive_int(batch_size):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
@@ -311,7 +299,7 @@ def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
     if resize is None:
         return None
     pair = (resize, resize) if isinstance(resize, int) else tuple(resize) if isinstance(resize, (tuple, list)) else ()
-    if len(pair) != 2 or not all(_is_positive_int(n) for n in pair):
+    if len(pair) != 2 or not all(is_positive_int(n) for n in pair):
         raise ValueError(f"resize must be a positive integer or a (height, width) pair of them, got {resize!r}")
     return pair
 
@@ -327,16 +315,16 @@ def default_num_workers() -> int:
     return min(4, os.cpu_count() or 1)
 
 
-def _torchvision_split(root: Path, train: bool, transform=None) -> torchvision.datasets.FashionMNIST:
-    """One split read by torchvision, its labels checked to be classes 0–9."""
-    split = torchvision.datasets.FashionMNIST(root=str(root), train=train, transform=transform, download=False)
-    labels = split.targets
-    if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= len(TEXT_LABELS)):
+def _torchvision_split(root: Path, train: bool, info: DataSetInfo, transform=None) -> data.Dataset:
+    """One split read by torchvision from ``root/<folder>/raw``, its labels checked to be ``info``'s classes."""
+    split = info.dataset_class(root=str(root), train=train, transform=transform, download=False)
+    labels, classes = split.targets, len(info.class_names)
+    if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= classes):
         name = "train-labels-idx1-ubyte" if train else "t10k-labels-idx1-ubyte"
         raise DataUnavailableError(
-            f"{root / 'FashionMNIST' / 'raw' / name} holds labels from {int(labels.min())} to {int(labels.max())}, "
-            f"but Fashion-MNIST's classes are 0 to {len(TEXT_LABELS) - 1}: the file is damaged or not "
-            "Fashion-MNIST. Delete the folder's files and run again to download them afresh."
+            f"{info.raw_folder(root) / name} holds labels from {int(labels.min())} to {int(labels.max())}, "
+            f"but {info.name}'s classes are 0 to {classes - 1}: the file is damaged or not "
+            f"{info.name}. Delete the folder's files and run again to download them afresh."
         )
     return split
 
@@ -389,40 +377,122 @@ def load_data_fashion_mnist(
 
     The real data is downloaded once into the data directory. Offline without it, a
     :class:`DataUnavailableError` explains where the files go. In smoke mode (``D2L_SMOKE=1``) the data is
-    synthetic and cut to a small subset; both modes print a banner saying so.
+    synthetic and cut to a small subset; both modes print a banner saying so. Each iterator's ``source``
+    (a :class:`DataSource`) says what was served.
     """
-    _check_batch_size(batch_size)
-    resize = _resize_pair(resize)
-    if loader not in ("fast", "dataloader"):
-        raise ValueError(f"loader must be 'fast' or 'dataloader', got {loader!r}")
-    for name, size in (("max_train_examples", max_train_examples), ("max_test_examples", max_test_examples)):
-        if size is not None and not _is_positive_int(size):
-            raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
+    request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples)
     root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     use_synthetic = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
-    root = _prepare_files(root, use_synthetic)
-    sizes = _split_sizes(max_train_examples, max_test_examples, resize)
-    description = "synthetic Fashion-MNIST stand-in" if use_synthetic else "Fashion-MNIST"
-    if loader == "fast":
-        return _in_memory_iters(root, sizes, batch_size, resize, seed, description, device)
-    return _dataloader_iters(root, sizes, batch_size, resize, seed, num_workers)
+    if use_synthetic:
+        return _serve(FASHION_MNIST, _stand_in(root, FASHION_MNIST), False, request, seed, num_workers, device)
+    ensure_fashion_mnist(root)
+    return _serve(FASHION_MNIST, root, True, request, seed, num_workers, device)
 
 
-def _prepare_files(root: Path, use_synthetic: bool) -> Path:
-    """Make sure the IDX files are on disk (writing the stand-in, or downloading); return the root to read."""
-    if not use_synthetic:
-        ensure_fashion_mnist(root)
-        return root
+def load_data_mnist(
+    batch_size: int,
+    resize: int | tuple[int, int] | None = None,
+    *,
+    synthetic: bool | None = None,
+    loader: Loader = "fast",
+    num_workers: int | None = None,
+    data_dir: str | Path | None = None,
+    seed: int = 0,
+    max_train_examples: int | None = None,
+    max_test_examples: int | None = None,
+    device: torch.device | str | None = None,
+) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
+    """Return ``(train_iter, test_iter)`` over MNIST's handwritten digits; arguments as :func:`load_data_fashion_mnist`.
+
+    The real files are downloaded once into ``<data_dir>/MNIST/raw`` through torchvision's mirrors, or taken
+    from that folder when someone put them there (the official archives, re-compressed copies or extracted files:
+    each must pass its MD5 check). Where the modes ask for synthetic data (``D2L_SMOKE=1`` or
+    ``D2L_SYNTHETIC=1``), verified real files already on disk are still used (never downloaded): smoke mode then
+    cuts them to its small subset. Only when they are absent does the synthetic stand-in serve, and then every
+    banner, description and label (:func:`get_mnist_labels`) says "synthetic": its garment-like shapes are not
+    digits. ``synthetic=True`` always takes the stand-in; ``synthetic=False`` insists on the real files outside
+    smoke mode. ``train_iter.source.verified_real`` says which one came.
+    """
+    request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples)
+    root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
+    wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
+    if not wants_stand_in:
+        ensure_mnist(root)
+    elif synthetic is True or not _verified_on_disk(MNIST, root):
+        return _serve(MNIST, _stand_in(root, MNIST), False, request, seed, num_workers, device)
+    return _serve(MNIST, root, True, request, seed, num_workers, device)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A loader call's checked arguments."""
+
+    batch_size: int
+    resize: tuple[int, int] | None
+    loader: str
+    max_train: int | None
+    max_test: int | None
+
+    @classmethod
+    def checked(cls, batch_size, resize, loader, max_train, max_test) -> _Request:
+        """Every argument checked before any file is touched."""
+        _check_batch_size(batch_size)
+        resize = _resize_pair(resize)
+        if loader not in ("fast", "dataloader"):
+            raise ValueError(f"loader must be 'fast' or 'dataloader', got {loader!r}")
+        for name, size in (("max_train_examples", max_train), ("max_test_examples", max_test)):
+            if size is not None and not is_positive_int(size):
+                raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
+        return cls(batch_size, resize, loader, max_train, max_test)
+
+
+def _verified_on_disk(info: DataSetInfo, root: Path) -> bool:
+    """True when ``root`` already holds ``info``'s verified real files (nothing is downloaded to find out)."""
+    try:
+        _ensure(info, root, download=False, mirrors=None, timeout=0)
+    except DataUnavailableError:
+        return False
+    return True
+
+
+def _stand_in(root: Path, info: DataSetInfo) -> Path:
+    """Write the synthetic stand-in under ``root/synthetic`` if needed (saying so); return the root to read."""
     root = root / "synthetic"
     try:
         write_synthetic_fashion_mnist(root)  # writes only what is missing or damaged
     except OSError as err:
-        raise _unwritable(root, err) from err
-    config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
+        raise unwritable(root, err) from err
+    if info is FASHION_MNIST:
+        config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
+    else:
+        config.banner(
+            f"Using SYNTHETIC stand-in data from {root}: garment-like shapes, not digits (no verified real "
+            f"{info.name} files in {info.raw_folder(root.parent)}); results on it say nothing about {info.name}."
+        )
     return root
 
 
-def _split_sizes(max_train: int | None, max_test: int | None, resize: tuple[int, int] | None) -> dict[bool, int | None]:
+def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, num_workers, device):
+    """The two iterators over the files in ``root``, each carrying its :class:`DataSource`."""
+    reader = info if real else FASHION_MNIST  # the stand-in has Fashion-MNIST's file layout
+    name = info.name if real else info.stand_in
+    sizes = _split_sizes(request.max_train, request.max_test, request.resize, name)
+    if request.loader == "fast":
+        iters = _in_memory_iters(root, reader, sizes, request, seed, name, device)
+    else:
+        iters = _dataloader_iters(root, reader, sizes, request, seed, num_workers)
+    counts = [it.num_examples if isinstance(it, InMemoryBatches) else len(it.dataset) for it in iters]
+    source = DataSource(name, real, config.smoke_mode(), *counts)
+    for it in iters:
+        it.source = source
+    _LATEST[info.name] = source
+    _record_use(source)
+    return iters[0], iters[1]
+
+
+def _split_sizes(
+    max_train: int | None, max_test: int | None, resize: tuple[int, int] | None, name: str
+) -> dict[bool, int | None]:
     """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
     sizes = {True: max_train, False: max_test}
     if not config.smoke_mode():
@@ -432,48 +502,47 @@ def _split_sizes(max_train: int | None, max_test: int | None, resize: tuple[int,
     sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
              for train, size in sizes.items()}  # fmt: skip
     config.banner(
-        f"Smoke mode ({config.SMOKE_ENV}=1): synthetic data cut to {sizes[True]} training and "
+        f"Smoke mode ({config.SMOKE_ENV}=1): {name} cut to {sizes[True]} training and "
         f"{sizes[False]} test examples, at most {limits.max_epochs} epoch."
     )
     return sizes
 
 
-def _in_memory_iters(
-    root, sizes, batch_size, resize, seed, description, device
-) -> tuple[InMemoryBatches, InMemoryBatches]:
+def _in_memory_iters(root, info, sizes, request, seed, description, device) -> list[InMemoryBatches]:
     """The fast path: torchvision decodes each split once; batches come from its uint8 tensor on ``device``."""
     iters = []
     for train in (True, False):
-        split = _torchvision_split(root, train)
+        split = _torchvision_split(root, train, info)
         images, labels = split.data[: sizes[train]], split.targets[: sizes[train]]
         iters.append(
-            InMemoryBatches(images, labels, batch_size, shuffle=train, resize=resize, seed=seed,
+            InMemoryBatches(images, labels, request.batch_size, shuffle=train, resize=request.resize, seed=seed,
                             description=description)
         )  # fmt: skip
     target = _placement(device, sum(it.images.nbytes + it.labels.nbytes for it in iters))
-    return iters[0].to(target), iters[1].to(target)
+    return [it.to(target) for it in iters]
 
 
-def _dataloader_iters(root, sizes, batch_size, resize, seed, num_workers) -> tuple[data.DataLoader, data.DataLoader]:
+def _dataloader_iters(root, info, sizes, request, seed, num_workers) -> list[data.DataLoader]:
     """The book's path: PIL images through ``Resize``/``ToTensor`` transforms in DataLoader workers."""
     trans = [transforms.ToTensor()]
-    if resize:
-        trans.insert(0, transforms.Resize(resize))
+    if request.resize:
+        trans.insert(0, transforms.Resize(request.resize))
     transform = transforms.Compose(trans)
     workers = default_num_workers() if num_workers is None else num_workers
     iters = []
     for train in (True, False):
-        split = _torchvision_split(root, train, transform)
+        split = _torchvision_split(root, train, info, transform)
         if sizes[train] is not None:
             split = data.Subset(split, range(min(sizes[train], len(split))))
         iters.append(
-            data.DataLoader(split, batch_size, shuffle=train, num_workers=workers, persistent_workers=workers > 0,
-                            generator=torch.Generator().manual_seed(seed))
+            data.DataLoader(split, request.batch_size, shuffle=train, num_workers=workers,
+                            persistent_workers=workers > 0, generator=torch.Generator().manual_seed(seed))
         )  # fmt: skip
-    return iters[0], iters[1]
+    return iters
 
 
 __all__ = [
-    "DataUnavailableError", "InMemoryBatches", "TEXT_LABELS", "default_num_workers", "ensure_fashion_mnist",
-    "get_fashion_mnist_labels", "load_data_fashion_mnist", "IDX_FILES",
+    "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "DataUnavailableError", "IDX_FILES", "InMemoryBatches",
+    "TEXT_LABELS", "data_used", "default_num_workers", "ensure_fashion_mnist", "ensure_mnist",
+    "get_fashion_mnist_labels", "get_mnist_labels", "load_data_fashion_mnist", "load_data_mnist",
 ]  # fmt: skip

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .checkpoint import atomic_write
-from .idx import idx_problem, write_idx
+from .guard_rails.files import idx_problem, write_idx
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10

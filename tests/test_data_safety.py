@@ -20,7 +20,7 @@ from test_download import OFFLINE, assert_intact, mirror  # noqa: F401 (the fixt
 
 import d2l_utils as du
 from d2l_utils import data as du_data
-from d2l_utils.idx import idx_problem
+from d2l_utils.guard_rails.files import idx_problem
 from d2l_utils.synthetic import IDX_FILES, write_synthetic_fashion_mnist
 
 SMALL = {"num_train": 3000, "num_test": 500}

@@ -7,6 +7,7 @@ check the IDX structure, then read through torchvision.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import http.server
@@ -20,7 +21,8 @@ import torchvision
 
 import d2l_utils as du
 from d2l_utils import data as du_data
-from d2l_utils.idx import idx_problem, write_idx
+from d2l_utils.guard_rails import files as du_files
+from d2l_utils.guard_rails.files import idx_problem, write_idx
 
 OFFLINE = "http://127.0.0.1:9/"  # the discard port: nothing listens, so the connection is refused at once
 SIZES = {"train": 60, "t10k": 10}
@@ -98,7 +100,8 @@ def mirror(monkeypatch, tmp_path):
     resources = [(name, hashlib.md5(body).hexdigest()) for name, body in fake.files.items()]
     monkeypatch.setattr(torchvision.datasets.FashionMNIST, "resources", resources)
     monkeypatch.setattr(torchvision.datasets.FashionMNIST, "mirrors", [fake.url])
-    monkeypatch.setattr(du_data, "_EXPECTED_COUNTS", dict(SIZES))
+    small = dataclasses.replace(du_data.FASHION_MNIST, train_size=SIZES["train"], test_size=SIZES["t10k"])
+    monkeypatch.setattr(du_data, "FASHION_MNIST", small)
     yield fake
     fake.close()
 
@@ -279,7 +282,7 @@ def test_ctrl_c_during_download_leaves_no_part_file(mirror, monkeypatch, tmp_pat
         dst.write(src.read(100))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(du_data.shutil, "copyfileobj", interrupted_copy)
+    monkeypatch.setattr(du_files.shutil, "copyfileobj", interrupted_copy)
     with pytest.raises(KeyboardInterrupt):
         du.ensure_fashion_mnist(tmp_path)
     assert list((tmp_path / "FashionMNIST" / "raw").iterdir()) == []

@@ -1,0 +1,205 @@
+"""The small checks the course's helpers share, and the one way it writes a file.
+
+Each check raises the course's own message (what is wrong, and what to pass instead) before any work is spent,
+so a mistake never costs an epoch. A first reading of the course can skip this file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def is_positive_int(value: Any) -> bool:
+    """True for an integer ≥ 1 of any integer type (Python, numpy, a 0-d integer tensor), never for a bool."""
+    if isinstance(value, torch.Tensor):
+        return value.ndim == 0 and not value.is_floating_point() and value.dtype != torch.bool and int(value) >= 1
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """``value`` as a plain ``int`` if it is a positive integer; otherwise ``ValueError`` naming ``name``."""
+    if not is_positive_int(value):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_positive_ints(what: str, **values: Any) -> None:
+    """Check several sizes of one call at once, e.g. ``check_positive_ints("vgg_block", num_convs=n, ...)``."""
+    for name, value in values.items():
+        if not is_positive_int(value):
+            raise ValueError(f"{what}: {name} must be a positive integer, got {value!r}")
+
+
+def check_positive_number(value: Any, name: str) -> float:
+    """``value`` as a float if it is a finite number > 0 (not a bool); otherwise ``ValueError`` naming ``name``."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    if not ok:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def check_module(net: Any, name: str = "net") -> nn.Module:
+    """``net`` if it is an ``nn.Module``; a builder passed without calling it gets "call ``du.lenet()``"."""
+    if isinstance(net, nn.Module):
+        return net
+    if callable(net) and isinstance(getattr(net, "__name__", None), str):
+        raise TypeError(
+            f"{name} is the function {net.__name__}, not a network: call it to build one, e.g. "
+            f"{name}=du.{net.__name__}()"
+        )
+    raise TypeError(f"{name} must be a torch nn.Module (a network), got {type(net).__name__}")
+
+
+# --- files ------------------------------------------------------------------------------------------------------
+
+
+def user_path(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path`` with ``~`` expanded, so ``"~/nets/lenet.pt"`` never creates a folder named ``~``."""
+    return Path(path).expanduser()
+
+
+def check_writable_folder(folder: str | os.PathLike) -> Path:
+    """Create ``folder`` if needed and check a file can be written in it; ``OSError`` otherwise."""
+    folder = user_path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+    return folder
+
+
+def check_writable_file(path: str | os.PathLike, argument: str = "checkpoint") -> Path:
+    """``path`` (``~`` expanded) if a file can be written there; otherwise ``ValueError`` saying why and what to do.
+
+    Called before training starts, so a bad path never costs an epoch of work.
+    """
+    path = user_path(path)
+    if path.is_dir():
+        raise ValueError(f"{argument}={str(path)!r} is a folder; name a file in it, e.g. {str(path / 'net.pt')!r}")
+    try:
+        check_writable_folder(path.parent)
+    except OSError as err:
+        raise ValueError(
+            f"{argument}={str(path)!r} cannot be written ({err.strerror or err}): choose a file in a folder you "
+            "can write to"
+        ) from err
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; write to it in the block; it replaces ``path`` only on success.
+
+    Every file the course writes (downloads, extracted data, the synthetic stand-in, checkpoints, figures, speed
+    records) goes through here: an interrupted write leaves the previous file (or none), and two processes writing
+    the same file at once never see each other's half, because each temporary name (``.<name>.<random>.part``)
+    is unique: the last complete file wins.
+    """
+    path = user_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); data and figures are meant to be shared
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- the (X, y) batch protocol -------------------------------------------------------------------------------------
+# A data set is anything that can be iterated once per epoch and yields (X, y) pairs of tensors: images X of shape
+# (batch, channels, height, width) (or flat features for an MLP) and class labels y of shape (batch,).
+# train_ch6's train_iter must also have a len(): its number of batches.
+
+
+def check_batch(batch: Any, name: str) -> None:
+    """Raise ``TypeError`` unless ``batch`` is an ``(X, y)`` pair of tensors, saying what it is instead."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2 and all(isinstance(t, torch.Tensor) for t in batch):
+        return
+    if isinstance(batch, dict):
+        what = f"a dict with keys {list(batch)}"
+    elif isinstance(batch, (tuple, list)):
+        what = f"a {type(batch).__name__} of {len(batch)} items"
+    else:
+        what = f"a {type(batch).__name__}"
+    raise TypeError(
+        f"{name} must yield (X, y) pairs of tensors (images, labels), as the book's data loaders do; its first "
+        f"batch is {what}. Convert each batch to such a pair, e.g. in a small class whose __iter__ yields "
+        "(batch['image'], batch['label'])."
+    )
+
+
+def checked_batches(data_iter: Iterable, name: str) -> Iterator:
+    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors."""
+    for i, batch in enumerate(data_iter):
+        if i == 0:
+            check_batch(batch, name)
+        yield batch
+
+
+def first_batch(data_iter: Iterable, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``(X, y)`` batch of ``data_iter``, checked, without changing the order batches will come in.
+
+    A DataLoader draws its workers' seeds from the global generator when iteration starts; peeking inside
+    ``fork_rng`` leaves that generator as it was. A data set with its own shuffling generator that offers
+    ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) gets its state back.
+    So the training run still repeats the book's.
+    """
+    saved = data_iter.state_dict() if hasattr(data_iter, "state_dict") else None
+    with torch.random.fork_rng(devices=[]):
+        batch = next(iter(data_iter), None)
+    if saved is not None:
+        data_iter.load_state_dict(saved)
+    if batch is None:
+        raise ValueError(f"{name} yielded no batches: check the data loader (empty data set or subset?)")
+    check_batch(batch, name)
+    return batch[0], batch[1]
+
+
+def check_data_iter(data_iter: Any, name: str, split: str, *, needs_len: bool) -> None:
+    """Data must be iterable again every epoch; ``train_iter`` must also say how many batches it has."""
+    if isinstance(data_iter, Iterator):
+        raise TypeError(
+            f"{name} is a one-shot iterator ({type(data_iter).__name__}): it would be empty after its first pass. "
+            "Pass something that can be iterated every epoch, e.g. a DataLoader or a list of (X, y) batches."
+        )
+    if not hasattr(data_iter, "__len__"):
+        if needs_len:
+            raise TypeError(
+                f"{name} ({type(data_iter).__name__}) has no len(): train_ch6 needs the number of batches per "
+                "epoch for its progress and plot. Add a __len__ method, or pass a DataLoader or a list."
+            )
+        return
+    if len(data_iter) == 0:
+        raise ValueError(f"{name} has no batches: the {split} set is empty")
+
+
+# --- the step-0 shape probe ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) -> Iterator[None]:
+    """On a ``RuntimeError`` in the first step, probe the net layer by layer to name the layer ``X`` misses.
+
+    The probe raises :class:`~d2l_utils.shapes.ShapeMismatchError` when a shape is the cause; any other error
+    (and every error after the first step) passes through unchanged.
+    """
+    try:
+        yield
+    except RuntimeError:
+        if first_step:
+            from ..shapes import check_input_fits  # only on the error path: a probe is a rare, slow event
+
+            check_input_fits(net, X)
+        raise

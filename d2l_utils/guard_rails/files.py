@@ -1,0 +1,332 @@
+"""Guard rails for data files: downloading from mirrors, MD5 checks, extraction and the IDX format.
+
+A first reading can skip this file. It is what lets ``load_data_mnist`` and ``load_data_fashion_mnist`` trust
+the files they read: each file is fetched into a temporary file and renamed into place only when whole; a file
+counts as genuine only when its archive has the MD5 sum torchvision lists, or its uncompressed content has the
+data set's published MD5 sum (so a re-compressed copy, or files someone already extracted, verify too); a stamp
+``.<name>.verified`` then records the check, so the next run only compares size and modification time. Anything
+else (the synthetic stand-in's files, a truncated download, another data set) is refused with a message that
+says where the course looked and how to get the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import http.client
+import shutil
+import struct
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import config
+from .checks import atomic_write, check_writable_folder
+
+IMAGE_SIDE = 28
+
+
+class DataUnavailableError(RuntimeError):
+    """A data set is neither on disk nor downloadable (offline, blocked, corrupt, or not writable)."""
+
+
+# ---- the IDX format ---------------------------------------------------------------------------------------------
+# An IDX file is a 4-byte magic number (0x0803 for a 3-D array of unsigned bytes, 0x0801 for 1-D), one 4-byte
+# big-endian size per dimension, then the bytes. A file of the wrong length or header is reported in our words,
+# before torchvision fails on it with a reshape error.
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file, atomically (see :func:`~.checks.atomic_write`)."""
+    if array.dtype != np.uint8:
+        raise TypeError(f"IDX files here hold uint8 data, got {array.dtype}")
+    magic = 0x0800 | array.ndim  # 0x08 = unsigned byte
+    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
+    with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        f.write(header)
+        f.write(np.ascontiguousarray(array).tobytes())
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an unsigned-byte IDX file back into an array (the inverse of :func:`write_idx`)."""
+    raw = Path(path).read_bytes()
+    (magic,) = struct.unpack(">I", raw[:4])
+    ndim = magic & 0xFF
+    if magic >> 8 != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (magic {magic:#x})")
+    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def idx_problem(path: Path, expected_count: int) -> str | None:
+    """Why an (Fashion-)MNIST IDX file is unusable (missing, truncated, wrong header), or None if it looks whole.
+
+    Images files hold ``expected_count`` 28×28 images, labels files as many bytes.
+    """
+    if not path.exists():
+        return "missing"
+    size = path.stat().st_size
+    is_images = "images" in path.name
+    header = 16 if is_images else 8
+    expected = header + expected_count * (IMAGE_SIDE * IMAGE_SIDE if is_images else 1)
+    if size != expected:
+        return f"corrupt: {size:,} bytes where {expected:,} were expected"
+    with open(path, "rb") as f:
+        magic = int.from_bytes(f.read(4), "big")
+        count = int.from_bytes(f.read(4), "big")
+    if magic != (0x0803 if is_images else 0x0801) or count != expected_count:
+        return "corrupt: its IDX header is wrong"
+    return None
+
+
+# ---- checked files ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One IDX file of a data set and the MD5 sums that prove a copy genuine."""
+
+    name: str  # e.g. "train-images-idx3-ubyte"; its archive is name + ".gz"
+    count: int  # examples it holds
+    archive_md5: str  # of the official .gz, as torchvision lists it
+    content_md5: str | None = None  # of the uncompressed file, where the data set publishes it
+
+    @property
+    def gz_name(self) -> str:
+        return self.name + ".gz"
+
+    def proofs(self) -> set[str]:
+        """The stamp entries that prove this file genuine."""
+        found = {f"archive-md5={self.archive_md5}"}
+        return found | {f"content-md5={self.content_md5}"} if self.content_md5 else found
+
+
+def md5_of(path: Path) -> str:
+    """The MD5 sum of a file, read in 1 MiB chunks."""
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _gunzipped_md5(gz_path: Path) -> str | None:
+    """The MD5 sum of a gzip file's content, or None when it is not a whole gzip file."""
+    digest = hashlib.md5()
+    try:
+        with gzip.open(gz_path, "rb") as src:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return digest.hexdigest()
+
+
+def archive_proof(gz_path: Path, file: RawFile) -> str | None:
+    """How ``gz_path`` proves genuine: its own MD5 is torchvision's, or its content has the published MD5; else None."""
+    if md5_of(gz_path) == file.archive_md5:
+        return f"archive-md5={file.archive_md5}"
+    if file.content_md5 and _gunzipped_md5(gz_path) == file.content_md5:
+        return f"content-md5={file.content_md5}"
+    return None
+
+
+def check_data_folder(folder: Path) -> None:
+    """Raise :class:`DataUnavailableError` naming ``folder`` and the fix unless files can be written in it."""
+    try:
+        check_writable_folder(folder)
+    except OSError as err:
+        raise unwritable(folder, err) from err
+
+
+def unwritable(folder: Path, err: OSError) -> DataUnavailableError:
+    return DataUnavailableError(
+        f"Cannot write to the data directory {folder} ({err.strerror or err}). "
+        f"Point {config.DATA_DIR_ENV} at a folder you can write to, e.g. "
+        f"`export {config.DATA_DIR_ENV}=$HOME/d2l-data`."
+    )
+
+
+def check_mirrors(mirrors: Sequence[str]) -> list[str]:
+    """The mirrors as a list of base addresses ending in ``/``; a string or an empty list is refused."""
+    if isinstance(mirrors, (str, bytes)):
+        raise ValueError(
+            f"mirrors must be a list of base addresses, got the single string {mirrors!r}: write mirrors=[{mirrors!r}]"
+        )
+    mirrors = list(mirrors)
+    if not mirrors:
+        raise ValueError(
+            "mirrors is empty: name at least one base address to download from, or pass download=False to use "
+            "only the files already on disk"
+        )
+    for mirror in mirrors:
+        if not isinstance(mirror, str) or not mirror.strip():
+            raise ValueError(f"every mirror must be a base address such as 'https://host/path/', got {mirror!r}")
+    return [m if m.endswith("/") else m + "/" for m in mirrors]
+
+
+class _Damaged(Exception):
+    """A downloaded file failed its MD5 check."""
+
+
+def _download_verified(urls: Sequence[str], target: Path, file: RawFile, timeout: float) -> tuple[str | None, list]:
+    """Download one archive to ``target`` via a temporary file, keeping it only if it proves genuine.
+
+    Returns its proof (None on failure) and the list of failures. An interrupted or damaged download leaves
+    nothing behind, and two processes downloading the same file at once each write their own temporary file.
+    """
+    failures = []
+    for url in urls:
+        try:
+            with atomic_write(target) as part:
+                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+                    shutil.copyfileobj(response, out)
+                proof = archive_proof(part, file)
+                if proof is None:
+                    raise _Damaged
+            return proof, []
+        except _Damaged:
+            failures.append(f"{url}: checksum mismatch (damaged download)")
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
+            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
+    return None, failures
+
+
+def _extract_atomically(gz_path: Path, target: Path) -> None:
+    with atomic_write(target) as part, gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def _stamp(raw: Path, name: str) -> Path:
+    return raw / f".{name}.verified"
+
+
+def _stamp_text(path: Path, proof: str) -> str:
+    """What a stamp records: how the file was proved genuine, and its size and modification time then."""
+    stat = path.stat()
+    return f"{proof} size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
+
+
+def is_verified(raw: Path, file: RawFile) -> bool:
+    """True when ``raw/<name>`` was proved genuine (stamped) and has not changed since."""
+    stamp = _stamp(raw, file.name)
+    if not stamp.exists():
+        return False
+    text = stamp.read_text()
+    proof = text.split(" ", 1)[0]
+    return proof in file.proofs() and text == _stamp_text(raw / file.name, proof)
+
+
+def _record_verified(raw: Path, file: RawFile, proof: str) -> None:
+    """Write the stamp; in a read-only folder skip it (the file is then checked again each time)."""
+    with contextlib.suppress(OSError), atomic_write(_stamp(raw, file.name)) as tmp:
+        tmp.write_text(_stamp_text(raw / file.name, proof))
+
+
+def _matches_archive(gz_path: Path, path: Path) -> bool:
+    """True when ``path`` holds exactly the decompressed content of ``gz_path`` (compared chunk by chunk)."""
+    with gzip.open(gz_path, "rb") as src, open(path, "rb") as extracted:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            if extracted.read(len(chunk)) != chunk:
+                return False
+        return extracted.read(1) == b""
+
+
+def _extracted_proof(raw: Path, file: RawFile) -> str | None:
+    """How a whole, unstamped extracted file proves genuine: by its own MD5, or as its checked archive's content."""
+    path, gz_path = raw / file.name, raw / file.gz_name
+    if file.content_md5 and md5_of(path) == file.content_md5:
+        return f"content-md5={file.content_md5}"
+    if gz_path.exists() and md5_of(gz_path) == file.archive_md5 and _matches_archive(gz_path, path):
+        return f"archive-md5={file.archive_md5}"
+    return None
+
+
+def _not_verified(file: RawFile, dataset: str) -> str:
+    if file.content_md5:
+        return f"not verified as {dataset} (neither extracted from a checked archive nor with {dataset}'s MD5 sum)"
+    return f"not verified as {dataset} (not extracted from a checked archive)"
+
+
+def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float) -> tuple[str | None, str | None]:
+    """A genuine archive of ``file`` in ``raw``, downloading it if needed: (its proof, None) or (None, what failed)."""
+    gz_path = raw / file.gz_name
+    proof = archive_proof(gz_path, file) if gz_path.exists() else None
+    if proof is not None:
+        return proof, None
+    if gz_path.exists():
+        found += f" and {file.gz_name} fails its MD5 checksum (damaged)"
+    if mirrors is None:
+        return None, f"{found}; not downloaded (download=False)"
+    check_data_folder(raw)
+    proof, failures = _download_verified([m + file.gz_name for m in mirrors], gz_path, file, timeout)
+    if failures:
+        return None, f"{found}; the download failed: " + "; ".join(failures)
+    return proof, None
+
+
+def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
+    """Make ``raw/<name>`` a whole, genuine copy of ``file``; return what failed, or None.
+
+    ``mirrors=None`` means: do not download.
+    """
+    path = raw / file.name
+    found = idx_problem(path, file.count)
+    if found is None and is_verified(raw, file):
+        return None
+    proof = _extracted_proof(raw, file) if found is None else None
+    if proof is not None:
+        _record_verified(raw, file, proof)
+        return None
+    proof, failure = _fetch_archive(raw, file, f"{file.name} is {found or _not_verified(file, dataset)}", mirrors,
+                                    timeout)  # fmt: skip
+    if failure:
+        return failure
+    check_data_folder(raw)
+    _extract_atomically(raw / file.gz_name, path)
+    problem = idx_problem(path, file.count)
+    if problem:
+        path.unlink(missing_ok=True)
+        return f"{problem} after extracting {file.gz_name}"
+    _record_verified(raw, file, proof)
+    return None
+
+
+def ensure_files(
+    raw: Path, files: Sequence[RawFile], dataset: str, mirrors: Sequence[str] | None, timeout: float, stand_in: str
+) -> Path:
+    """Make every file genuine in ``raw`` (downloading from ``mirrors`` unless None); return ``raw``.
+
+    Raises :class:`DataUnavailableError` listing what is wrong with each file, where the course looked, and the
+    three ways to fix it; ``stand_in`` says what the synthetic stand-in is not.
+    """
+    problems = {}
+    for file in files:
+        problem = ensure_file(raw, file, dataset, mirrors, timeout)
+        if problem:
+            problems[file.name] = problem
+    if problems:
+        details = "\n".join(f"  - {name}: {why}" for name, why in problems.items())
+        raise DataUnavailableError(
+            f"{dataset} is not available in {raw}.\n{details}\n"
+            f"To fix it, either\n"
+            f"  1. connect to the internet and run again (files are downloaded once, then reused; damaged files "
+            f"are replaced), or\n"
+            f"  2. copy the four files {', '.join(f.gz_name for f in files)} (or the four extracted files) "
+            f"from a machine that has them into {raw} (or set {config.DATA_DIR_ENV} to a folder holding "
+            f"{raw.parent.name}/raw), or\n"
+            f"  3. run on the synthetic stand-in instead: set {config.SYNTHETIC_ENV}=1 ({stand_in})."
+        )
+    return raw
+
+
+__all__ = [
+    "DataUnavailableError", "RawFile", "archive_proof", "check_data_folder", "check_mirrors", "ensure_file",
+    "ensure_files", "idx_problem", "is_verified", "md5_of", "read_idx", "unwritable", "write_idx",
+]  # fmt: skip
