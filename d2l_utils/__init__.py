@@ -83,6 +83,27 @@ from .training import (
 )
 
 # isort: split
+# 06b LeNet-5 as the 1998 paper built it.
+from .lenet5 import (
+    PAPER_STEP_SIZES,
+    TABLE_I,
+    LayerCount,
+    LeNet5Loss,
+    SeedRun,
+    bitmap_codes,
+    format_ablation,
+    format_layer_counts,
+    layer_counts,
+    lenet5,
+    mean_error_line,
+    random_codes,
+    run_seeds,
+    squash,
+    step_schedule,
+    train_lenet5,
+)
+
+# isort: split
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
 from .architecture import plot_architecture, save_figure
 from .models import alexnet
