@@ -789,6 +789,8 @@ D2L_1_0_PLANS: dict[str, TrainingPlan] = {
     "bn-lenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.1),
     "resnet18": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
     "densenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
+    # §8.8 trains only its RegNetX32; it trains no sample of a design space, so "anynet-sample" has no entry.
+    "regnetx32": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.05, resize=96),
 }
 
 

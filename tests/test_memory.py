@@ -39,6 +39,7 @@ TRAINING_BUDGET_MIB = 950
 _MEASURE = """
 import itertools, json, resource, sys
 import torch
+import d2l_utils as du
 
 def peak_mib():
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes on macOS, KiB on Linux

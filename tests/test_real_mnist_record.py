@@ -27,7 +27,8 @@ def _entry(test_acc=0.9):
 
 def test_the_command_covers_every_cpu_plan_of_the_later_chapters():
     script = _script()
-    assert set(script.ORDER) == set(du.TRAINING_PLANS) - {"lenet"}
+    # LeNet's run is chapter 06's; the design-space plans are trained on real MNIST by chapter 13b itself.
+    assert set(script.ORDER) == set(du.TRAINING_PLANS) - {"lenet", "anynet-sample", "regnetx32"}
     assert set(script.BUILDERS) == set(script.ORDER)
 
 
