@@ -8,6 +8,7 @@ from torch import nn
 
 import d2l_utils as du
 from d2l_utils.shapes import unchanged
+from tests.helpers import state_of
 
 
 def bn_net():
@@ -26,7 +27,7 @@ def bn_net():
 
 def snapshot(net):
     return {
-        "state": {k: v.detach().clone() for k, v in net.state_dict().items()},
+        "state": state_of(net),
         "grads": {n: (None if p.grad is None else p.grad.clone()) for n, p in net.named_parameters()},
         "grad_ids": {n: id(p.grad) for n, p in net.named_parameters()},
         "requires_grad": {n: p.requires_grad for n, p in net.named_parameters()},
