@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .guard_rails.checks import check_positive_ints
+
 
 def lenet() -> nn.Sequential:
     """LeNet-5 as d2l uses it: sigmoid activations and average pooling, for 1×28×28 inputs."""
@@ -51,19 +53,13 @@ VGG11_CONV_ARCH: tuple[tuple[int, int], ...] = ((1, 64), (1, 128), (2, 256), (2,
 """VGG-11's convolutional part as the book writes it: one ``(num_convs, out_channels)`` pair per block."""
 
 
-def _check_positive_ints(what: str, **values) -> None:
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{what}: {name} must be a positive integer, got {value!r}")
-
-
 def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
     """``num_convs`` 3×3 convolutions (padding 1, each followed by ReLU), then a 2×2 max pool with stride 2.
 
     The convolutions keep height and width; the pool halves them. Only the first convolution sees
     ``in_channels``, the others ``out_channels``.
     """
-    _check_positive_ints("vgg_block", num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
+    check_positive_ints("vgg_block", num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
     layers: list[nn.Module] = []
     for _ in range(num_convs):
         layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1), nn.ReLU()]
@@ -81,7 +77,7 @@ def _checked_conv_arch(conv_arch) -> tuple[tuple[int, int], ...]:
     for i, pair in enumerate(pairs):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise ValueError(f"conv_arch[{i}] is {pair!r}, not a (num_convs, out_channels) pair; write it {example}")
-        _check_positive_ints(f"conv_arch[{i}]", num_convs=pair[0], out_channels=pair[1])
+        check_positive_ints(f"conv_arch[{i}]", num_convs=pair[0], out_channels=pair[1])
     return tuple((int(n), int(c)) for n, c in pairs)
 
 
@@ -91,7 +87,7 @@ def narrow_conv_arch(conv_arch=VGG11_CONV_ARCH, ratio: int = 4) -> tuple[tuple[i
     With ``ratio=4`` VGG-11's 64…512 channels become 16…128, which cuts the convolutions' FLOPs about 16-fold
     (a convolution's cost grows with input × output channels), so VGG trains on Fashion-MNIST in reasonable time.
     """
-    _check_positive_ints("narrow_conv_arch", ratio=ratio)
+    check_positive_ints("narrow_conv_arch", ratio=ratio)
     pairs = _checked_conv_arch(conv_arch)
     too_narrow = [c for _, c in pairs if c // ratio < 1]
     if too_narrow:
@@ -108,7 +104,7 @@ def vgg(conv_arch=VGG11_CONV_ARCH, in_channels: int = 1, num_classes: int = 10, 
     the book's narrowed variant (``vgg(narrow_conv_arch(VGG11_CONV_ARCH, 4))``).
     """
     pairs = _checked_conv_arch(conv_arch)
-    _check_positive_ints("vgg", in_channels=in_channels, num_classes=num_classes, input_size=input_size)
+    check_positive_ints("vgg", in_channels=in_channels, num_classes=num_classes, input_size=input_size)
     side = input_size
     for _ in pairs:
         side //= 2
@@ -134,7 +130,7 @@ def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int
 
     The 1×1 convolutions act as a small fully connected network applied at every pixel, across channels.
     """
-    _check_positive_ints("nin_block", in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+    check_positive_ints("nin_block", in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
                          stride=stride)  # fmt: skip
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding), nn.ReLU(),
@@ -148,7 +144,7 @@ def nin(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
 
     The last NiN block outputs one channel per class; global average pooling turns each channel into one score.
     """
-    _check_positive_ints("nin", in_channels=in_channels, num_classes=num_classes)
+    check_positive_ints("nin", in_channels=in_channels, num_classes=num_classes)
     return nn.Sequential(
         nin_block(in_channels, 96, kernel_size=11, stride=4, padding=0),
         nn.MaxPool2d(kernel_size=3, stride=2),
@@ -169,7 +165,7 @@ def _channel_pair(name: str, value) -> tuple[int, int]:
             f"Inception: {name} must be a (reduce, out) pair of channel counts, e.g. (96, 128) for a 1×1 convolution "
             f"to 96 channels followed by a larger one to 128; got {value!r}"
         )
-    _check_positive_ints(f"Inception {name}", reduce=value[0], out=value[1])
+    check_positive_ints(f"Inception {name}", reduce=value[0], out=value[1])
     return int(value[0]), int(value[1])
 
 
@@ -189,7 +185,7 @@ class Inception(nn.Module):
 
     def __init__(self, in_channels: int, c1: int, c2: tuple[int, int], c3: tuple[int, int], c4: int):
         super().__init__()
-        _check_positive_ints("Inception", in_channels=in_channels, c1=c1, c4=c4)
+        check_positive_ints("Inception", in_channels=in_channels, c1=c1, c4=c4)
         c2, c3 = _channel_pair("c2", c2), _channel_pair("c3", c3)
         self.in_channels = in_channels
         self.out_channels = c1 + c2[1] + c3[1] + c4
@@ -226,7 +222,7 @@ def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
     pooling). The book trains it on 96×96 images, where the stages output 64×24×24, 192×12×12, 480×6×6,
     832×3×3 and 1024 features.
     """
-    _check_positive_ints("googlenet", in_channels=in_channels, num_classes=num_classes)
+    check_positive_ints("googlenet", in_channels=in_channels, num_classes=num_classes)
     b1 = nn.Sequential(nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
                        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))  # fmt: skip
     b2 = nn.Sequential(nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),
@@ -360,7 +356,7 @@ class Residual(nn.Module):
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
         super().__init__()
-        _check_positive_ints("Residual", input_channels=input_channels, num_channels=num_channels, strides=strides)
+        check_positive_ints("Residual", input_channels=input_channels, num_channels=num_channels, strides=strides)
         if not use_1x1conv and (input_channels != num_channels or strides != 1):
             raise ValueError(
                 f"Residual({input_channels}, {num_channels}, strides={strides}) changes the shape, so the input "
@@ -385,7 +381,7 @@ def resnet_block(
 ) -> nn.Sequential:
     """``num_residuals`` residual blocks; the first halves height and width and changes the channels, unless
     ``first_block`` (ResNet's first stage, which follows a max pool and keeps 64 channels)."""
-    _check_positive_ints("resnet_block", num_residuals=num_residuals)
+    check_positive_ints("resnet_block", num_residuals=num_residuals)
     blocks = []
     for i in range(num_residuals):
         if i == 0 and not first_block:
@@ -406,7 +402,7 @@ def _stem(in_channels: int) -> nn.Sequential:
 def resnet18(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
     """The book's ResNet-18: the stem, four stages of two residual blocks (64, 128, 256, 512 channels), global
     average pooling and one dense layer. 18 layers with weights: 1 + 4 × 4 convolutions + 1 dense layer."""
-    _check_positive_ints("resnet18", in_channels=in_channels, num_classes=num_classes)
+    check_positive_ints("resnet18", in_channels=in_channels, num_classes=num_classes)
     return nn.Sequential(
         _stem(in_channels),
         resnet_block(64, 64, 2, first_block=True),
@@ -434,7 +430,7 @@ class DenseBlock(nn.Module):
 
     def __init__(self, num_convs: int, input_channels: int, num_channels: int):
         super().__init__()
-        _check_positive_ints("DenseBlock", num_convs=num_convs, input_channels=input_channels,
+        check_positive_ints("DenseBlock", num_convs=num_convs, input_channels=input_channels,
                              num_channels=num_channels)  # fmt: skip
         self.out_channels = input_channels + num_convs * num_channels
         self.net = nn.Sequential(
@@ -471,7 +467,7 @@ def densenet(
     The paper and the book's MXNet and TensorFlow code pool by averaging; the PyTorch tab of d2l-zh 2.0 uses
     ``nn.AdaptiveMaxPool2d`` there. Same parameters either way.
     """
-    _check_positive_ints("densenet", in_channels=in_channels, num_classes=num_classes, growth_rate=growth_rate)
+    check_positive_ints("densenet", in_channels=in_channels, num_classes=num_classes, growth_rate=growth_rate)
     layers: list[nn.Module] = [_stem(in_channels)]
     num_channels = 64
     for i, num_convs in enumerate(num_convs_in_dense_blocks):
@@ -502,7 +498,7 @@ class ResNeXtBlock(nn.Module):
     def __init__(self, input_channels: int, num_channels: int, groups: int, bot_mul: float,
                  use_1x1conv: bool = False, strides: int = 1):  # fmt: skip
         super().__init__()
-        _check_positive_ints("ResNeXtBlock", input_channels=input_channels, num_channels=num_channels,
+        check_positive_ints("ResNeXtBlock", input_channels=input_channels, num_channels=num_channels,
                              groups=groups, strides=strides)  # fmt: skip
         bot_channels = int(round(num_channels * bot_mul))
         if bot_channels < 1 or bot_channels % groups:
@@ -577,7 +573,7 @@ class LayerNorm(nn.Module):
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        _check_positive_ints("LayerNorm", **{f"normalized_shape[{i}]": s for i, s in enumerate(shape)})
+        check_positive_ints("LayerNorm", **{f"normalized_shape[{i}]": s for i, s in enumerate(shape)})
         self.normalized_shape, self.eps = shape, eps
         self.gamma = nn.Parameter(torch.ones(shape))
         self.beta = nn.Parameter(torch.zeros(shape))
