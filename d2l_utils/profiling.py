@@ -27,7 +27,14 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import autocast, choose_speed, cpu_model_name, resolve_device, synchronize
-from .guard_rails.checks import atomic_write, check_module, check_positive_int, is_positive_int, user_path
+from .guard_rails.checks import (
+    atomic_write,
+    check_module,
+    check_positive_int,
+    is_positive_int,
+    is_positive_number,
+    user_path,
+)
 from .shapes import (
     check_batch_dimension,
     checked_shape,
@@ -299,7 +306,7 @@ def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, 
     interrupted save leaves the previous record), and ``~`` in ``path`` means the home folder.
     """
     batch_size = check_positive_int(batch_size, "batch_size")
-    if not isinstance(speeds, dict) or not all(_is_speed(value) for value in speeds.values()):
+    if not isinstance(speeds, dict) or not all(is_positive_number(value) for value in speeds.values()):
         raise ValueError(f"speeds must map network names to examples per second (positive numbers), got {speeds!r}")
     record = {
         "date": datetime.date.today().isoformat(),
@@ -313,10 +320,6 @@ def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, 
     with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
-
-
-def _is_speed(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 def load_speeds(path: str | Path) -> dict:

@@ -40,10 +40,14 @@ def check_positive_ints(what: str, **values: Any) -> None:
             raise ValueError(f"{what}: {name} must be a positive integer, got {value!r}")
 
 
+def is_positive_number(value: Any) -> bool:
+    """True for a finite real number > 0 of any numeric type (numpy too), never for a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
 def check_positive_number(value: Any, name: str) -> float:
     """``value`` as a float if it is a finite number > 0 (not a bool); otherwise ``ValueError`` naming ``name``."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-    if not ok:
+    if not is_positive_number(value):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
 
