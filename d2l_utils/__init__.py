@@ -10,7 +10,7 @@ notebooks reach it. ``import d2l_utils as d2l`` runs the book's own chapter code
 ``d2l.Animator``, ``d2l.Timer``, ``d2l.accuracy``, ``d2l.try_gpu``, ``d2l.load_data_fashion_mnist``, ...).
 """
 
-# Set-up of every notebook: modes, data folder, seeds, devices.
+# Set-up of every notebook: modes, data folder, seeds, devices, the folded solutions' runner.
 from .config import data_dir, smoke_mode, synthetic_mode
 from .devices import (
     BOOK_SPEED,
@@ -23,6 +23,7 @@ from .devices import (
     try_all_gpus,
     try_gpu,
 )
+from .exercises import run_solution
 from .seeding import seed_everything
 
 # isort: split
@@ -107,7 +108,7 @@ from .lenet5 import (
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
 from .architecture import plot_architecture, save_figure
 from .models import alexnet
-from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, real_mnist_result
+from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, format_real_mnist_result, real_mnist_result
 from .profiling import LayerCost, count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
 
 # isort: split

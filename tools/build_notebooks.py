@@ -29,8 +29,11 @@ the notebook is opened alone (JupyterLab from ``course.py lab``, which serves ``
 A link to a local file (``../img/x.png``) would be broken there, so it stops the build, as does a missing figure.
 ``--figures-only`` refreshes the attachments without executing the notebook.
 
-Solutions: every code cell from the first ``<details><summary>Solution`` on is saved collapsed, and prose left
-outside ``<details>`` there stops the build (tools/solutions.py).
+Solutions (tools/solutions.py): from the first ``<details><summary>Solution`` on, each solution's code is folded
+into its ``<details>`` block with what it prints, and a collapsed one-line runner (``du.run_solution``) takes the
+code cell's place, saved without outputs. While the notebook runs, the runners record what each solution printed
+(``D2L_SOLUTIONS_RECORD``) and the build refreshes the printed blocks from it (real-data ones only in a real
+build). Prose left outside ``<details>`` there stops the build.
 """
 
 from __future__ import annotations
@@ -49,11 +52,12 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tools.notebook_cells import NOTEBOOKS, with_header_cells  # noqa: E402
-from tools.solutions import hide_solutions  # noqa: E402
+from tools.solutions import RUNNER, hide_solutions, update_printed  # noqa: E402
 
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 KEEP_TAG = "keep-output"
 REAL_DATA_TAG = "real-data"
+SOLUTIONS_RECORD_ENV = "D2L_SOLUTIONS_RECORD"  # d2l_utils.exercises.RECORD_ENV: what each solution printed
 DATA_LOG_ENV = "D2L_DATA_LOG"  # d2l_utils.config.DATA_LOG_ENV: the kernel's loaders write what they serve there
 # What a committed output must never show: results of the synthetic stand-in, this machine's paths, tracebacks.
 FORBIDDEN_OUTPUT = re.compile(r"synthetic|/tmp/|/work/|/root/|/home/[a-z]|Traceback", re.IGNORECASE)
@@ -172,7 +176,7 @@ def strip_untrusted_outputs(nb: nbformat.NotebookNode, name: str) -> nbformat.No
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        if keeps_output(cell):
+        if keeps_output(cell) and not RUNNER.match(cell.source.strip()):
             if FORBIDDEN_OUTPUT.search("\n".join(str(o) for o in cell.outputs)):
                 raise SystemExit(f"{name} cell {index}: a kept output shows synthetic data, a local path or an error")
         else:
@@ -183,14 +187,18 @@ def strip_untrusted_outputs(nb: nbformat.NotebookNode, name: str) -> nbformat.No
 
 
 def execute_reporting_data(nb: nbformat.NotebookNode, folder: Path, real_data: bool, timeout: int = 900):
-    """Execute ``nb`` (smoke mode unless ``real_data``); return the data sets the kernel used, by cell index."""
+    """Execute ``nb`` (smoke mode unless ``real_data``); return the data sets the kernel used, by cell index,
+    and what the solution runners printed."""
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     os.environ["D2L_SMOKE"] = "0" if real_data else "1"
     uses: dict[int, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="d2l-build-") as tmp:
         log = Path(tmp) / "data-used.jsonl"
         log.touch()
+        printed_log = Path(tmp) / "solutions-printed.jsonl"
+        printed_log.touch()
         os.environ[DATA_LOG_ENV] = str(log)
+        os.environ[SOLUTIONS_RECORD_ENV] = str(printed_log)
         offset = 0
 
         def collect(cell, cell_index, **_):
@@ -208,7 +216,9 @@ def execute_reporting_data(nb: nbformat.NotebookNode, folder: Path, real_data: b
             client.execute()
         finally:
             os.environ.pop(DATA_LOG_ENV, None)
-    return uses
+            os.environ.pop(SOLUTIONS_RECORD_ENV, None)
+        printed = [json.loads(line) for line in printed_log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return uses, printed
 
 
 def build(path: Path, timeout: int = 900, execute: bool = True, real_data: bool = False) -> None:
@@ -218,11 +228,13 @@ def build(path: Path, timeout: int = 900, execute: bool = True, real_data: bool 
         nbformat.write(nb, path)
         print(f"embedded figures in {path.relative_to(NOTEBOOKS.parent)}")
         return
-    uses = execute_reporting_data(nb, path.parent, real_data, timeout)
+    uses, printed = execute_reporting_data(nb, path.parent, real_data, timeout)
     problems = real_data_problems(nb, uses, real_data, str(path.relative_to(NOTEBOOKS.parent)))
     if problems:
         raise SystemExit("Not saved:\n" + "\n".join(f"  - {p}" for p in problems))
-    nb = strip_untrusted_outputs(nb, path.name)
+    if FORBIDDEN_OUTPUT.search("\n".join(entry["printed"] for entry in printed)):
+        raise SystemExit(f"{path.name}: a solution printed synthetic data, a local path or an error")
+    nb = strip_untrusted_outputs(update_printed(nb, printed, real_run=real_data), path.name)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     print(f"built {path.relative_to(NOTEBOOKS.parent)}")
