@@ -18,6 +18,7 @@ import d2l_utils as du
 from d2l_utils.architecture import describe_layer, layer_kind
 
 ROOT = Path(__file__).resolve().parents[1]
+IMG = ROOT / "img"
 
 
 def _boxes(fig) -> list[FancyBboxPatch]:
@@ -139,3 +140,12 @@ def test_check_names_the_figures_that_differ_or_are_missing(tmp_path, monkeypatc
         "out of date in img/ (run python tools/make_figures.py and commit the result): changed.png, missing.png\n"
     )
     assert sorted(p.name for p in img.iterdir()) == ["changed.png", "same.png"], "--check writes nothing to img/"
+
+
+def test_every_committed_figure_fits_the_notebook_column():
+    """A wider PNG is shrunk to the column's width, where its labels would be too small to read."""
+    from PIL import Image
+
+    tool = load_make_figures()
+    widths = {name: Image.open(IMG / name).size[0] for name in tool.FIGURES}
+    assert {name: w for name, w in widths.items() if w > tool.MAX_WIDTH_PX} == {}

@@ -155,10 +155,21 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
+# Wider PNGs are shrunk to the notebook's column, where their text would be too small to read.
+MAX_WIDTH_PX = 1400
+DPI = 150
+
+
+def fitting_dpi(fig: Figure) -> int:
+    """150 dpi, or less where the figure's tight bounding box would come out wider than MAX_WIDTH_PX."""
+    width_inches = fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * plt.rcParams["savefig.pad_inches"]
+    return min(DPI, int(MAX_WIDTH_PX / width_inches))
+
+
 def render(make: Callable[[], Figure], path: Path) -> None:
-    """Draw one figure and write it to ``path`` as a PNG."""
+    """Draw one figure and write it to ``path`` as a PNG at most MAX_WIDTH_PX wide."""
     fig = make()
-    du.save_figure(fig, path)
+    du.save_figure(fig, path, dpi=fitting_dpi(fig))
     plt.close(fig)
 
 
