@@ -817,6 +817,30 @@ def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> d
     return {**shared, **data["results"][network]}
 
 
+def format_real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> str:
+    """One line for a chapter: what ``network``'s CPU plan reached on real MNIST, per epoch, with its conditions.
+
+    A different data set from the book's Fashion-MNIST, trained by the same code: quoted next to the book's
+    result, never mixed with it. Without the record (an installation without the course's ``benchmarks/``) the
+    line says where to find it instead.
+    """
+    try:
+        e = real_mnist_result(network, record)
+    except FileNotFoundError:
+        return f"our {network} plan on real MNIST: no record here ({Path(record).name} is in the course repository)"
+    p = e["plan"]
+    images = f"{p['max_train_examples']:,}" if p["max_train_examples"] else "60,000"
+    accs = " → ".join(f"{a:.3f}" for a in e["test_acc"])
+    where = f"{e['minutes']:.1f} min, {e['date']}, {e['machine']}, {e['threads']} thread(s)"
+    if e.get("load_average_before"):
+        where += f", load {e['load_average_before'][0]:.1f}"
+    return (
+        f"our {network} plan on real MNIST (one run, seed {e['seed']}): test accuracy {accs}\n"
+        f"  {images} images × {p['num_epochs']} epochs at {p['resize'] or 28}×{p['resize'] or 28}, "
+        f"batch {p['batch_size']}, lr {p['lr']}; {where}"
+    )
+
+
 def real_mnist_accuracies(record: str | Path = REAL_MNIST_RECORD) -> dict[str, float]:
     """The final test accuracy of each CPU plan the real-MNIST record holds, by network; ``{}`` without a record."""
     path = Path(record)
