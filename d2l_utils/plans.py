@@ -81,7 +81,14 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
         "book": _BOOK["googlenet"],
         "cpu-quick": _cpu_quick(_BOOK["googlenet"], **_SUBSET | {"max_train_examples": 20_000}),
     },
-    "bn-lenet": {"book": _BOOK["bn-lenet"], "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3)},
+    # d2l 1.0's lr 0.1 and batch 128 instead of lr 1.0 and 256: on real MNIST (one run each, seed 0, 2026-12-01)
+    # the lr-1.0 plan's test accuracy went 0.907, 0.958, 0.769, and 0.972 once batch norm's running statistics were
+    # recomputed over the training set (the running averages lag weights that move fast); this plan 0.941, 0.973,
+    # 0.961 (0.977 recomputed).
+    "bn-lenet": {
+        "book": _BOOK["bn-lenet"],
+        "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3, lr=0.1, batch_size=128),
+    },
     "resnet18": {"book": _BOOK["resnet18"], "cpu-quick": _cpu_quick(_BOOK["resnet18"], **_SUBSET)},
     "densenet": {"book": _BOOK["densenet"], "cpu-quick": _cpu_quick(_BOOK["densenet"], **_SUBSET)},
 }

@@ -42,3 +42,18 @@ def test_accuracies_come_from_the_record_final_epoch(tmp_path):
     path.write_text(json.dumps({"results": {"nin": {"test_acc": [0.4, 0.93]}}}))
     assert du.plans.real_mnist_accuracies(path) == {"nin": 0.93}
     assert du.plans.real_mnist_accuracies(tmp_path / "missing.json") == {}
+
+
+def test_a_chapter_line_gives_every_epoch_and_where_and_when(tmp_path):
+    entry = {
+        "seed": 0, "test_acc": [0.9412, 0.9733, 0.9609], "minutes": 0.71, "date": "2026-12-01",
+        "machine": "2-core test CPU", "threads": 1, "load_average_before": [2.25, 2.0, 1.5],
+        "plan": {"num_epochs": 3, "batch_size": 128, "lr": 0.1, "resize": None, "max_train_examples": None},
+    }  # fmt: skip
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps({"results": {"bn-lenet": entry}}))
+    first, second = du.format_real_mnist_result("bn-lenet", path).splitlines()
+    assert first == "our bn-lenet plan on real MNIST (one run, seed 0): test accuracy 0.941 → 0.973 → 0.961"
+    assert second == "  60,000 images × 3 epochs at 28×28, batch 128, lr 0.1; 0.7 min, 2026-12-01, 2-core test CPU, " \
+                     "1 thread(s), load 2.2"  # fmt: skip
+    assert "no record here" in du.format_real_mnist_result("bn-lenet", tmp_path / "missing.json")
