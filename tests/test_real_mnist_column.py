@@ -57,3 +57,5 @@ def test_a_chapter_line_gives_every_epoch_and_where_and_when(tmp_path):
     assert second == "  60,000 images × 3 epochs at 28×28, batch 128, lr 0.1; 0.7 min, 2026-12-01, 2-core test CPU, " \
                      "1 thread(s), load 2.2"  # fmt: skip
     assert "no record here" in du.format_real_mnist_result("bn-lenet", tmp_path / "missing.json")
+    assert du.format_real_mnist_result("vgg", path).endswith("not run yet (python benchmarks/real_mnist_plans.py "
+                                                             "--networks vgg)")  # fmt: skip
