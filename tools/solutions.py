@@ -20,7 +20,7 @@ import re
 
 import nbformat
 
-from d2l_utils.exercises import CODE_BLOCK, DETAILS, OUTPUT_BLOCK, find_solution, solution_pieces
+from d2l_utils.exercises import CODE_BLOCK, DETAILS, OUTPUT_BLOCK, find_solution, solution_pieces, summary_matches
 
 SOLUTION_START = re.compile(r"<details>\s*<summary>\s*Solution", re.IGNORECASE)
 DETAILS_BLOCK = re.compile(r"<details>.*?</details>", re.IGNORECASE | re.DOTALL)
@@ -78,7 +78,7 @@ def _unrun_solutions(nb: nbformat.NotebookNode, start: int) -> list[str]:
     run = {m.group(2) for m in labels if m}
     with_code = [s.strip() for c in nb.cells[start:] if c.cell_type == "markdown"
                  for s, body in DETAILS.findall(c.source) if solution_pieces(body)]  # fmt: skip
-    return [s for s in with_code if not any(s == label or s.startswith(label + ":") for label in run)]
+    return [s for s in with_code if not any(summary_matches(s, label) for label in run)]
 
 
 def solution_problems(nb: nbformat.NotebookNode, name: str) -> list[str]:
@@ -166,8 +166,7 @@ def update_printed(nb: nbformat.NotebookNode, printed: list[dict], *, real_run: 
 
 def _replace_printed(source: str, entry: dict, real_run: bool) -> str:
     def replace(details: re.Match) -> str:
-        summary = details.group(1).strip()
-        if not (summary == entry["label"] or summary.startswith(entry["label"] + ":")):
+        if not summary_matches(details.group(1), entry["label"]):
             return details.group(0)
         body = details.group(2)
         code_blocks = list(CODE_BLOCK.finditer(body))
