@@ -199,30 +199,17 @@ def interrupt_at(batches, epoch, step):
 @pytest.mark.bad_input
 def test_ctrl_c_never_claims_an_epoch_the_checkpoint_does_not_hold(tmp_path, capsys):
     path = tmp_path / "ckpt.pt"
-    train_on_cpu(du.lenet(), make_batches(2, 8), make_batches(1, 8), 1, 0.1, checkpoint=path)  # an older run's file
-    capsys.readouterr()
-    train_on_cpu(
-        du.lenet(),
-        interrupt_at(make_batches(2, 8), epoch=1, step=2),
-        make_batches(1, 8),
-        2,
-        0.1,
-        checkpoint=path,
-        resume=False,
-    )
-    out = capsys.readouterr().out
+
+    def finished_run_then_ctrl_c(num_epochs, resume):
+        """One finished epoch into ``path``, then a run stopped by Ctrl-C in its first epoch; what it printed."""
+        train_on_cpu(du.lenet(), make_batches(2, 8), make_batches(1, 8), 1, 0.1, checkpoint=path, resume=False)
+        capsys.readouterr()
+        interrupted = interrupt_at(make_batches(2, 8), epoch=1, step=2)
+        train_on_cpu(du.lenet(), interrupted, make_batches(1, 8), num_epochs, 0.1, checkpoint=path, resume=resume)
+        return capsys.readouterr().out
+
+    out = finished_run_then_ctrl_c(2, resume=False)  # the finished run's file is an older run's
     assert "0 epoch(s) finished; the net keeps its current weights.\n" in out and "holds" not in out
 
-    train_on_cpu(du.lenet(), make_batches(2, 8), make_batches(1, 8), 1, 0.1, checkpoint=path, resume=False)
-    capsys.readouterr()
-    train_on_cpu(
-        du.lenet(),
-        interrupt_at(make_batches(2, 8), epoch=1, step=2),
-        make_batches(1, 8),
-        3,
-        0.1,
-        checkpoint=path,
-        resume=True,
-    )
-    out = capsys.readouterr().out
+    out = finished_run_then_ctrl_c(3, resume=True)
     assert f"1 epoch(s) finished; the net keeps its current weights and {path} holds epoch 1." in out
