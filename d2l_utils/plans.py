@@ -68,7 +68,7 @@ _BOOK = {
 }
 
 # A CPU plan for the networks that need hours per epoch there: the first 10,000 training images (20,000 for
-# GoogLeNet), 2 epochs, the first 2,000 test images, the book's other settings.
+# GoogLeNet), 2 epochs, the first 2,000 test images, the book's other settings. NiN's plan (below) is its own.
 _SUBSET = dict(num_epochs=2, max_train_examples=10_000, max_test_examples=2_000)
 _D2L_1_0_STEP = _SUBSET | dict(lr=0.01, batch_size=128)  # d2l 1.0's settings for ResNet-18 and DenseNet
 
