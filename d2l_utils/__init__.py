@@ -87,11 +87,13 @@ from .training import (
 # 06b LeNet-5 as the 1998 paper built it.
 from .lenet5 import (
     PAPER_STEP_SIZES,
+    SDLM,
     TABLE_I,
     LayerCount,
     LeNet5Loss,
     SeedRun,
     bitmap_codes,
+    curvature_diagonal,
     format_ablation,
     format_layer_counts,
     layer_counts,

@@ -97,8 +97,12 @@ class Subsampling(nn.Module):
         self.bias = nn.Parameter(torch.zeros(channels))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        block_sum = 4 * F.avg_pool2d(X, 2)
-        return squash(block_sum * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1))
+        return squash(self.affine(X, self.weight, self.bias))
+
+    @staticmethod
+    def affine(X: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """The sum before squashing: 2×2 block sums times ``weight`` plus ``bias``, per map."""
+        return 4 * F.avg_pool2d(X, 2) * weight.view(1, -1, 1, 1) + bias.view(1, -1, 1, 1)
 
     def connections(self, output: torch.Tensor) -> int:
         return output[0].numel() * (self.fan_in + 1)
@@ -122,15 +126,23 @@ class PartialConv2d(nn.Module):
         self.weight = nn.Parameter(torch.zeros(len(pairs), kernel_size, kernel_size))
         self.bias = nn.Parameter(torch.zeros(len(table)))
 
-    def dense_weight(self) -> torch.Tensor:
-        """The kernel as a (out, in, k, k) tensor, zero where the table has no connection."""
+    def dense_weight(self, packed: torch.Tensor | None = None) -> torch.Tensor:
+        """The kernel as a (out, in, k, k) tensor, zero where the table has no connection.
+
+        ``packed``: kernels laid out as ``weight`` (default ``weight`` itself).
+        """
+        packed = self.weight if packed is None else packed
         k = self.kernel_size
-        dense = self.weight.new_zeros(self.out_channels * self.in_channels, k, k)
-        dense = dense.index_copy(0, self.pair_index, self.weight)
+        dense = packed.new_zeros(self.out_channels * self.in_channels, k, k)
+        dense = dense.index_copy(0, self.pair_index, packed)
         return dense.view(self.out_channels, self.in_channels, k, k)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(X, self.dense_weight(), self.bias)
+        return self.affine(X, self.weight, self.bias)
+
+    def affine(self, X: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """The convolution with packed kernels ``weight`` and ``bias`` in place of the layer's own."""
+        return F.conv2d(X, self.dense_weight(weight), bias)
 
     def fan_ins(self) -> torch.Tensor:
         """Inputs per unit of each output map: connected input maps × kernel area."""
@@ -314,27 +326,132 @@ def step_schedule(scale: float, num_epochs: int = 20) -> list[float]:
 
 def train_lenet5(
     net: nn.Module, train_iter: Iterable, test_iter: Iterable, lrs: Sequence[float], *,
-    loss_fn: nn.Module | None = None, momentum: float = 0.0, device: torch.device | str | None = None,
+    loss_fn: nn.Module | None = None, momentum: float = 0.0, mu: float | None = None, curvature_images: int = 500,
+    device: torch.device | str | None = None,
 ) -> TrainHistory:  # fmt: skip
-    """Train ``net`` one pass per entry of ``lrs`` (minibatch SGD at that step size) with the course's epoch loop.
+    """Train ``net`` one pass per entry of ``lrs`` with the course's epoch loop; return the per-pass history.
 
-    Does not re-initialise ``net`` (``lenet5()`` already did, as the paper). ``loss_fn`` defaults to
-    :class:`LeNet5Loss`. Smoke mode caps the passes like ``train_ch6``. Returns the per-pass history.
+    ``mu=None``: minibatch SGD at step size ``lrs[epoch]`` (with ``momentum``). ``mu`` given: the paper's
+    :class:`SDLM`, each weight at ``lrs[epoch] / (mu + h_kk)``, h_kk re-estimated before each pass on the first
+    ``curvature_images`` images of that pass. Does not re-initialise ``net`` (``lenet5()`` already did, as the
+    paper). ``loss_fn`` defaults to :class:`LeNet5Loss`. Smoke mode caps the passes like ``train_ch6``.
     """
     device = resolve_device(device)
     loss_fn = LeNet5Loss() if loss_fn is None else loss_fn
     net.to(device)
-    optimizer = torch.optim.SGD(net.parameters(), lr=lrs[0], momentum=momentum)
+    if mu is None:
+        optimizer = torch.optim.SGD(net.parameters(), lr=lrs[0], momentum=momentum)
+    else:
+        optimizer = SDLM(net.parameters(), lr=lrs[0], mu=mu)
     history = TrainHistory(device=str(device))
     for epoch, lr in enumerate(lrs[: config.smoke_epochs(len(lrs))]):
         for group in optimizer.param_groups:
             group["lr"] = lr
+        if mu is not None:
+            curvature = curvature_diagonal(net, _first_images(train_iter, curvature_images).to(device))
+            optimizer.set_curvature({p: curvature[n] for n, p in net.named_parameters()})
         timer = Timer()
         timer.start()
         metrics = train_epoch_ch6(net, train_iter, loss_fn, optimizer, device)
         seconds = timer.stop()
         history.add_epoch(epoch + 1, metrics, evaluate_accuracy_gpu(net, test_iter, device), seconds)
     return history
+
+
+# --- the paper's optimiser: stochastic diagonal Levenberg-Marquardt (appendix C) ---------------------------------
+
+
+def squash_gain(a: torch.Tensor) -> torch.Tensor:
+    """f'(a) for the squashing function: A S (1 - tanh²(S a))."""
+    return SQUASH_AMPLITUDE * SQUASH_SLOPE * (1 - torch.tanh(SQUASH_SLOPE * a).square())
+
+
+def _weighted_layers(net: nn.Module) -> list[nn.Module]:
+    """The layers with a weight and a bias of their own, input to output (C1, S2, C3, S4, C5, F6)."""
+    return [m for m in net.modules() if set(dict(m.named_parameters(recurse=False))) == {"weight", "bias"}]
+
+
+def _affine(layer: nn.Module, X: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``layer``'s weighted sum of ``X`` computed with the given ``weight`` and ``bias``."""
+    if isinstance(layer, nn.Conv2d):
+        return F.conv2d(X, weight, bias, layer.stride, layer.padding)
+    if isinstance(layer, nn.Linear):
+        return F.linear(X.flatten(1), weight, bias)
+    if hasattr(layer, "affine"):
+        return layer.affine(X, weight, bias)
+    raise TypeError(f"curvature_diagonal does not know how {type(layer).__name__} sums its inputs")
+
+
+def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float = 2.0) -> dict[str, torch.Tensor]:
+    """The paper's estimate h_kk of the loss's second derivative for every weight, averaged over the images ``X``.
+
+    Appendix C's Gauss-Newton recursion, backwards from F6: ∂²E/∂a² = f'(a)² Σ w² ∂²E/∂x² for each unit's sum
+    ``a``, then h = Σ over a weight's connections of ∂²E/∂a² x² (shared weights add up their connections). At
+    F6, ∂²E/∂x² is ``output_curvature`` (2: the second derivative of the correct class's penalty (x - w)²).
+    Autograd computes it: the recursion is the backward pass of a copy of the net whose weights and inputs are
+    squared and whose squashing slopes are squared. Returns one tensor per parameter name; ``net`` is unchanged.
+    """
+    layers = _weighted_layers(net)
+    with torch.no_grad():
+        inputs, sums, x = [], [], net.input(X)
+        for layer in layers:
+            inputs.append(x)
+            sums.append(_affine(layer, x, layer.weight, layer.bias))
+            x = squash(sums[-1])
+    squared = [(layer.weight.detach().square().requires_grad_(), torch.zeros_like(layer.bias, requires_grad=True))
+               for layer in layers]  # fmt: skip
+    z = None
+    for layer, x, a, (weight2, bias2) in zip(layers, inputs, sums, squared, strict=True):
+        # The value of u is the layer's input squared; its gradient flows back through z (the layer below).
+        u = x.square() if z is None else x.square() + (z - z.detach()).reshape(x.shape)
+        z = squash_gain(a).square() * _affine(layer, u, weight2, bias2)
+    grads = torch.autograd.grad(output_curvature * z.sum() / len(X), [t for pair in squared for t in pair])
+    owner = {id(p): n for n, p in net.named_parameters()}
+    params = [p for layer in layers for p in (layer.weight, layer.bias)]
+    return {owner[id(p)]: g for p, g in zip(params, grads, strict=True)}
+
+
+class SDLM(torch.optim.Optimizer):
+    """Stochastic diagonal Levenberg-Marquardt: each weight steps by lr / (mu + h_kk) times its gradient.
+
+    ``h_kk`` comes from :func:`curvature_diagonal`; call :meth:`set_curvature` before the first step and
+    whenever it is re-estimated (the paper: on 500 images before each pass). ``mu`` keeps the step finite where
+    the curvature is near zero (the paper: 0.02).
+    """
+
+    def __init__(self, params: Iterable[torch.Tensor], lr: float, mu: float = 0.02) -> None:
+        if not mu > 0:
+            raise ValueError(f"mu must be positive (it bounds the step where h_kk is 0), got {mu!r}")
+        super().__init__(params, dict(lr=lr, mu=mu))
+
+    def set_curvature(self, curvature: dict[torch.Tensor, torch.Tensor]) -> None:
+        """Take h_kk for each parameter (a tensor of the parameter's shape, keyed by the parameter)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p not in curvature or curvature[p].shape != p.shape:
+                    raise ValueError(f"set_curvature needs an h_kk of shape {tuple(p.shape)} for every parameter")
+                self.state[p]["curvature"] = curvature[p].detach().clone()
+
+    @torch.no_grad()
+    def step(self, closure: Callable | None = None) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if "curvature" not in self.state[p]:
+                    raise RuntimeError("SDLM.step before set_curvature: estimate h_kk with du.curvature_diagonal")
+                p.addcdiv_(p.grad, self.state[p]["curvature"] + group["mu"], value=-group["lr"])
+
+
+def _first_images(train_iter: Iterable, count: int) -> torch.Tensor:
+    """The images of the first batches of a fresh pass over ``train_iter``, ``count`` of them."""
+    images, total = [], 0
+    for X, _ in train_iter:
+        images.append(X)
+        total += len(X)
+        if total >= count:
+            break
+    return torch.cat(images)[:count]
 
 
 @dataclass(frozen=True)
@@ -387,8 +504,8 @@ def format_ablation(results: dict[str, Sequence[SeedRun]]) -> str:
 
 
 __all__ = [
-    "DIGIT_BITMAPS", "PAPER_STEP_SIZES", "TABLE_I", "EuclideanRBF", "LayerCount", "LeNet5Loss", "PaperInput",
-    "PartialConv2d", "ScaledTanh", "SeedRun", "Subsampling", "bitmap_codes", "format_ablation", "format_layer_counts",
-    "init_lenet5", "layer_counts", "lenet5", "mean_error_line", "random_codes", "run_seeds", "squash", "step_schedule",
-    "train_lenet5",
+    "DIGIT_BITMAPS", "PAPER_STEP_SIZES", "SDLM", "TABLE_I", "EuclideanRBF", "LayerCount", "LeNet5Loss", "PaperInput",
+    "PartialConv2d", "ScaledTanh", "SeedRun", "Subsampling", "bitmap_codes", "curvature_diagonal", "format_ablation",
+    "format_layer_counts", "init_lenet5", "layer_counts", "lenet5", "mean_error_line", "random_codes", "run_seeds",
+    "squash", "squash_gain", "step_schedule", "train_lenet5",
 ]  # fmt: skip

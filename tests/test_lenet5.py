@@ -160,6 +160,77 @@ def test_train_lenet5_learns_a_tiny_set():
     assert history.train_loss[-1] < history.train_loss[0]
 
 
+def _exact_gauss_newton_diagonal(net, X, names):
+    """2 · mean over images of Σ_outputs (∂F6-output/∂w)², from full per-image Jacobians (small nets only)."""
+    features = net[:-1]
+    params = {n: p.detach() for n, p in net.named_parameters()}
+    h = {n: torch.zeros_like(params[n]) for n in names}
+    for x in X:
+
+        def f6(*chosen, x=x):
+            return torch.func.functional_call(features, params | dict(zip(names, chosen, strict=True)), (x[None],))
+
+        for n, jacobian in zip(
+            names, torch.autograd.functional.jacobian(f6, tuple(params[n] for n in names)), strict=True
+        ):
+            h[n] += 2 * jacobian.square().sum(dim=(0, 1)) / len(X)
+    return h
+
+
+def test_curvature_is_the_exact_gauss_newton_diagonal_where_no_weight_is_shared(net):
+    # C5 (1×1 maps) and F6 share no weights, so appendix C's recursion is exact there.
+    torch.manual_seed(1)
+    X = torch.rand(3, 1, 28, 28)
+    names = ["C5.0.weight", "C5.0.bias", "F6.1.weight", "F6.1.bias"]
+    exact = _exact_gauss_newton_diagonal(net, X, names)
+    curvature = du.curvature_diagonal(net, X)
+    for n in names:
+        torch.testing.assert_close(curvature[n], exact[n], rtol=1e-4, atol=1e-9)
+
+
+def test_curvature_covers_every_parameter_is_positive_and_leaves_the_net_as_it_was():
+    torch.manual_seed(0)
+    net = du.lenet5()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    curvature = du.curvature_diagonal(net, torch.rand(4, 1, 28, 28))
+    assert {n: tuple(p.shape) for n, p in net.named_parameters()} == {n: tuple(h.shape) for n, h in curvature.items()}
+    assert all(bool((h >= 0).all()) and float(h.sum()) > 0 for h in curvature.values())
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_sdlm_steps_each_weight_by_lr_over_mu_plus_its_curvature():
+    weight = nn.Parameter(torch.tensor([1.0, 1.0]))
+    optimizer = du.SDLM([weight], lr=0.1, mu=0.02)
+    optimizer.set_curvature({weight: torch.tensor([0.0, 0.98])})
+    weight.grad = torch.tensor([1.0, 1.0])
+    optimizer.step()
+    torch.testing.assert_close(weight.detach(), torch.tensor([1 - 0.1 / 0.02, 1 - 0.1 / 1.0]))
+
+
+@pytest.mark.bad_input
+def test_sdlm_refuses_a_missing_curvature_or_mu():
+    weight = nn.Parameter(torch.ones(2))
+    with pytest.raises(ValueError, match="mu must be positive"):
+        du.SDLM([weight], lr=0.1, mu=0.0)
+    optimizer = du.SDLM([weight], lr=0.1)
+    weight.grad = torch.ones(2)
+    with pytest.raises(RuntimeError, match="before set_curvature"):
+        optimizer.step()
+    assert torch.equal(weight.detach(), torch.ones(2))
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        optimizer.set_curvature({weight: torch.ones(3)})
+
+
+def test_train_lenet5_with_sdlm_learns_a_tiny_set():
+    torch.manual_seed(0)
+    images = (torch.rand(64, 28, 28) * 255).to(torch.uint8)
+    labels = torch.arange(64) % 10
+    train = du.InMemoryBatches(images, labels, 16, shuffle=True)
+    history = L.train_lenet5(du.lenet5(), train, train, [2e-4] * 3, mu=0.02, curvature_images=32, device="cpu")
+    assert history.train_loss[-1] < history.train_loss[0]
+
+
 @pytest.mark.bad_input
 def test_wrong_image_size_is_named():
     with pytest.raises(ValueError, match="28×28"):
