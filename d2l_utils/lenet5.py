@@ -7,7 +7,8 @@ What differs from d2l's ``lenet()``: 32×32 inputs (MNIST's 28×28 centred, back
 scaled tanh ``f(a) = 1.7159 tanh(2a/3)`` after every layer, trainable subsampling (a 2×2 sum times a coefficient
 plus a bias per map), C3 wired by the paper's Table I, C5 as a 5×5 convolution, and ten Euclidean RBF output
 units with fixed ±1 codes, trained with the paper's MAP-like criterion (its eq. 9). :func:`lenet5` builds the
-net; :func:`layer_counts` counts trainable parameters and connections the way the paper does.
+net; :func:`layer_counts` counts trainable parameters and connections the way the paper does; :class:`SDLM`
+with :func:`curvature_diagonal` is the paper's optimiser (its appendix C), which :func:`train_lenet5` runs with ``mu``.
 """
 
 from __future__ import annotations
@@ -389,8 +390,14 @@ def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float 
     ``a``, then h = Σ over a weight's connections of ∂²E/∂a² x² (shared weights add up their connections). At
     F6, ∂²E/∂x² is ``output_curvature`` (2: the second derivative of the correct class's penalty (x - w)²).
     Autograd computes it: the recursion is the backward pass of a copy of the net whose weights and inputs are
-    squared and whose squashing slopes are squared. Returns one tensor per parameter name; ``net`` is unchanged.
+    squared and whose squashing slopes are squared. ``net`` is a :func:`lenet5` (the recursion assumes the
+    squashing function after every weighted layer). Returns one tensor per parameter name; ``net`` is unchanged.
     """
+    if not isinstance(getattr(net, "input", None), PaperInput):
+        raise TypeError(
+            f"curvature_diagonal follows the paper's LeNet-5 (du.lenet5(), squashed after every layer); got a "
+            f"{type(net).__name__} without its PaperInput layer. Train other nets with mu=None (plain SGD)."
+        )
     layers = _weighted_layers(net)
     with torch.no_grad():
         inputs, sums, x = [], [], net.input(X)

@@ -222,6 +222,17 @@ def test_sdlm_refuses_a_missing_curvature_or_mu():
         optimizer.set_curvature({weight: torch.ones(3)})
 
 
+@pytest.mark.bad_input
+def test_sdlm_on_a_net_that_is_not_lenet5_is_refused_before_training():
+    torch.manual_seed(0)
+    net = du.lenet()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    train = du.InMemoryBatches((torch.rand(16, 28, 28) * 255).to(torch.uint8), torch.arange(16) % 10, 8, shuffle=False)
+    with pytest.raises(TypeError, match=r"du.lenet5\(\).*mu=None"):
+        L.train_lenet5(net, train, train, [0.01], mu=0.02, device="cpu")
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
+
+
 def test_train_lenet5_with_sdlm_learns_a_tiny_set():
     torch.manual_seed(0)
     images = (torch.rand(64, 28, 28) * 255).to(torch.uint8)
