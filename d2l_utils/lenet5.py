@@ -337,6 +337,8 @@ def train_lenet5(
     ``curvature_images`` images of that pass. Does not re-initialise ``net`` (``lenet5()`` already did, as the
     paper). ``loss_fn`` defaults to :class:`LeNet5Loss`. Smoke mode caps the passes like ``train_ch6``.
     """
+    if mu is not None and momentum:
+        raise ValueError(f"SDLM (mu={mu!r}) has no momentum; pass momentum=0 with mu, or mu=None for SGD with momentum")
     device = resolve_device(device)
     loss_fn = LeNet5Loss() if loss_fn is None else loss_fn
     net.to(device)

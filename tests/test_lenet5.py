@@ -233,6 +233,14 @@ def test_sdlm_on_a_net_that_is_not_lenet5_is_refused_before_training():
     assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
 
 
+@pytest.mark.bad_input
+def test_sdlm_with_momentum_is_refused_rather_than_ignored():
+    net = du.lenet5()
+    train = du.InMemoryBatches((torch.rand(16, 28, 28) * 255).to(torch.uint8), torch.arange(16) % 10, 8, shuffle=False)
+    with pytest.raises(ValueError, match="no momentum"):
+        L.train_lenet5(net, train, train, [0.01], mu=0.02, momentum=0.9, device="cpu")
+
+
 def test_train_lenet5_with_sdlm_learns_a_tiny_set():
     torch.manual_seed(0)
     images = (torch.rand(64, 28, 28) * 255).to(torch.uint8)
