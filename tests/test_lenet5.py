@@ -149,11 +149,15 @@ def test_paper_schedule():
     assert L.step_schedule(10.0, 3) == pytest.approx([5e-3, 5e-3, 2e-3])
 
 
+def _random_digits(n, batch_size, shuffle):
+    """``n`` random 28×28 uint8 images with labels 0-9 in turn, as in-memory batches."""
+    images = (torch.rand(n, 28, 28) * 255).to(torch.uint8)
+    return du.InMemoryBatches(images, torch.arange(n) % 10, batch_size, shuffle=shuffle)
+
+
 def test_train_lenet5_learns_a_tiny_set():
     torch.manual_seed(0)
-    images = (torch.rand(64, 28, 28) * 255).to(torch.uint8)
-    labels = torch.arange(64) % 10
-    train = du.InMemoryBatches(images, labels, 16, shuffle=True)
+    train = _random_digits(64, 16, shuffle=True)
     net = du.lenet5()
     history = L.train_lenet5(net, train, train, [0.01] * 3, device="cpu")
     assert history.epochs == [1, 2, 3]
@@ -227,7 +231,7 @@ def test_sdlm_on_a_net_that_is_not_lenet5_is_refused_before_training():
     torch.manual_seed(0)
     net = du.lenet()
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    train = du.InMemoryBatches((torch.rand(16, 28, 28) * 255).to(torch.uint8), torch.arange(16) % 10, 8, shuffle=False)
+    train = _random_digits(16, 8, shuffle=False)
     with pytest.raises(TypeError, match=r"du.lenet5\(\).*mu=None"):
         L.train_lenet5(net, train, train, [0.01], mu=0.02, device="cpu")
     assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
@@ -236,16 +240,14 @@ def test_sdlm_on_a_net_that_is_not_lenet5_is_refused_before_training():
 @pytest.mark.bad_input
 def test_sdlm_with_momentum_is_refused_rather_than_ignored():
     net = du.lenet5()
-    train = du.InMemoryBatches((torch.rand(16, 28, 28) * 255).to(torch.uint8), torch.arange(16) % 10, 8, shuffle=False)
+    train = _random_digits(16, 8, shuffle=False)
     with pytest.raises(ValueError, match="no momentum"):
         L.train_lenet5(net, train, train, [0.01], mu=0.02, momentum=0.9, device="cpu")
 
 
 def test_train_lenet5_with_sdlm_learns_a_tiny_set():
     torch.manual_seed(0)
-    images = (torch.rand(64, 28, 28) * 255).to(torch.uint8)
-    labels = torch.arange(64) % 10
-    train = du.InMemoryBatches(images, labels, 16, shuffle=True)
+    train = _random_digits(64, 16, shuffle=True)
     history = L.train_lenet5(du.lenet5(), train, train, [2e-4] * 3, mu=0.02, curvature_images=32, device="cpu")
     assert history.train_loss[-1] < history.train_loss[0]
 
