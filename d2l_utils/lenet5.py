@@ -183,7 +183,12 @@ def bitmap_codes() -> torch.Tensor:
 
 
 def random_codes(seed: int = 0, num_classes: int = 10, length: int = 84) -> torch.Tensor:
-    """A fixed random ±1 code per class: the stand-in that needs no drawing."""
+    """A fixed random ±1 code per class, the choice the paper names before its bitmaps (section II-B).
+
+    The paper's bitmaps serve strings of ASCII characters, where look-alike characters should get nearby codes; for
+    isolated digits it calls them "not particularly useful". Random codes lie further apart (a larger Hamming
+    distance between classes), and :func:`lenet5` uses ``random_codes(0)`` unless given others.
+    """
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(0, 2, (num_classes, length), generator=generator).float() * 2 - 1
 
@@ -191,10 +196,11 @@ def random_codes(seed: int = 0, num_classes: int = 10, length: int = 84) -> torc
 def lenet5(codes: torch.Tensor | None = None) -> nn.Sequential:
     """LeNet-5 of the 1998 paper for 1×28×28 MNIST batches in [0, 1], initialised as the paper (:func:`init_lenet5`).
 
-    ``codes``: the RBF targets, (10, 84) of ±1; default :func:`bitmap_codes`. Top-level layers are named as in
-    the paper (``C1``, ``S2``, …, ``output``); the output is minus the RBF penalties, shape (N, 10).
+    ``codes``: the RBF targets, (10, 84) of ±1; default ``random_codes(0)`` (:func:`bitmap_codes` gives the
+    course's 7×12 digit drawings). Top-level layers are named as in the paper (``C1``, ``S2``, …, ``output``); the
+    output is minus the RBF penalties, shape (N, 10).
     """
-    codes = bitmap_codes() if codes is None else codes
+    codes = random_codes(0) if codes is None else codes
     net = nn.Sequential(OrderedDict(
         input=PaperInput(),
         C1=nn.Sequential(nn.Conv2d(1, 6, kernel_size=5), ScaledTanh()),

@@ -141,6 +141,17 @@ def test_codes_are_plus_minus_one():
     assert len({tuple(c.tolist()) for c in L.bitmap_codes()}) == 10
 
 
+def test_lenet5_scores_against_the_codes_it_is_given():
+    """Random codes by default, the same for every net; other codes replace them, and the weights stay the paper's."""
+    torch.manual_seed(0)
+    default = du.lenet5()
+    torch.manual_seed(0)
+    drawn = du.lenet5(L.bitmap_codes())
+    assert torch.equal(default.output.codes, L.random_codes(0))
+    assert torch.equal(drawn.output.codes, L.bitmap_codes())
+    assert all(torch.equal(a, b) for a, b in zip(default.parameters(), drawn.parameters(), strict=True))
+
+
 def test_paper_schedule():
     steps = L.step_schedule(1.0)
     assert len(steps) == 20
