@@ -64,8 +64,16 @@ def run_one(job: tuple[str, int, float]) -> dict:
         # SGD without momentum keeps no state, so one pass per call trains exactly as one call over all passes.
         history = du.train_lenet5(net, fit, held_out, [lr], device="cpu")
         errors.append(round(100 * (1 - history.test_acc[-1]), 3))
-    return {"recipe": name, "seed": seed, "codes": codes, "batch_size": batch_size, "step_factor": factor,
-            "passes": len(errors), "validation_error_percent": errors, "minutes": round((time.time() - start) / 60, 2)}
+    return {
+        "recipe": name,
+        "seed": seed,
+        "codes": codes,
+        "batch_size": batch_size,
+        "step_factor": factor,
+        "passes": len(errors),
+        "validation_error_percent": errors,
+        "minutes": round((time.time() - start) / 60, 2),
+    }
 
 
 def choose(runs: list[dict]) -> dict:
@@ -75,8 +83,11 @@ def choose(runs: list[dict]) -> dict:
     for name in RECIPES:
         finals = [r["validation_error_percent"][passes - 1] for r in runs if r["recipe"] == name]
         if finals:
-            table[name] = {"mean": round(statistics.mean(finals), 3), "finals": finals,
-                           "sd": round(statistics.stdev(finals), 3) if len(finals) > 1 else None}
+            table[name] = {
+                "mean": round(statistics.mean(finals), 3),
+                "finals": finals,
+                "sd": round(statistics.stdev(finals), 3) if len(finals) > 1 else None,
+            }
     chosen = min(table, key=lambda n: table[n]["mean"])
     return {"compared_at_pass": passes, "recipes": table, "chosen": chosen}
 
