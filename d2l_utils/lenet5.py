@@ -254,11 +254,8 @@ def _connections(module: nn.Module, output: torch.Tensor) -> int:
     """Connections of one leaf layer for one example: inputs (and bias) per output unit, summed over units."""
     if hasattr(module, "connections"):
         return module.connections(output)
-    if isinstance(module, nn.Conv2d):
-        per_unit = module.weight[0].numel() + (module.bias is not None)
-        return output[0].numel() * per_unit
-    if isinstance(module, nn.Linear):
-        return output[0].numel() * (module.in_features + (module.bias is not None))
+    if isinstance(module, (nn.Conv2d, nn.Linear)):
+        return output[0].numel() * (module.weight[0].numel() + (module.bias is not None))
     return 0
 
 
@@ -286,7 +283,7 @@ def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28
     counts: dict[nn.Module, int] = {}
     hooks = [m.register_forward_hook(lambda m, _, out: counts.__setitem__(m, _connections(m, out)))
              for m in net.modules() if not list(m.children())]  # fmt: skip
-    rows = []
+    rows, buffers = [], dict(net.named_buffers())
     try:
         with unchanged(net), torch.no_grad():
             net.eval()
@@ -298,6 +295,8 @@ def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28
     finally:
         for hook in hooks:
             hook.remove()
+        for name, buffer in buffers.items():  # a forward may replace a buffer (self.calls = self.calls + 1)
+            setattr(net.get_submodule(name.rpartition(".")[0]), name.rpartition(".")[2], buffer)
     return rows
 
 
@@ -490,8 +489,7 @@ def run_seeds(train_one: Callable[[int], float], seeds: Iterable[int]) -> list[S
     return runs
 
 
-def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for a single value)."""
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:  # sample standard deviation, 0 for one value
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 

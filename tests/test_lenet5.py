@@ -304,23 +304,30 @@ def _same_state(net, before):
 
 def test_layer_counts_gives_every_submodule_its_mode_and_buffers_back():
     class Counter(nn.Module):
-        def __init__(self):
+        def __init__(self, in_place):
             super().__init__()
+            self.in_place = in_place
             self.register_buffer("calls", torch.zeros(()))
 
         def forward(self, X):
-            self.calls += 1
+            if self.in_place:
+                self.calls += 1
+            else:
+                self.calls = self.calls + 1  # a new tensor in place of the buffer
             return X
 
     torch.manual_seed(0)
     net = du.lenet5()
-    net.C5.add_module("counter", Counter())
+    net.C5.add_module("counter", Counter(in_place=True))
+    net.F6.add_module("replacer", Counter(in_place=False))
+    buffers = dict(net.named_buffers())
     net.train()
     net.C3.eval()
     before = _state(net)
     du.layer_counts(net)
     assert net.training and net.C1.training and not net.C3.training and not net.C3[0].training
     assert _same_state(net, before)
+    assert all(b is buffers[n] for n, b in net.named_buffers())
 
 
 @pytest.mark.bad_input
