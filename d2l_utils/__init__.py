@@ -108,7 +108,6 @@ from .lenet5 import (
 
 # isort: split
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
-from .architecture import plot_architecture, save_figure
 from .models import alexnet
 from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, format_real_mnist_result, real_mnist_result
 from .profiling import LayerCost, count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs

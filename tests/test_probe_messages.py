@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import d2l_utils as du
+from tools.figures.architecture import plot_architecture, save_figure
 
 NET_HELPERS = {
     "layer_summary": lambda net: du.layer_summary(net, (1, 1, 28, 28)),
@@ -18,7 +19,7 @@ NET_HELPERS = {
     "stage_costs": lambda net: du.stage_costs(net, (1, 1, 28, 28)),
     "activation_memory": lambda net: du.activation_memory(net, (2, 1, 28, 28)),
     "measure_training_speed": lambda net: du.measure_training_speed(net, (1, 28, 28), device="cpu"),
-    "plot_architecture": lambda net: du.plot_architecture(net, (1, 1, 28, 28)),
+    "plot_architecture": lambda net: plot_architecture(net, (1, 1, 28, 28)),
 }
 
 
@@ -151,7 +152,7 @@ def test_a_tilde_means_home_in_records_and_figures(tmp_path, monkeypatch):
     du.save_speeds("~/speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
     assert du.load_speeds("~/speeds.json")["examples_per_sec"] == RECORD
     fig, _ = plt.subplots()
-    du.save_figure(fig, "~/figures/lenet.png")
+    save_figure(fig, "~/figures/lenet.png")
     plt.close(fig)
     assert (tmp_path / "home" / "speeds.json").exists() and (tmp_path / "home" / "figures" / "lenet.png").exists()
     assert not (tmp_path / "~").exists()

@@ -9,6 +9,7 @@ from torch import nn
 import d2l_utils as du
 from d2l_utils.shapes import unchanged
 from tests.helpers import state_of
+from tools.figures.architecture import plot_architecture
 
 
 def bn_net():
@@ -57,7 +58,7 @@ PROBES = {
     "gradient_receptive_field": lambda net: du.gradient_receptive_field(net, (1, 16, 16), exact=False),
     "gradient_receptive_field_exact": lambda net: du.gradient_receptive_field(net, (1, 16, 16)),
     "receptive_fields": du.receptive_fields,
-    "plot_architecture": lambda net: du.plot_architecture(net, (1, 1, 16, 16)),
+    "plot_architecture": lambda net: plot_architecture(net, (1, 1, 16, 16)),
 }
 
 
