@@ -67,7 +67,7 @@ def test_real_mnist_result_says_how_to_get_a_missing_run(tmp_path):
 def test_a_record_cut_off_mid_write_names_the_file_and_how_to_get_it_back(tmp_path):
     path = tmp_path / "real_mnist_plans.json"
     path.write_text('{"date": "2026-12-01", "results": {"nin": {"test_acc": [0.5, ')
-    fix = r"real_mnist_plans.json is not valid JSON.*git checkout -- real_mnist_plans.json.*benchmarks/real_mnist_plans.py"
+    fix = r"real_mnist_plans.json is not valid JSON.*git checkout -- real_mnist_plans.json.*real_mnist_plans.py"
     for read in (du.real_mnist_result, du.format_real_mnist_result, plans.real_mnist_accuracies):
         with pytest.raises(ValueError, match=fix):
             read("nin", path) if read is not plans.real_mnist_accuracies else read(path)
