@@ -15,17 +15,11 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from .guard_rails.checks import check_module, is_positive_int
+from .guard_rails.checks import check_module, eval_mode, is_positive_int, module_device
 from .models import BatchNorm as CourseBatchNorm
 from .models import DenseBlock, Inception, Residual
 
 # --- facts about a module ------------------------------------------------------------------------------------------
-
-
-def module_device(net: nn.Module) -> torch.device:
-    """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
-    param = next(net.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
 
 
 def is_leaf(module: nn.Module) -> bool:
@@ -36,22 +30,6 @@ def is_leaf(module: nn.Module) -> bool:
 def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
     """``(qualified name, module)`` of every leaf layer, in definition order: the rows of a shape table."""
     return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
-
-
-@contextlib.contextmanager
-def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
-    """Put ``net`` in eval mode for a block, then give every submodule back its own mode.
-
-    Restoring only the top module's flag (``net.train(was_training)``) would switch a deliberately frozen part,
-    e.g. a BatchNorm kept in eval mode while the rest fine-tunes, back into training mode.
-    """
-    modes = [(module, module.training) for module in net.modules()]
-    net.eval()
-    try:
-        yield net
-    finally:
-        for module, training in modes:
-            module.training = training
 
 
 _GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding now

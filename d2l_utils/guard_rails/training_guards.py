@@ -249,3 +249,23 @@ class CheckpointFile:
                 f"({type(err).__name__}, shown above). Delete the file (or pass another checkpoint) to start afresh."
             ) from err
         return state
+
+
+# --- the step-0 shape probe ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) -> Iterator[None]:
+    """On a ``RuntimeError`` in the first step, probe the net layer by layer to name the layer ``X`` misses.
+
+    The probe raises :class:`~d2l_utils.shapes.ShapeMismatchError` when a shape is the cause; any other error
+    (and every error after the first step) passes through unchanged.
+    """
+    try:
+        yield
+    except (RuntimeError, TypeError):  # TypeError: e.g. a layer that returned None into the next one
+        if first_step:
+            from ..shapes import check_input_fits  # only on the error path: a probe is a rare, slow event
+
+            check_input_fits(net, X)
+        raise
