@@ -11,7 +11,7 @@ from d2l_utils import plans
 
 
 def test_every_run_names_a_commit_an_edition_and_a_plausible_accuracy():
-    for run in du.BOOK_RUNS:
+    for run in du.plans.BOOK_RUNS:
         assert re.fullmatch(r"[0-9a-f]{40}", run.commit), run
         assert re.fullmatch(r"(en|zh)-[\w.\-]+", run.edition) and re.fullmatch(r"20\d\d-\d\d-\d\d", run.date)
         assert 0 < run.test_acc < 1 and (run.network in du.TRAINING_PLANS or run.network == "bn-lenet-concise")
@@ -20,16 +20,16 @@ def test_every_run_names_a_commit_an_edition_and_a_plausible_accuracy():
 
 
 def test_a_run_links_to_its_notebook_at_its_commit():
-    (run,) = du.book_runs("resnet18", edition="en-0.16.4")
+    (run,) = du.plans.book_runs("resnet18", edition="en-0.16.4")
     assert run.url == ("https://github.com/d2l-ai/d2l-pytorch-colab/blob/0009bbcf260842350711034307a89dbc11811c6b/"
                        "chapter_convolutional-modern/resnet.ipynb")  # fmt: skip
     assert run.label == "d2l-en 0.16.4, commit 0009bbc (2021-05-17)"
-    zh = du.book_runs("lenet", edition="zh")[0]
+    zh = du.plans.book_runs("lenet", edition="zh")[0]
     assert zh.url.startswith("https://github.com/d2l-ai/d2l-zh-pytorch-colab/blob/")
 
 
 def test_spread_summarises_exactly_the_selected_runs():
-    runs = du.book_runs("googlenet", edition="zh")
+    runs = du.plans.book_runs("googlenet", edition="zh")
     spread = du.book_spread("googlenet", edition="zh")
     accs = [r.test_acc for r in runs]
     assert spread.count == len(runs) > 1
@@ -40,15 +40,15 @@ def test_spread_summarises_exactly_the_selected_runs():
 
 
 def test_edition_filter_takes_a_whole_edition_or_one_release():
-    both = du.book_runs("vgg")
-    en, zh = du.book_runs("vgg", edition="en"), du.book_runs("vgg", edition="zh")
+    both = du.plans.book_runs("vgg")
+    en, zh = du.plans.book_runs("vgg", edition="en"), du.plans.book_runs("vgg", edition="zh")
     assert len(en) + len(zh) == len(both)
-    assert all(r.edition == "en-0.17.1" for r in du.book_runs("vgg", edition="en-0.17.1"))
+    assert all(r.edition == "en-0.17.1" for r in du.plans.book_runs("vgg", edition="en-0.17.1"))
 
 
 def test_variants_are_kept_apart_from_the_course_network():
-    course = du.book_runs("bn-lenet")
-    max_pooling = du.book_runs("bn-lenet", variant="max-pooling")
+    course = du.plans.book_runs("bn-lenet")
+    max_pooling = du.plans.book_runs("bn-lenet", variant="max-pooling")
     assert not {r.commit for r in course} & {r.commit for r in max_pooling}
     assert all(r.variant == "" for r in course)
 
@@ -64,13 +64,13 @@ def test_beyond_noise_means_the_ranges_do_not_overlap():
 @pytest.mark.bad_input
 def test_unknown_network_or_empty_selection_is_refused():
     with pytest.raises(KeyError, match="known networks"):
-        du.book_runs("resnet50")
+        du.plans.book_runs("resnet50")
     with pytest.raises(ValueError, match="no book runs"):
-        du.book_runs("lenet", edition="en-9.9")
+        du.plans.book_runs("lenet", edition="en-9.9")
 
 
 def test_summary_counts_runs_whose_last_epoch_fell_below_their_best():
-    runs = du.book_runs("resnet18")
+    runs = du.plans.book_runs("resnet18")
     fallen = [r for r in runs if r.best_test_acc is not None and r.best_test_acc - r.test_acc >= 0.05 - 1e-9]
     text = plans.format_book_runs("resnet18", drop=0.05)
     with_curve = sum(r.best_test_acc is not None for r in runs)

@@ -11,7 +11,7 @@ import d2l_utils as du
 def test_layer_norm_matches_pytorch(shape):
     torch.manual_seed(0)
     X = torch.randn(*shape) * 4 + 2
-    ours, theirs = du.LayerNorm(shape[1:]), nn.LayerNorm(shape[1:])
+    ours, theirs = du.models.LayerNorm(shape[1:]), nn.LayerNorm(shape[1:])
     with torch.no_grad():
         for p in (*ours.parameters(), *theirs.parameters()):
             p.copy_(torch.linspace(-1, 2, p.numel()).reshape(p.shape))
@@ -29,7 +29,7 @@ def test_each_example_is_standardised_over_its_own_values():
 def test_result_does_not_depend_on_the_rest_of_the_batch_or_the_mode():
     torch.manual_seed(0)
     X = torch.randn(6, 10)
-    layer = du.LayerNorm(10)
+    layer = du.models.LayerNorm(10)
     alone = layer(X[:1])
     torch.testing.assert_close(layer(X)[:1], alone)
     torch.testing.assert_close(layer.eval()(X[:1]), alone)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import re
 from pathlib import Path
 
 import d2l_utils
@@ -65,3 +67,31 @@ def test_the_cycle_finder_sees_a_lazy_circle():
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
     graph = import_graph()
     assert "d2l_utils.shapes" in graph["d2l_utils.guard_rails.training_guards"], "the probe's lazy import is seen"
+
+
+# The book's own names (d2l-en 0.17 / d2l-zh 2.0 train_ch6 API and chapter code, d2l 1.0's saved classes): exported
+# whether or not a notebook calls them, so the book's chapter code runs on ``import d2l_utils as d2l``.
+BOOK_NAMES = {
+    "Accumulator", "Animator", "Timer", "accuracy", "size", "try_gpu", "try_all_gpus", "num_gpus", "cpu",
+    "load_data_fashion_mnist", "get_fashion_mnist_labels", "show_images", "set_figsize", "evaluate_accuracy_gpu",
+    "train_ch6", "corr2d", "vgg_block", "nin_block", "Inception", "batch_norm", "BatchNorm", "Residual",
+    "resnet_block", "resnet18", "ResNeXtBlock", "conv_block", "transition_block", "DenseBlock",
+}  # fmt: skip
+CODE_BLOCK = re.compile(r"```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
+
+
+def names_notebooks_use() -> set[str]:
+    """``du.<name>``/``d2l.<name>`` in the notebooks' code cells and in their solutions' code blocks."""
+    used = set()
+    for path in (ROOT.parent / "notebooks").rglob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            code = source if cell["cell_type"] == "code" else "\n".join(CODE_BLOCK.findall(source))
+            used |= set(re.findall(r"\b(?:du|d2l)\.([A-Za-z_]\w*)", code))
+    return used
+
+
+def test_exports_are_the_names_notebooks_use_and_the_books():
+    unused = sorted(set(d2l_utils.__all__) - names_notebooks_use() - BOOK_NAMES)
+    assert len(unused) <= 5, f"exported but used by no notebook (import them from their module instead): {unused}"
+    assert BOOK_NAMES <= set(d2l_utils.__all__)

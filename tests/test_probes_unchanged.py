@@ -49,7 +49,7 @@ def assert_unchanged(net, before):
 
 PROBES = {
     "layer_summary": lambda net: du.layer_summary(net, (2, 1, 16, 16), print_fn=None),
-    "check_input_fits": lambda net: du.check_input_fits(net, (2, 1, 16, 16)),
+    "check_input_fits": lambda net: du.shapes.check_input_fits(net, (2, 1, 16, 16)),
     "count_flops": lambda net: du.count_flops(net, torch.randn(2, 1, 16, 16)),
     "layer_costs": lambda net: du.layer_costs(net, (2, 1, 16, 16)),
     "stage_costs": lambda net: du.stage_costs(net, (2, 1, 16, 16)),
@@ -107,7 +107,7 @@ def test_an_untouched_net_is_not_written():
 
 def test_lazy_layers_keep_the_shapes_a_probe_gives_them():
     net = nn.Sequential(nn.Flatten(), nn.LazyLinear(10))
-    du.check_input_fits(net, (2, 1, 4, 4))
+    du.shapes.check_input_fits(net, (2, 1, 4, 4))
     assert net[1].weight.shape == (10, 16)
 
 
