@@ -78,54 +78,29 @@ TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
     # Batch 32, not the book's 128, keeps AlexNet's CPU run within Binder's 2 GB (tests/test_memory.py).
     "alexnet": {"book": _BOOK["alexnet"], "cpu-quick": _cpu_quick(_BOOK["alexnet"], **_SUBSET, batch_size=32)},
     "vgg": {"book": _BOOK["vgg"], "cpu-quick": _cpu_quick(_BOOK["vgg"], **_SUBSET)},
-    # NiN needs many steps at lr 0.1 to leave its starting plateau: through its twelve ReLU layers the
-    # Xavier-initialised net starts with logits near zero (0.08 ± 0.13 on 8 real digits, loss 2.34, about ln 10).
-    # On real MNIST (one run each, seed 0, 2026-12-01) the book's settings on 10,000 images x 2 at 224x224 (158
-    # steps) stayed at loss 2.303, test accuracy 0.102; so did d2l 1.0's lr 0.05 with batches of 32 (626 steps)
-    # and batch 128 at 96x96 (still 2.302 after 400 steps). Batches of 32 at 96x96 (a fifth of the cost per image)
-    # left it in the second epoch on 30,000 images (1,876 steps: 0.102, then 0.299); this plan, on all 60,000
-    # images (3,750 steps), reached 0.797, then 0.863 (17 minutes, one thread).
+    # NiN starts on a plateau (logits near zero) and needs many steps at lr 0.1 to leave it: batches of 32 at 96x96.
     "nin": {
         "book": _BOOK["nin"],
         "cpu-quick": _cpu_quick(_BOOK["nin"], num_epochs=2, max_test_examples=2_000, batch_size=32, resize=96),
     },
-    # GoogLeNet, like NiN, starts with logits near zero (0.011 ± 0.033 on 8 real digits at initialisation) and
-    # needs many steps at lr 0.1 to leave that plateau. On real MNIST (one run each, seed 0, 2026-12-01) the book's
-    # batch of 128 on 20,000 images x 2 (314 steps) stayed there (training loss 2.301 to 2.298, test accuracy
-    # 0.117, then 0.103); d2l 1.0's lr 0.01 with batches of 32 at 64x64 was still at loss 2.30 after 1,125 steps.
-    # Batches of 32 at lr 0.1 and 64x64 left it after about 400 steps (test accuracy 0.354 at step 625), then the
-    # loss jumped back (2.66 at step 825, 2.303 at 850). Batches of 64 (half the gradient noise) at 64x64 (less
-    # than half the cost per image of 96x96) left it after about 500 steps and kept learning: loss 0.35 and test
-    # accuracy 0.897 at step 1,000, 0.941 at 1,250. This plan is that run's settings: 40,000 images x 2 (1,250 steps).
+    # GoogLeNet starts on the same plateau; batches of 64 at 64x64 leave it and, unlike batches of 32, stay off it.
     "googlenet": {
         "book": _BOOK["googlenet"],
         "cpu-quick": _cpu_quick(
             _BOOK["googlenet"], **_SUBSET | dict(max_train_examples=40_000, batch_size=64, resize=64)
         ),
     },
-    # d2l 1.0's lr 0.1 and batch 128 instead of lr 1.0 and 256: on real MNIST (one run each, seed 0, 2026-12-01)
-    # the lr-1.0 plan's test accuracy went 0.907, 0.958, 0.769, and 0.972 once batch norm's running statistics were
-    # recomputed over the training set (the running averages lag weights that move fast); this plan 0.941, 0.973,
-    # 0.961 (0.977 recomputed).
+    # d2l 1.0's lr 0.1 and batch 128: at lr 1.0 batch norm's running statistics lag weights that move fast.
     "bn-lenet": {
         "book": _BOOK["bn-lenet"],
         "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3, lr=0.1, batch_size=128),
     },
-    # d2l 1.0's lr 0.01 and batch 128, for the reason of BN-LeNet's: with the book's lr 0.05 (0.1 for DenseNet) and
-    # batch 256 both learnt their training digits on real MNIST (train acc 0.978 and 0.969) but tested at 0.764
-    # and 0.757 with batch norm's running statistics. ResNet-18 at lr 0.01, batch 128 (one run, seed 0, 2026-12-01)
-    # tested 0.887 then 0.877 (0.948 with the statistics recomputed over the training images).
+    # d2l 1.0's lr 0.01 and batch 128, for the reason of BN-LeNet's.
     "resnet18": {"book": _BOOK["resnet18"], "cpu-quick": _cpu_quick(_BOOK["resnet18"], **_D2L_1_0_STEP)},
     "densenet": {"book": _BOOK["densenet"], "cpu-quick": _cpu_quick(_BOOK["densenet"], **_D2L_1_0_STEP)},
 }
-# Measured on 2 idle CPU cores (AMD EPYC, torch 2.15, 2026-11-23, du.measure_training_speed): AlexNet 48 and
-# the narrowed VGG 40, NiN 51 examples/s at 224x224, GoogLeNet 130, ResNet-18 120, DenseNet 110 at 96x96, so each
-# CPU plan at those sizes trains in 3-8 minutes there (several times that when other jobs share the cores). NiN's
-# plan, at 96x96, ran at 116 examples/s on one thread of a 2-core Intel Xeon (120,000 examples: 17 minutes).
-# Every CPU plan ran once on real MNIST (d2l_utils/real_mnist_plans.json, which du.real_mnist_result reads); the
-# plans that failed there with the book's settings changed where a change was measured to help (BN-LeNet, ResNet-18
-# and DenseNet: batch norm's running statistics lagged the weights; NiN and GoogLeNet: too few steps to leave
-# their plateau, and for GoogLeNet gradient noise that threw it back once it had left), each with its reason above.
+# Each CPU plan's measured cost, its run on real MNIST and why the plans that changed did: benchmarks/RESULTS.md
+# ("Every chapter's CPU plan on real MNIST"); the runs themselves: real_mnist_plans.json.
 
 
 def choose_plan(network: str, device: torch.device | str | None, name: str | None = None) -> TrainingPlan:
@@ -389,15 +364,8 @@ def real_mnist_accuracies(record: str | Path = REAL_MNIST_RECORD) -> dict[str, f
     return {network: entry["test_acc"][-1] for network, entry in results.items() if entry.get("test_acc")}
 
 
-# Designing CNNs (d2l 1.0 §8.8). The book trains no sample of networks, only its RegNetX32 (lr 0.05, batch 128,
-# 96×96, 10 epochs, the settings of its §8.8 Trainer call). "anynet-sample" is how the course trains every net of a
-# design-space sample: real MNIST at its own 28×28, the first 10,000 training images for one epoch, the first
-# 5,000 test images, SGD with lr 0.2 and batch 64 (the best of three settings tried on three sampled nets); its
-# "book" plan is the same recipe at the book's sizes (96×96, all 60,000 images, 10 epochs) for a GPU.
-# Measured (2026-12-01, 2-core Intel Xeon, torch 2.14.1, one thread, load average 8.7-14 from other jobs): the
-# chapter's 50 sampled networks (widths 8-64, 3 stages, 28×28) trained and tested in 23.4 minutes, 9-103 s each;
-# the whole chapter, with the RegNetX-like net's three seeds and the exercises' eight more nets, in 31 minutes.
-# Lightly loaded (load 5-6) three sampled nets took 7-16 s each.
+# Designing CNNs (d2l 1.0 §8.8): the book trains only its RegNetX32; "anynet-sample" is how the course trains each
+# net of a design-space sample (its measured cost: benchmarks/RESULTS.md, "The design-space sample on a CPU").
 TRAINING_PLANS["anynet-sample"] = {
     "cpu-quick": TrainingPlan(
         "cpu-quick", num_epochs=1, batch_size=64, lr=0.2, max_train_examples=10_000, max_test_examples=5_000
