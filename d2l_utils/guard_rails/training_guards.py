@@ -6,7 +6,8 @@ Each part has one job and a small interface, and ``train_ch6`` calls each in one
   suggested learning rate, when the loss or the weights go bad;
 - :func:`keep_finished_work` turns Ctrl-C into a summary of what finished, and gives any other error the
   history of the finished epochs, so no run is lost;
-- :class:`CheckpointFile` is the one place that builds and reads the checkpoint dict.
+- :class:`CheckpointFile` is the one place that builds and reads the checkpoint dict;
+- :func:`shape_errors_explained` turns a first step's shape error into one naming the layer.
 
 A first reading of the course can skip this file.
 """
