@@ -44,6 +44,7 @@ from .shapes import (
 # isort: split
 # 06 LeNet: data, the training loop, its metrics and plots; where the net errs.
 from .data import (
+    TEXT_LABELS,
     DataUnavailableError,
     get_fashion_mnist_labels,
     get_mnist_labels,

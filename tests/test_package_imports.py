@@ -92,6 +92,8 @@ def names_notebooks_use() -> set[str]:
 
 
 def test_exports_are_the_names_notebooks_use_and_the_books():
+    missing = sorted(n for n in names_notebooks_use() if not hasattr(d2l_utils, n))
+    assert not missing, f"notebooks use names the package does not export: {missing}"
     unused = sorted(set(d2l_utils.__all__) - names_notebooks_use() - BOOK_NAMES)
     assert len(unused) <= 5, f"exported but used by no notebook (import them from their module instead): {unused}"
     assert BOOK_NAMES <= set(d2l_utils.__all__)
