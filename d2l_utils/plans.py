@@ -121,7 +121,6 @@ def choose_plan(network: str, device: torch.device | str | None, name: str | Non
     return plans[name]
 
 
-
 # The book's runs, with where they are stored and how they were read: see the file's header.
 BOOK_RUNS_FILE = "book_runs.tsv"
 BOOK_REPOSITORIES = {"en": "d2l-ai/d2l-pytorch-colab", "zh": "d2l-ai/d2l-zh-pytorch-colab"}
