@@ -1,6 +1,7 @@
 """Shapes: the layer-by-layer shape probe, output sizes from layer hyper-parameters, and facts about a module.
 
-The module facts (its device, its leaf layers, a safe eval mode) are what every probe of a net needs.
+The module facts (its leaf layers, a probe that leaves the net as it was) are what every probe of a net needs;
+its device and a safe eval mode live in :mod:`d2l_utils.guard_rails.checks`, which the training loop uses too.
 """
 
 from __future__ import annotations
