@@ -1,4 +1,4 @@
-"""Small counters the training loop needs: an accumulator, a wall-clock timer, and accuracy."""
+"""The book's counters, as its chapter code uses them: an accumulator, a wall-clock timer, accuracy and size."""
 
 from __future__ import annotations
 
