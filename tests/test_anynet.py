@@ -98,8 +98,8 @@ def test_plot_edfs_draws_one_panel_per_pair():
 def test_evaluate_sample_trains_and_leaves_errors_between_0_and_1():
     g = torch.Generator().manual_seed(0)
     images, labels = (torch.rand(64, 12, 12, generator=g) * 255).to(torch.uint8), torch.arange(64) % 2
-    train = du.InMemoryBatches(images, labels, 16, shuffle=True)
-    test = du.InMemoryBatches(images, labels, 32, shuffle=False)
+    train = du.data.InMemoryBatches(images, labels, 16, shuffle=True)
+    test = du.data.InMemoryBatches(images, labels, 32, shuffle=False)
     archs = TINY.sample(2, seed=0)
     results = an.evaluate_sample(archs, 8, train, test, num_epochs=1, lr=0.1, report=None)
     assert [r.arch for r in results] == archs

@@ -163,7 +163,7 @@ def test_paper_schedule():
 def _random_digits(n, batch_size, shuffle):
     """``n`` random 28×28 uint8 images with labels 0-9 in turn, as in-memory batches."""
     images = (torch.rand(n, 28, 28) * 255).to(torch.uint8)
-    return du.InMemoryBatches(images, torch.arange(n) % 10, batch_size, shuffle=shuffle)
+    return du.data.InMemoryBatches(images, torch.arange(n) % 10, batch_size, shuffle=shuffle)
 
 
 def test_train_lenet5_learns_a_tiny_set():
@@ -216,7 +216,7 @@ def test_curvature_covers_every_parameter_is_positive_and_leaves_the_net_as_it_w
 
 def test_sdlm_steps_each_weight_by_lr_over_mu_plus_its_curvature():
     weight = nn.Parameter(torch.tensor([1.0, 1.0]))
-    optimizer = du.SDLM([weight], lr=0.1, mu=0.02)
+    optimizer = L.SDLM([weight], lr=0.1, mu=0.02)
     optimizer.set_curvature({weight: torch.tensor([0.0, 0.98])})
     weight.grad = torch.tensor([1.0, 1.0])
     optimizer.step()
@@ -227,8 +227,8 @@ def test_sdlm_steps_each_weight_by_lr_over_mu_plus_its_curvature():
 def test_sdlm_refuses_a_missing_curvature_or_mu():
     weight = nn.Parameter(torch.ones(2))
     with pytest.raises(ValueError, match="mu must be positive"):
-        du.SDLM([weight], lr=0.1, mu=0.0)
-    optimizer = du.SDLM([weight], lr=0.1)
+        L.SDLM([weight], lr=0.1, mu=0.0)
+    optimizer = L.SDLM([weight], lr=0.1)
     weight.grad = torch.ones(2)
     with pytest.raises(RuntimeError, match="before set_curvature"):
         optimizer.step()

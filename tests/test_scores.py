@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils.metrics import NONFINITE_WARNING, EpochMetrics, check_labels, correct_count
+from d2l_utils.guard_rails.checks import NONFINITE_WARNING, check_labels
+from d2l_utils.training import EpochMetrics
 
 CPU = torch.device("cpu")
 
@@ -42,7 +43,7 @@ def test_singleton_dimensions_are_refused_with_the_fix():
     logits, y = half_right_logits()
     nin_like = logits[:, :, None, None]  # a NiN without its last Flatten: (8, 10, 1, 1)
     X = torch.zeros(8, 1, 4, 4)
-    for score in (lambda: du.accuracy(nin_like, y), lambda: correct_count(nin_like, y),
+    for score in (lambda: du.accuracy(nin_like, y),
                   lambda: du.evaluate_accuracy_gpu(FixedOutputs([nin_like]), [(X, y)]),
                   lambda: du.confusion_matrix(FixedOutputs([nin_like]), [(X, y)])):  # fmt: skip
         with pytest.raises(ValueError, match=r"shape \(8, 10, 1, 1\).*add nn\.Flatten\(\)"):
