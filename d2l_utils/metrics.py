@@ -192,6 +192,7 @@ class EpochMetrics:
         self.correct = torch.zeros((), device=device, dtype=torch.long)
         self.nonfinite = torch.zeros((), device=device, dtype=torch.long)
         self.examples = 0
+        self.num_classes = 0  # the width of the net's class scores, once a batch has been added
 
     def add(self, loss: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor) -> None:
         """Count one minibatch whose mean loss is ``loss``."""
@@ -201,6 +202,7 @@ class EpochMetrics:
             self.correct += (classes == check_labels(y_hat, y)).sum()
             self.nonfinite += (classes < 0).sum()
         self.examples += y.numel()
+        self.num_classes = y_hat.shape[1] if y_hat.ndim == 2 else self.num_classes
 
     @property
     def mean_loss(self) -> float:

@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from . import config
-from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device
+from .cuda_graph import training_step
+from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device, tune_kernels
 from .guard_rails.checks import (
     check_epoch_had_batches,
     check_loss_reduction,
@@ -34,7 +35,13 @@ from .guard_rails.checks import (
     mean_of_batch,
     shape_errors_explained,
 )
-from .guard_rails.training_guards import CheckpointFile, DivergenceGuard, TrainingDivergedError, keep_finished_work
+from .guard_rails.training_guards import (
+    CheckpointFile,
+    DivergenceGuard,
+    TrainingDivergedError,
+    keep_finished_work,
+    warn_if_at_chance,
+)
 from .metrics import EpochMetrics, PredictionCheck, Timer
 from .plotting import TrainingProgress
 from .shapes import check_input_fits, eval_mode, module_device
@@ -129,13 +136,13 @@ def to_layout(X: torch.Tensor, speed: Speed) -> torch.Tensor:
 def train_epoch_ch6(
     net: nn.Module, train_iter: Iterable, loss: nn.Module, optimizer: torch.optim.Optimizer,
     device: torch.device, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
-    progress: TrainingProgress | None = None, epoch: int = 0,
+    progress: TrainingProgress | None = None, epoch: int = 0, step=train_step,
 ) -> EpochMetrics:  # fmt: skip
     """Train ``net`` for one epoch: a :func:`train_step` per minibatch; return the epoch's loss and accuracy sums.
 
     The sums stay on the device (no host sync per step). ``progress`` (``train_ch6``'s) wraps the batches to
     show progress and watch the loss. Use this function directly to write your own loop, e.g. to continue
-    training a net without re-initialising it.
+    training a net without re-initialising it. ``step`` replaces :func:`train_step` (e.g. by a CUDA graph's replay).
     """
     scaler = grad_scaler(device, speed) if scaler is None else scaler
     check_loss_reduction(loss)
@@ -146,7 +153,7 @@ def train_epoch_ch6(
     for X, y in batches if progress is None else progress.track(batches, metrics, epoch):
         X, y = to_layout(X.to(device, non_blocking=True), speed), y.to(device, non_blocking=True)
         with shape_errors_explained(net, X, first_step=metrics.examples == 0):
-            y_hat, batch_loss = train_step(net, X, y, loss, optimizer, scaler, precision)
+            y_hat, batch_loss = step(net, X, y, loss, optimizer, scaler, precision)
         metrics.add(batch_loss, y_hat, y)
     return metrics
 
@@ -196,7 +203,8 @@ def train_ch6(
     else:
         init_cnn_weights(net)
         history = TrainHistory(device=str(device))
-    guard = DivergenceGuard(net, lr, history)
+    guard, step = DivergenceGuard(net, lr, history), training_step(train_step, device, speed)
+    tune_kernels(device)
     progress = TrainingProgress(len(train_iter), num_epochs, history, progress, watchers=[guard.check_loss])
     print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
     with keep_finished_work(history, progress, checkpoint):
@@ -204,13 +212,14 @@ def train_ch6(
             timer = Timer()
             timer.start()
             metrics = train_epoch_ch6(model, train_iter, loss, optimizer, device, speed, scaler=scaler,
-                                      progress=progress, epoch=epoch)  # fmt: skip
+                                      progress=progress, epoch=epoch, step=step)  # fmt: skip
             seconds = timer.stop()
             check_epoch_had_batches(metrics, epoch)
             guard.check_epoch(metrics.mean_loss, progress.where(approximate=True))
             test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=speed.autocast)
             history.add_epoch(epoch + 1, metrics, test_acc, seconds)
             progress.end_epoch(metrics, test_acc)
+            warn_if_at_chance(history, metrics.num_classes, net, lr)
             guard.epoch_done()
             if checkpoint is not None:
                 checkpoint.save(net, optimizer, history, train_iter)
@@ -267,6 +276,7 @@ class TrainHistory:
     seconds: list[float] = field(default_factory=list)
     examples: list[int] = field(default_factory=list)
     interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)  # e.g. training that sits at or collapses to chance
     figure: Any = field(default=None, repr=False, compare=False)
 
     @property
