@@ -310,8 +310,8 @@ def test_a_net_that_cannot_learn_is_said_to_sit_at_chance(capsys):
 
 def _history(test_acc: list[float], train_acc: list[float] | None = None) -> du.TrainHistory:
     n = len(test_acc)
-    return du.TrainHistory("cpu", epochs=list(range(1, n + 1)), train_loss=[1.0] * n,
-                           train_acc=train_acc or test_acc, test_acc=test_acc, seconds=[1.0] * n, examples=[1] * n)  # fmt: skip
+    return du.TrainHistory("cpu", epochs=list(range(1, n + 1)), train_loss=[1.0] * n, train_acc=train_acc or test_acc,
+                           test_acc=test_acc, seconds=[1.0] * n, examples=[1] * n)  # fmt: skip
 
 
 def test_a_collapse_to_chance_names_the_epoch_the_books_runs_and_the_later_lr():
