@@ -189,3 +189,14 @@ def test_one_command_runs_both_pipelines_and_prints_the_tables(capsys):
     assert report.PARITY_HEADER in out and report.BOUND_HEADER in out
     assert "LeNet, 1,280 + 256 images (**subset**) | 1 × 2 |" in out
     assert "synthetic stand-in" in out
+
+
+def test_cuda_graph_both_runs_ours_eager_and_graphed_and_prints_the_ratio():
+    args = bench.parse_args(["--device", "cpu", "--cuda-graph", "both"])
+    assert [s.cuda_graph for s in args.speeds] == [False, True]
+    book = (report.Run("book", 0, 4.0, 0.9, 0.9),)
+    eager = report.Comparison("LeNet", 1, book, (report.Run("ours", 0, 1.0, 0.9, 0.9),))
+    graphed = report.Comparison("LeNet (ours: CUDA graph)", 1, book, (report.Run("ours", 0, 0.25, 0.9, 0.9),))
+    assert bench.graph_ratios([eager, graphed]) == [
+        "LeNet: ours with a CUDA graph is 4.00x as fast per epoch as ours eager."
+    ]
