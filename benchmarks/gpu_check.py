@@ -241,9 +241,9 @@ def render_plans(record: dict) -> str:
             continue
         p, accs = e["plan"], ", ".join(f"{a:.3f}" for a in e.get("test_acc", []))
         steady = e["seconds"][1:] or e["seconds"]
-        notes = "; ".join([*([e["error"]] if "error" in e else []), *e.get("warnings", [])])
-        if e["epochs_run"] < e["epochs_planned"]:
-            notes = f"{e['epochs_run']} of the plan's {e['epochs_planned']} epochs (time budget); " + notes
+        fewer = [f"{e['epochs_run']} of the plan's {e['epochs_planned']} epochs (time budget)"]
+        notes = "; ".join([*fewer[: e["epochs_run"] < e["epochs_planned"]], *([e["error"]] if "error" in e else []),
+                           *e.get("warnings", [])])  # fmt: skip
         lines.append(
             f"| {NAMES[network]} | lr {p['lr']:g} (book {p['book_lr']:g}), batch {p['batch_size']}, "
             f"{p['resize'] or 28}px, seed {e['seed']} | {len(e.get('epochs', []))} | {accs} | "
