@@ -209,9 +209,11 @@ def test_gpu_check_shares_the_time_left_and_says_where_fewer_epochs_ran():
     assert gpu_check.epochs_that_fit(["lenet"], clock, scale=1.0) == 10
     assert gpu_check.epochs_that_fit(list(gpu_check.ORDER), gpu_check.Clock(budget=200.0), scale=1.0) == 5
     assert gpu_check.epochs_that_fit(["vgg"], gpu_check.Clock(budget=20.0), scale=1.0) == 0
-    entry = {"plan": {"lr": 0.05, "book_lr": 0.1, "batch_size": 128, "resize": 224}, "seed": 1, "epochs_planned": 10,
-             "epochs_run": 3, "epochs": [1, 2, 3], "test_acc": [0.2, 0.5, 0.1], "train_acc": [0.2, 0.5, 0.1],
-             "seconds": [5.0, 4.0, 4.0], "examples_per_sec": 15000.0, "warnings": ["Warning: collapsed to chance"]}
+    entry = {
+        "plan": {"lr": 0.05, "book_lr": 0.1, "batch_size": 128, "resize": 224}, "seed": 1, "epochs_planned": 10,
+        "epochs_run": 3, "epochs": [1, 2, 3], "test_acc": [0.2, 0.5, 0.1], "train_acc": [0.2, 0.5, 0.1],
+        "seconds": [5.0, 4.0, 4.0], "examples_per_sec": 15000.0, "warnings": ["Warning: collapsed to chance"],
+    }  # fmt: skip
     table = gpu_check.render_plans({"environment": {"gpu": "NVIDIA H200"}, "results": {"nin": entry},
                                     "not_run": ["vgg"]})  # fmt: skip
     row = next(line for line in table.splitlines() if line.startswith("| NiN"))
