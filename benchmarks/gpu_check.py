@@ -8,8 +8,9 @@ ends, so a run cut short still leaves what finished:
    with ``pytest -o addopts=""`` (the notebook options of ``pyproject.toml`` need nbval, which is not required
    here). Log: ``tests.log``.
 2. **speed**: ``benchmark_pipelines.py`` on real MNIST, the book's pipeline against the course's, the course's
-   eager and with the step replayed as a CUDA graph (``--cuda-graph both``): LeNet 3 epochs x 2 seeds (and its
-   lower bound), AlexNet 2 epochs x 1 seed. Record: ``gpu_benchmark.json``.
+   eager and with the step replayed as a CUDA graph (``--cuda-graph both``): LeNet 5 epochs x 2 seeds (and its
+   lower bound), AlexNet 2 epochs x 1 seed. Record: ``gpu_benchmark.json``. Then where LeNet's graphed epoch
+   spends its time: ``torch.profiler`` over two epochs, the top operations in ``profile.txt``.
 3. **plans**: every chapter's GPU plan (``du.choose_plan(network, "cuda")``: NiN at lr 0.05, GoogLeNet at 0.01,
    the book's settings otherwise) on all of real MNIST with ``du.train_ch6``'s GPU defaults, one seed each, 10
    epochs where the budget allows, else fewer for all networks alike (the record says how many and why). NiN and
@@ -152,7 +153,7 @@ def run_benchmark(model: str, data_dir: Path, smoke: bool) -> dict:
     if smoke:
         argv = ["--device", "cpu", "--subset", "1280", "--test-subset", "256", "--epochs", "1", "--seeds", "0"]
     else:
-        argv = ["--data", "mnist", "--data-dir", str(data_dir), "--epochs", "3" if model == "lenet" else "2",
+        argv = ["--data", "mnist", "--data-dir", str(data_dir), "--epochs", "5" if model == "lenet" else "2",
                 "--seeds", *(["0", "1"] if model == "lenet" else ["0"])]  # fmt: skip
     argv += ["--models", model, "--cuda-graph", "both", "--bound-epochs", "2" if model == "lenet" else "0"]
     with contextlib.redirect_stdout(_Tee()) as printed:
@@ -161,6 +162,21 @@ def run_benchmark(model: str, data_dir: Path, smoke: bool) -> dict:
     return {"argv": argv, "comparisons": [dataclasses.asdict(c) for c in comparisons],
             "bounds": [dataclasses.asdict(b) for b in bounds],
             "markdown": text[text.rfind("\nMeasured ") + 1:] if "\nMeasured " in text else text}  # fmt: skip
+
+
+def run_profile(out: Path, device: torch.device, data_dir: Path, smoke: bool) -> None:
+    """LeNet's book settings with the CUDA graph, two epochs under ``torch.profiler``: the top operations by CPU."""
+    from torch.profiler import ProfilerActivity, profile
+
+    sizes = dict(max_train_examples=1024, max_test_examples=256) if smoke else {}
+    train_iter, test_iter = du.load_data_mnist(256, synthetic=False, data_dir=data_dir, device=device, **sizes)
+    speed = du.choose_speed(device).replace(cuda_graph=True)
+    du.train_ch6(du.lenet(), train_iter, test_iter, 1, 0.9, device, speed=speed, progress=False)  # warm-up
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities) as prof:
+        history = du.train_ch6(du.lenet(), train_iter, test_iter, 2, 0.9, device, speed=speed, progress=False)
+    table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=30)
+    (out / "profile.txt").write_text(f"{table}\ntraining seconds per epoch: {history.seconds}\n", encoding="utf-8")
 
 
 # --- 3. plans --------------------------------------------------------------------------------------------------------
@@ -304,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         bench[model] = guarded(f"speed-{model}", summary, check, lambda m=model: run_benchmark(m, data_dir, args.smoke))
         write_json(out / "gpu_benchmark.json", bench)
+    if clock.fits(30 + 150):
+        guarded("profile", summary, check, lambda: run_profile(out, device, data_dir, args.smoke))
     record = {"environment": summary["environment"], "smoke": args.smoke, "data": "real MNIST (verified files), "
               "all 60,000 + 10,000 images, through du.load_data_mnist", "results": {}, "not_run": []}  # fmt: skip
     guarded("plans", summary, check, lambda: run_plans(record, out / "gpu_plans.json", device, data_dir, clock,
