@@ -17,15 +17,18 @@ ends, so a run cut short still leaves what finished:
    GoogLeNet go first. Record: ``gpu_plans.json``, like ``real_mnist_plans.json`` for the GPU.
 
 Then ``gpu_check.md`` holds the Markdown for ``benchmarks/RESULTS.md``; ``--render gpu_plans.json`` prints the plans
-table of a saved record again. ``--smoke`` proves the whole script on a CPU in about two minutes (tiny subsets,
+table of a saved record again. ``--smoke`` proves the whole script on a CPU in a few minutes (tiny subsets,
 one epoch, a few tests); its figures mean nothing.
 
-On the device machine (no package index there): d2l 1.0.3 and IPython travel as wheels in ``.whl/``, downloaded
-beforehand with the device notes' ``pip download --no-deps --only-binary=:all: --python-version 3.12
---implementation cp --platform manylinux_2_17_x86_64 -d .whl`` of ``d2l==1.0.3 ipython==9.18.1
-matplotlib-inline==0.2.2 jedi==0.20.1 parso==0.8.7 pexpect==4.9.0 ptyprocess==0.7.0 prompt_toolkit==3.0.53
-wcwidth==0.9.4 stack_data==0.6.3 executing==2.3.0 asttokens==3.0.2 pure_eval==0.2.4 traitlets==5.16.1
-ipython_pygments_lexers==1.1.1``; real MNIST travels as the four ``.gz`` files in ``.data/MNIST/raw``::
+On a machine without a package index, d2l 1.0.3 (the book's pipeline) and IPython (which d2l imports) travel as
+wheels in ``.whl/`` (ignored by git), downloaded beforehand where pip works::
+
+    python -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \\
+      --platform manylinux_2_17_x86_64 -d .whl d2l==1.0.3 ipython==9.18.1 matplotlib-inline==0.2.2 jedi==0.20.1 \\
+      parso==0.8.7 pexpect==4.9.0 ptyprocess==0.7.0 prompt_toolkit==3.0.53 wcwidth==0.9.4 stack_data==0.6.3 \\
+      executing==2.3.0 asttokens==3.0.2 pure_eval==0.2.4 traitlets==5.16.1 ipython_pygments_lexers==1.1.1
+
+and real MNIST as its four ``.gz`` files in ``.data/MNIST/raw``. Then, there::
 
     python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && \\
     PYTHONPATH=/tmp/site D2L_DATA_DIR=.data python3 benchmarks/gpu_check.py --out "$OUT" --data-dir .data
