@@ -9,8 +9,9 @@ ends, so a run cut short still leaves what finished:
    here). Log: ``tests.log``.
 2. **speed**: ``benchmark_pipelines.py`` on real MNIST, the book's pipeline against the course's, the course's
    eager and with the step replayed as a CUDA graph (``--cuda-graph both``): LeNet 5 epochs x 2 seeds (and its
-   lower bound), AlexNet 2 epochs x 1 seed. Record: ``gpu_benchmark.json``. Then where LeNet's graphed epoch
-   spends its time: ``torch.profiler`` over two epochs, the top operations in ``profile.txt``.
+   lower bound), AlexNet 2 epochs x 1 seed; GoogLeNet's GPU plan for 2 epochs, eager and graphed (examples/s of
+   the second epoch). Record: ``gpu_benchmark.json``. Then where LeNet's graphed epoch spends its time:
+   ``torch.profiler`` over two epochs, the top operations in ``profile.txt``.
 3. **plans**: every chapter's GPU plan (``du.choose_plan(network, "cuda")``: NiN at lr 0.05, GoogLeNet at 0.01,
    the book's settings otherwise) on all of real MNIST with ``du.train_ch6``'s GPU defaults, one seed each, 10
    epochs where the budget allows, else fewer for all networks alike (the record says how many and why). NiN and
@@ -165,6 +166,31 @@ def run_benchmark(model: str, data_dir: Path, smoke: bool) -> dict:
     return {"argv": argv, "comparisons": [dataclasses.asdict(c) for c in comparisons],
             "bounds": [dataclasses.asdict(b) for b in bounds],
             "markdown": text[text.rfind("\nMeasured ") + 1:] if "\nMeasured " in text else text}  # fmt: skip
+
+
+def run_graph_speed(network: str, device: torch.device, data_dir: Path, smoke: bool) -> dict:
+    """``network``'s GPU plan for 2 epochs, eager and graphed: the second epoch's examples/s and the accuracies."""
+    plans = du.TRAINING_PLANS[network]
+    plan, sizes = plans.get("gpu", plans["book"]), dict(max_train_examples=256, max_test_examples=128) if smoke else {}
+    result = {"plan": dataclasses.asdict(plan), "sizes": sizes}
+    for graphed in (False, True):
+        du.seed_everything(0)
+        loaders = du.load_data_mnist(plan.batch_size, plan.resize, synthetic=False, data_dir=data_dir, device=device,
+                                     **sizes)  # fmt: skip
+        speed = du.choose_speed(device).replace(cuda_graph=graphed)
+        history = du.train_ch6(BUILDERS[network](), *loaders, 2, plan.lr, device, speed=speed, progress=False)
+        result["graph" if graphed else "eager"] = {
+            "speed": str(speed), "test_acc": history.test_acc, "train_loss": history.train_loss,
+            "seconds": history.seconds, "steady_examples_per_sec": round(history.examples[-1] / history.seconds[-1]),
+        }  # fmt: skip
+    eager, graph = result["eager"], result["graph"]
+    result["markdown"] = (
+        f"{NAMES[network]}, GPU plan (lr {plan.lr:g}, batch {plan.batch_size}, {plan.resize or 28}px), 2 epochs: "
+        f"{eager['steady_examples_per_sec']:,} examples/s eager, {graph['steady_examples_per_sec']:,} with the CUDA "
+        f"graph (second epoch); test accuracy {eager['test_acc'][-1]:.3f} and {graph['test_acc'][-1]:.3f}."
+    )
+    print(result["markdown"], flush=True)
+    return result
 
 
 def run_profile(out: Path, device: torch.device, data_dir: Path, smoke: bool) -> None:
@@ -323,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         bench[model] = guarded(f"speed-{model}", summary, check, lambda m=model: run_benchmark(m, data_dir, args.smoke))
         write_json(out / "gpu_benchmark.json", bench)
+    if clock.fits(40 + 150):
+        bench["googlenet"] = guarded("speed-googlenet", summary, check,
+                                     lambda: run_graph_speed("googlenet", device, data_dir, args.smoke))  # fmt: skip
+        write_json(out / "gpu_benchmark.json", bench)
     if clock.fits(30 + 150):
         guarded("profile", summary, check, lambda: run_profile(out, device, data_dir, args.smoke))
     record = {"environment": summary["environment"], "smoke": args.smoke, "data": "real MNIST (verified files), "
@@ -331,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                                                        args.smoke))  # fmt: skip
     tests = (summary.get("tests") or {}).get("summary", "not run")
     markdown = [f"## GPU check ({summary['environment']['gpu'] or 'CPU smoke run'})", "", f"Tests: `{tests}`", "",
-                *[bench[m]["markdown"] for m in ("lenet", "alexnet") if bench.get(m)], "",
+                *[bench[m]["markdown"] for m in ("lenet", "alexnet", "googlenet") if bench.get(m)], "",
                 render_plans(record)]  # fmt: skip
     (out / "gpu_check.md").write_text("\n".join(markdown) + "\n", encoding="utf-8")
     print("\n".join(markdown))
