@@ -320,7 +320,7 @@ def test_a_collapse_to_chance_names_the_epoch_the_books_runs_and_the_later_lr():
     history = _history([0.183, 0.331, 0.468, 0.675, 0.103])  # NiN at lr 0.1 on a GPU (seed 1, real MNIST)
     line = warn_if_at_chance(history, 10, du.nin(), 0.1)
     assert line.startswith("Warning: collapsed to chance: test accuracy 0.103 at epoch 5, after 0.675 at epoch 4")
-    runs = du.book_runs("nin")
+    runs = du.plans.book_runs("nin")
     assert f"The book's {len(runs)} runs of nin (lr=0.1)" in line
     assert f"{sum(r.test_acc <= 0.13 for r in runs)} of them at chance" in line
     assert "lr=0.05 (d2l 1.0)" in line and history.warnings == [line]
