@@ -71,7 +71,7 @@ def plot_against_book(history, network: str, *, edition: str | None = None, data
     MNIST is drawn against the course's own real-MNIST record, and one on the synthetic stand-in against nothing.
     """
     data = _check(history, network, edition, data)
-    ax = plt.subplots(figsize=(5, 3))[1]
+    ax = plt.subplots(figsize=(5, 3), layout="constrained")[1]
     ax.grid(True)
     ax.plot(history.epochs, history.test_acc, "^-", color="C0", label="your run: test acc")
     if data.verified_real and data.name == "Fashion-MNIST":
