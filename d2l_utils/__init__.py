@@ -43,6 +43,7 @@ from .shapes import (
 
 # isort: split
 # 06 LeNet: data, the training loop, its metrics and plots; where the net errs.
+from .against_book import plot_against_book
 from .data import (
     TEXT_LABELS,
     DataUnavailableError,
