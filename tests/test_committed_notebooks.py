@@ -33,7 +33,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "noteb
 
 
 def _ids(paths):
-    return [p.name for p in paths]
+    return [p.relative_to(ROOT / "notebooks").as_posix() for p in paths]
 
 
 def test_course_has_notebooks():

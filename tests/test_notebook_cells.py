@@ -37,7 +37,7 @@ def test_there_are_notebooks():
     assert NOTEBOOK_PATHS, "notebooks/ holds no notebooks"
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
 def test_notebook_starts_with_the_current_header(path):
     nb = nbformat.read(path, as_version=4)
     assert header_is_current(nb, path), REBUILD.format(path.relative_to(ROOT))
