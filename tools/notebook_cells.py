@@ -2,7 +2,8 @@
 
 Cell 0 is the Colab set-up cell, identical in every notebook: on Colab it quietly installs d2l_utils from the
 repository and the book's d2l package without its old pins, and says in one line if that fails; anywhere else
-it does nothing. Cell 1 is the notebook's title line with its own "Open in Colab" badge. The repository's
+it does nothing. Cell 1 is the notebook's own "Open in Colab" badge and, for a chapter, one line saying what Run
+all costs on a 2-core CPU and on a GPU (RUN_ALL_COST below, the one place to edit those figures). The repository's
 address is read from ``pyproject.toml`` (``[project.urls] Repository``), the one place it is written.
 """
 
