@@ -23,48 +23,53 @@ NOTEBOOKS = ROOT / "notebooks"
 SETUP_TAG = "colab-setup"
 # What a chapter's Run all costs (without its solutions), on a 2-core CPU and on a GPU. 01-05 and 14: a real Run
 # all (D2L_SMOKE=0, OMP_NUM_THREADS=2) timed on 2026-12-04 on the course's 2-core Intel Xeon under load from other
-# jobs (load average 2.6-9.3), rounded up. 06-13b: the sum of the chapter's real training runs as recorded on
+# jobs (load average 2.6-13), rounded up. 06-13b: the sum of the chapter's real training runs as recorded on
 # 2026-12-01 on that machine (each chapter's stored run record, benchmarks/real_mnist_plans.json and
 # benchmarks/RESULTS.md), plus about a minute for the rest, rounded up.
 RUN_ALL_COST = {
-    "01_from_fully_connected_to_convolutions": ("about 1 min (16 s measured under load)", "not measured"),
-    "02_convolutions_for_images": ("about 1 min (23 s measured under load)", "not measured"),
-    "03_padding_and_stride": ("about 1 min (40 s measured under load)", "not measured"),
-    "04_multiple_channels": ("about 1 min (37 s measured under load)", "not measured"),
-    "05_pooling": ("about 1 min (56 s measured under load)", "not measured"),
-    "06_lenet": ("about 11 min (two 10-epoch LeNet runs at the 2,105 examples/s of its stored run)", "not measured"),
+    "01_from_fully_connected_to_convolutions": ("about 1 min (16 s, measured 2026-12-04 under load)", "not measured"),
+    "02_convolutions_for_images": ("about 1 min (23 s, measured 2026-12-04 under load)", "not measured"),
+    "03_padding_and_stride": ("about 1 min (40 s, measured 2026-12-04 under load)", "not measured"),
+    "04_multiple_channels": ("about 1 min (37 s, measured 2026-12-04 under load)", "not measured"),
+    "05_pooling": ("about 1 min (56 s, measured 2026-12-04 under load)", "not measured"),
+    "06_lenet": ("about 11 min (two 10-epoch LeNets at its stored run's 2,105 examples/s, 2026-12-01)", "not measured"),
     "06b_lenet5_1998": (
-        "about 42 min (its stored runs: LeNet-5 34.1 min for 3 seeds, the other recipes 6 min)",
+        "about 42 min (its stored runs, 2026-12-01: LeNet-5 34.1 min, the other recipes 6 min)",
         "not measured",
     ),
     "07_alexnet": (
-        "about 20 min (its CPU plan trained in 18.7 min; the book's 10 epochs: about 3.1 hours)",
+        "about 20 min (its CPU plan trained in 18.7 min, 2026-12-01; the book's 10 epochs: 3.1 hours)",
         "not measured",
     ),
     "08_vgg": (
-        "about 40 min (its CPU plan: 38.7 min recorded under load 2.3; the book's run: about 4.2 hours)",
+        "about 40 min (its CPU plan: 38.7 min, 2026-12-01, under load; the book's run: 4.2 hours)",
         "not measured",
     ),
-    "09_nin": ("about 19 min (its CPU plan trained in 17.4 min; the book's run: about 3.3 hours)", "not measured"),
+    "09_nin": (
+        "about 19 min (its CPU plan trained in 17.4 min, 2026-12-01; the book's run: 3.3 hours)",
+        "not measured",
+    ),
     "10_googlenet": (
-        "about 16 min (its CPU plan trained in 15.0 min; the book's run: about 1.3 hours)",
+        "about 16 min (its CPU plan trained in 15.0 min, 2026-12-01; the book's run: 1.3 hours)",
         "not measured",
     ),
-    "11_batch_norm": ("about 5 min (its CPU plan 1.8 min, its learning-rate sweep about 2.5 min)", "not measured"),
+    "11_batch_norm": ("about 5 min (its CPU plan 1.8 min and its learning-rate sweep, 2026-12-01)", "not measured"),
     "12_resnet": (
-        "about 39 min (its CPU plan: 37.6 min recorded under load 7; about 3 min on idle cores)",
+        "about 39 min (its CPU plan: 37.6 min, 2026-12-01, under load 7; 3 min on idle cores)",
         "not measured",
     ),
     "13_densenet": (
-        "about 21 min (its CPU plan: 19.8 min recorded under load 5.3; about 3 min on idle cores)",
+        "about 21 min (its CPU plan: 19.8 min, 2026-12-01, under load 5; 3 min on idle cores)",
         "not measured",
     ),
     "13b_designing_cnns": (
-        "about 28 min (its 50 sampled networks trained in 23.4 min, the RegNetX-like net's 3 "
-        "seeds in 2 min, under load 9-14)",
+        "about 28 min (its 53 networks trained in 25 min, 2026-12-01, under load 9-14)",
         "not measured",
     ),
-    "14_which_cnn": ("about 1 min (measured under load)", "not measured"),
+    "14_which_cnn": (
+        "about 8 min (7.5 min, measured 2026-12-04 under load 8-13; most of it the speed probe)",
+        "not measured",
+    ),
 }
 BADGE_TAG = "colab-badge"
 
