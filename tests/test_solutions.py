@@ -92,7 +92,8 @@ def test_a_companion_missing_an_exercise_or_its_link_back_is_refused():
                                          nbformat.v4.new_markdown_cell("## Exercise 1\n\nWhy?")])  # fmt: skip
     problems = solutions.companion_problems(nb, solutions.SOLUTIONS / CHAPTER.name)
     assert any("no link back to its chapter (../06_lenet.ipynb)" in p for p in problems), problems
-    assert any("sections [1], but the chapter lists exercises [1, 2, 3, 4, 5, 6]" in p for p in problems), problems
+    assert any("sections [1], but the chapter lists [1, 2, 3, 4, 5, 6]" in p for p in problems), problems
+    assert any("Exercise 1's text differs from the chapter's; copy it from 06_lenet.ipynb" in p for p in problems)
     assert any("no code cell" in p for p in problems), problems
     assert solutions.companion_problems(nb, Path("/x/solutions/99_none.ipynb")) == [
         "no chapter 99_none.ipynb in notebooks/ for this solutions notebook"

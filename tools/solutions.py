@@ -21,7 +21,7 @@ from tools.notebook_cells import NOTEBOOKS, colab_url
 SOLUTIONS = NOTEBOOKS / "solutions"
 EXERCISES = re.compile(r"^#+ .*Exercises", re.MULTILINE)
 EXERCISE_ITEM = re.compile(r"^(\d+)\. ", re.MULTILINE)
-EXERCISE_HEADING = re.compile(r"^## Exercise (\d+)\s*$", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"## Exercise (\d+)\n\n(.*)\Z", re.DOTALL)  # a companion's cell: heading and text
 # What a chapter must not hold: a solution runner, a folded solution, the label of a stored answer.
 SOLUTION_TRACE = re.compile(r"run_solution|<summary>\s*Solution|^It prints:|^The real run printed:", re.I | re.M)
 
@@ -56,17 +56,21 @@ def exercises_start(nb: nbformat.NotebookNode) -> int | None:
     return None
 
 
-def exercise_numbers(nb: nbformat.NotebookNode) -> list[int]:
-    """The numbers of the chapter's exercises, as its Exercises section lists them."""
+def exercise_texts(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """The chapter's exercises by number, as its Exercises section lists them (continuation lines unindented)."""
     start = exercises_start(nb)
     text = "\n\n".join(c.source for c in nb.cells[start:] if c.cell_type == "markdown") if start is not None else ""
-    return [int(n) for n in EXERCISE_ITEM.findall(text)]
+    text = text.split("\n\nSolutions: [")[0]
+    items = list(EXERCISE_ITEM.finditer(text))
+    ends = [m.start() for m in items[1:]] + [len(text)]
+    return {int(m.group(1)): "\n".join(line.removeprefix("   ") for line in text[m.end() : end].strip().splitlines())
+            for m, end in zip(items, ends, strict=True)}  # fmt: skip
 
 
 def chapter_problems(nb: nbformat.NotebookNode, chapter: Path) -> list[str]:
     """What shows or runs a solution in a chapter, or leaves its exercises unanswered: one line each."""
     start = exercises_start(nb)
-    if start is None or not exercise_numbers(nb):
+    if start is None or not exercise_texts(nb):
         return ["no '## Exercises' section with numbered exercises"]
     problems = [f"cell {i}: solution material ({m.group(0)!r}) belongs in {companion(chapter).relative_to(NOTEBOOKS)}"
                 for i, c in enumerate(nb.cells) if (m := SOLUTION_TRACE.search(c.source))]  # fmt: skip
@@ -86,10 +90,13 @@ def companion_problems(nb: nbformat.NotebookNode, path: Path) -> list[str]:
         return [f"no chapter {chapter.name} in notebooks/ for this solutions notebook"]
     markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     problems = [] if f"(../{chapter.name})" in markdown else [f"no link back to its chapter (../{chapter.name})"]
-    wanted = exercise_numbers(nbformat.read(chapter, as_version=4))
-    answered = [int(n) for n in EXERCISE_HEADING.findall(markdown)]
-    if answered != wanted:
-        problems.append(f"'## Exercise N' sections {answered}, but the chapter lists exercises {wanted}")
+    wanted = exercise_texts(nbformat.read(chapter, as_version=4))
+    cells = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    answered = dict(m.groups() for source in cells if (m := EXERCISE_HEADING.match(source)))
+    if [int(n) for n in answered] != list(wanted):
+        problems.append(f"'## Exercise N' sections {[int(n) for n in answered]}, but the chapter lists {list(wanted)}")
+    problems += [f"Exercise {n}'s text differs from the chapter's; copy it from {chapter.name}"
+                 for n, text in answered.items() if int(n) in wanted and text.strip() != wanted[int(n)]]  # fmt: skip
     if not any(c.cell_type == "code" for c in nb.cells[2:]):
         problems.append("no code cell after the header: nbval would check no solution")
     return problems
