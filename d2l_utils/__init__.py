@@ -84,6 +84,10 @@ from .training import (
 )
 
 # isort: split
+# d2l 1.0's API (Module, Classifier, Trainer, FashionMNIST; du.MNIST(batch_size) alike) and the tensor shortcuts.
+from .book_api import *  # noqa: F403 (the book's names, listed in book_api.__all__)
+
+# isort: split
 # 06b LeNet-5 as the 1998 paper built it.
 from .lenet5 import (
     PAPER_STEP_SIZES,
@@ -123,6 +127,7 @@ from .models import (
     LayerNorm,
     Residual,
     ResNeXtBlock,
+    ResNeXtUnit,
     batch_norm,
     bn_lenet,
     conv_block,

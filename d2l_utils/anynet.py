@@ -28,7 +28,7 @@ from torch import nn
 
 from . import config
 from .devices import BOOK_SPEED
-from .models import ResNeXtBlock
+from .models import ResNeXtUnit
 from .profiling import count_flops, stage_costs
 from .seeding import seed_everything
 from .shapes import eval_mode
@@ -50,8 +50,8 @@ def anynet_stage(input_channels: int, depth: int, num_channels: int, groups: int
     """``depth`` ResNeXt blocks of width ``num_channels``; the first halves the resolution (stride 2, 1×1 shortcut)."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ValueError(f"anynet_stage: depth must be a positive integer, got {depth!r}")
-    blocks = [ResNeXtBlock(input_channels, num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
-    blocks += [ResNeXtBlock(num_channels, num_channels, groups, bot_mul) for _ in range(depth - 1)]
+    blocks = [ResNeXtUnit(input_channels, num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
+    blocks += [ResNeXtUnit(num_channels, num_channels, groups, bot_mul) for _ in range(depth - 1)]
     return nn.Sequential(*blocks)
 
 

@@ -71,6 +71,12 @@ class DataSetInfo:
     def raw_folder(self, root: Path) -> Path:
         return Path(root) / self.folder / "raw"
 
+    def __call__(self, batch_size: int = 64, resize=(28, 28)):
+        """d2l 1.0's data module over this data set, as ``d2l.FashionMNIST(batch_size, resize)``: ``du.MNIST(128)``."""
+        from .book_api import FashionMNIST  # imported here: the book's API is built on this module
+
+        return FashionMNIST(batch_size, resize, dataset=self)
+
     def raw_files(self) -> list[RawFile]:
         """Each file with its example count and MD5 sums."""
         archives, content = self.archive_md5s, dict(self.content_md5s)
@@ -481,7 +487,7 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, n
     """The two iterators over the files in ``root``, each carrying its :class:`DataSource`."""
     reader = info if real else FASHION_MNIST  # the stand-in has Fashion-MNIST's file layout
     name = info.name if real else info.stand_in
-    sizes = _split_sizes(request.max_train, request.max_test, request.resize, name)
+    sizes = _split_sizes(request.max_train, request.max_test, request.resize, name, request.batch_size)
     if request.loader == "fast":
         iters = _in_memory_iters(root, reader, sizes, request, seed, name, device)
     else:
@@ -496,7 +502,7 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, n
 
 
 def _split_sizes(
-    max_train: int | None, max_test: int | None, resize: tuple[int, int] | None, name: str
+    max_train: int | None, max_test: int | None, resize: tuple[int, int] | None, name: str, batch_size: int = 1
 ) -> dict[bool, int | None]:
     """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
     sizes = {True: max_train, False: max_test}
@@ -504,7 +510,7 @@ def _split_sizes(
         return sizes
     limits = config.SMOKE_LIMITS
     resized = resize not in (None, (28, 28))
-    sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
+    sizes = {train: min(size or limits.subset(train, resized, batch_size), limits.subset(train, resized, batch_size))
              for train, size in sizes.items()}  # fmt: skip
     config.banner(
         f"Smoke mode ({config.SMOKE_ENV}=1): {name} cut to {sizes[True]} training and "
