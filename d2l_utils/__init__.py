@@ -6,8 +6,9 @@ one SGD step, ``train_epoch_ch6``, ``train_ch6``) in one file; beside it ``metri
 ``guard_rails/``, catches learners' mistakes before they cost work; a first reading can skip it.
 
 Every public name is imported once below, grouped by the chapter that introduces it; ``du.<name>`` is the way
-notebooks reach it. ``import d2l_utils as d2l`` runs the book's own chapter code (``d2l.Accumulator``,
-``d2l.Animator``, ``d2l.Timer``, ``d2l.accuracy``, ``d2l.try_gpu``, ``d2l.load_data_fashion_mnist``, ...).
+notebooks reach it. ``import d2l_utils as d2l`` runs the book's own chapter code: d2l-en 0.17 and d2l-zh
+(``d2l.train_ch6``, ``d2l.Animator``, ``d2l.accuracy``, ``d2l.tensor``, ...) and d2l-en 1.0 (``d2l.Classifier``,
+``d2l.Trainer``, ``d2l.FashionMNIST``, ``d2l.ResNeXtBlock``, ...).
 """
 
 # Set-up of every notebook: modes, data folder, seeds, devices, the folded solutions' runner.

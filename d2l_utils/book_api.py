@@ -20,7 +20,7 @@ from . import data as datasets
 from .devices import autocast, check_speed, choose_speed, cpu, resolve_device, try_all_gpus
 from .guard_rails.checks import is_positive_int
 from .guard_rails.training_guards import DivergenceGuard
-from .plotting import in_notebook, set_axes
+from .plotting import in_notebook
 from .shapes import check_input_fits, eval_mode, module_device
 from .training import grad_scaler, to_layout
 
@@ -93,7 +93,9 @@ class ProgressBoard(HyperParameters):
     def _plot(self, label) -> None:
         if self.axes is None:
             self.fig, self.axes = plt.subplots(figsize=self.figsize) if self.fig is None else (self.fig, self.fig.gca())
-            set_axes(self.axes, self.xlabel, self.ylabel, self.xlim, self.ylim, self.xscale, self.yscale)
+            self.axes.set(xlabel=self.xlabel, ylabel=self.ylabel, xscale=self.xscale, yscale=self.yscale)
+            self.axes.set(**{k: v for k, v in (("xlim", self.xlim), ("ylim", self.ylim)) if v})  # the rest autoscales
+            self.axes.grid(True)
             if in_notebook() and not config.smoke_mode():
                 from IPython.display import display
 
