@@ -249,6 +249,8 @@ class Trainer(HyperParameters):
             if isinstance(loader, datasets.InMemoryBatches):
                 loader.to(self.device)  # batches are then made where training runs
         self.num_train_batches = len(self.train_dataloader)
+        if not self.num_train_batches:
+            raise ValueError(f"{type(data).__name__}.train_dataloader() yields no batches: check its data's size")
         self.num_val_batches = len(self.val_dataloader) if self.val_dataloader is not None else 0
 
     def prepare_model(self, model):

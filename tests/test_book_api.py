@@ -141,3 +141,10 @@ def test_bad_trainer_arguments_and_a_model_without_net_are_named():
         d2l.Trainer(max_epochs=0)
     with pytest.raises(AttributeError, match="has no self.net"):
         d2l.Classifier()(torch.zeros(1, 1, 28, 28))
+
+    class Empty(d2l.DataModule):
+        def get_dataloader(self, train):
+            return []
+
+    with pytest.raises(ValueError, match=r"Empty.train_dataloader\(\) yields no batches"):
+        d2l.Trainer(max_epochs=1).fit(LeNet(), Empty())
