@@ -5,9 +5,10 @@ one SGD step, ``train_epoch_ch6``, ``train_ch6``) in one file; beside it ``metri
 ``models``, ``devices`` and ``plotting``, and one module per chapter topic. The guard-rail tier, the folder
 ``guard_rails/``, catches learners' mistakes before they cost work; a first reading can skip it.
 
-The names below are the ones the notebooks use and the book's own (``import d2l_utils as d2l`` runs the book's
-chapter code: ``d2l.Accumulator``, ``d2l.Animator``, ``d2l.Timer``, ``d2l.accuracy``, ``d2l.try_gpu``, ...),
-grouped by the chapter that introduces them. Everything else is imported from its module.
+The names below are the ones the notebooks use and the book's own, grouped by the chapter that introduces them;
+everything else is imported from its module. ``import d2l_utils as d2l`` runs the book's chapter code of d2l-en 0.17
+and d2l-zh (``d2l.train_ch6``, ``d2l.Animator``, ``d2l.tensor``, ...) and of d2l-en 1.0 (``d2l.Classifier``,
+``d2l.Trainer``, ``d2l.FashionMNIST``, ``d2l.ResNeXtBlock``, ...).
 """
 
 # Set-up of every notebook: modes, seeds, devices, the folded solutions' runner.
@@ -67,6 +68,10 @@ from .training import (
 )
 
 # isort: split
+# d2l 1.0's API (Module, Classifier, Trainer, FashionMNIST and MNIST) and the tensor shortcuts.
+from .book_api import *  # noqa: F403 (the book's names, listed in book_api.__all__)
+
+# isort: split
 # 06b LeNet-5 as the 1998 paper built it.
 from .lenet5 import (
     SDLM,
@@ -99,6 +104,7 @@ from .models import (
     Inception,
     Residual,
     ResNeXtBlock,
+    ResNeXtUnit,
     batch_norm,
     bn_lenet,
     conv_block,

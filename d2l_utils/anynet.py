@@ -24,7 +24,7 @@ from . import config
 from .devices import BOOK_SPEED
 from .guard_rails import checks
 from .guard_rails.checks import check_positive_ints, check_positive_number, first_batch, is_positive_int
-from .models import ResNeXtBlock
+from .models import ResNeXtUnit
 from .profiling import count_flops, stage_costs
 from .seeding import seed_everything
 from .shapes import unchanged
@@ -45,8 +45,8 @@ def anynet_stem(in_channels, num_channels):
 def anynet_stage(input_channels, depth, num_channels, groups, bot_mul):
     """``depth`` ResNeXt blocks of width ``num_channels``; the first halves the resolution (stride 2, 1×1 shortcut)."""
     check_positive_ints("anynet_stage", depth=depth)
-    blocks = [ResNeXtBlock(input_channels, num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
-    blocks += [ResNeXtBlock(num_channels, num_channels, groups, bot_mul) for _ in range(depth - 1)]
+    blocks = [ResNeXtUnit(input_channels, num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
+    blocks += [ResNeXtUnit(num_channels, num_channels, groups, bot_mul) for _ in range(depth - 1)]
     return nn.Sequential(*blocks)
 
 

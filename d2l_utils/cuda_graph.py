@@ -64,5 +64,12 @@ class GraphedStep:
 
 
 def training_step(step, device: torch.device, speed):
-    """``step`` itself, or a :class:`GraphedStep` around it where ``speed`` asks for a graph and one can hold it."""
-    return GraphedStep(step, device, speed.autocast) if can_capture(device, speed) else step
+    """``step`` itself, or a :class:`GraphedStep` around it where ``speed`` asks for a graph and one can hold it.
+
+    With a graph the batch shapes repeat, so cuDNN may time its convolution algorithms once per shape and keep the
+    fastest (set once before the loop, as nanoGPT does); another algorithm changes results only at float rounding.
+    """
+    if not can_capture(device, speed):
+        return step
+    torch.backends.cudnn.benchmark = True
+    return GraphedStep(step, device, speed.autocast)

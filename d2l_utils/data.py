@@ -479,7 +479,7 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, n
     """The two iterators over the files in ``root``, each carrying its :class:`DataSource`."""
     reader = info if real else FASHION_MNIST  # the stand-in has Fashion-MNIST's file layout
     name = info.name if real else info.stand_in
-    sizes = _split_sizes(request.max_train, request.max_test, request.resize, name)
+    sizes = _split_sizes(request.max_train, request.max_test, request.resize, name, request.batch_size)
     if request.loader == "fast":
         iters = _in_memory_iters(root, reader, sizes, request, seed, name, device)
     else:
@@ -495,7 +495,7 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, n
 
 
 def _split_sizes(
-    max_train: int | None, max_test: int | None, resize: tuple[int, int] | None, name: str
+    max_train: int | None, max_test: int | None, resize: tuple[int, int] | None, name: str, batch_size: int = 1
 ) -> dict[bool, int | None]:
     """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
     sizes = {True: max_train, False: max_test}
@@ -503,7 +503,7 @@ def _split_sizes(
         return sizes
     limits = config.SMOKE_LIMITS
     resized = resize not in (None, (28, 28))
-    sizes = {train: min(size or limits.subset(train, resized), limits.subset(train, resized))
+    sizes = {train: min(size or limits.subset(train, resized, batch_size), limits.subset(train, resized, batch_size))
              for train, size in sizes.items()}  # fmt: skip
     config.banner(
         f"Smoke mode ({config.SMOKE_ENV}=1): {name} cut to {sizes[True]} training and "

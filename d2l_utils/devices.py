@@ -126,7 +126,8 @@ class Speed:
     autocast: torch.dtype | None = None
     channels_last: bool = False
     compile: bool = False
-    # Replay each full batch's training step as one captured CUDA graph (d2l_utils.cuda_graph); opt-in until measured.
+    # Replay each full batch's training step as one captured CUDA graph, with cuDNN autotuning (d2l_utils.cuda_graph);
+    # opt-in until a GPU run has measured it correct and faster.
     cuda_graph: bool = False
 
     def __post_init__(self) -> None:
@@ -197,16 +198,6 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
-
-
-def tune_kernels(device: torch.device) -> None:
-    """On CUDA, let cuDNN time its convolution algorithms once per input shape and keep the fastest.
-
-    Set once before a training loop (as nanoGPT does): batches repeat a few shapes, so the timing is paid a few
-    times per run. Another algorithm changes results only at float rounding.
-    """
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
 
 
 def synchronize(device: torch.device) -> None:

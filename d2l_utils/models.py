@@ -484,8 +484,8 @@ def densenet(
 # --- ResNeXt (d2l 1.0 §8.6.5), layer normalization (§8.5.2), GoogLeNet's stem, body and head (§8.4) ---------
 
 
-class ResNeXtBlock(nn.Module):
-    """The book's ResNeXt block: a bottleneck residual block whose 3×3 convolution is grouped.
+class ResNeXtUnit(nn.Module):
+    """The ResNeXt block with its input channels given first: a bottleneck residual block, 3×3 convolution grouped.
 
     ``1×1 conv → BN → ReLU → grouped 3×3 conv → BN → ReLU → 1×1 conv → BN``, added to the input, then ReLU.
     The bottleneck has ``b = round(num_channels * bot_mul)`` channels. As in the book's code, ``groups`` is the
@@ -498,17 +498,18 @@ class ResNeXtBlock(nn.Module):
     def __init__(self, input_channels: int, num_channels: int, groups: int, bot_mul: float,
                  use_1x1conv: bool = False, strides: int = 1):  # fmt: skip
         super().__init__()
-        check_positive_ints("ResNeXtBlock", input_channels=input_channels, num_channels=num_channels,
-                             groups=groups, strides=strides)  # fmt: skip
+        name = type(self).__name__
+        check_positive_ints(name, input_channels=input_channels, num_channels=num_channels, groups=groups,
+                            strides=strides)  # fmt: skip
         bot_channels = int(round(num_channels * bot_mul))
         if bot_channels < 1 or bot_channels % groups:
             raise ValueError(
-                f"ResNeXtBlock: the bottleneck has round({num_channels} × {bot_mul}) = {bot_channels} channels, "
+                f"{name}: the bottleneck has round({num_channels} × {bot_mul}) = {bot_channels} channels, "
                 f"which groups of width {groups} do not divide; choose a group width that divides it"
             )
         if not use_1x1conv and (input_channels != num_channels or strides != 1):
             raise ValueError(
-                f"ResNeXtBlock({input_channels}, {num_channels}, strides={strides}) changes the shape, so the input "
+                f"{name}({input_channels}, {num_channels}, strides={strides}) changes the shape, so the input "
                 "cannot be added to the output as it is; pass use_1x1conv=True"
             )
         self.bot_channels, self.num_groups = bot_channels, bot_channels // groups
@@ -530,6 +531,26 @@ class ResNeXtBlock(nn.Module):
         if self.conv4 is not None:
             X = self.bn4(self.conv4(X))
         return F.relu(Y + X)
+
+
+class ResNeXtBlock(ResNeXtUnit):
+    """The book's ResNeXt block with d2l 1.0's arguments ``(num_channels, groups, bot_mul, use_1x1conv, strides)``.
+
+    The layers that see the input are lazy, as in the book; :class:`ResNeXtUnit` takes the input channels first."""
+
+    def __init__(self, num_channels: int, groups: int, bot_mul: float, use_1x1conv: bool = False, strides: int = 1):
+        super().__init__(num_channels, num_channels, groups, bot_mul, use_1x1conv, strides)
+        self.conv1 = nn.LazyConv2d(self.bot_channels, kernel_size=1)
+        if use_1x1conv:
+            self.conv4 = nn.LazyConv2d(num_channels, kernel_size=1, stride=strides)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if self.conv4 is None and X.shape[1] != self.conv3.out_channels:
+            raise ValueError(
+                f"ResNeXtBlock({self.conv3.out_channels}, ...) got {X.shape[1]} input channels, so the input cannot "
+                "be added to the output as it is; pass use_1x1conv=True"
+            )
+        return super().forward(X)
 
 
 def layer_norm(

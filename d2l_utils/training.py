@@ -25,8 +25,7 @@ import torch
 from torch import nn
 
 from . import config
-from .cuda_graph import training_step
-from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device, tune_kernels
+from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device
 from .guard_rails.checks import (
     NONFINITE_WARNING,
     PredictionCheck,
@@ -206,6 +205,15 @@ def train_epoch_ch6(
 # --- 4. the whole run -----------------------------------------------------------------------------------------------
 
 
+def step_for(device: torch.device, speed: Speed):
+    """:func:`train_step`, or with ``Speed(cuda_graph=True)`` on CUDA its captured replay (opt-in until measured)."""
+    if not speed.cuda_graph:
+        return train_step
+    from .cuda_graph import training_step  # only the opt-in GPU path reads that file
+
+    return training_step(train_step, device, speed)
+
+
 def train_ch6(
     net: nn.Module, train_iter: Iterable, test_iter: Iterable, num_epochs: int, lr: float,
     device: torch.device | str | None = None, *, speed: Speed | None = None, checkpoint: str | Path | None = None,
@@ -249,8 +257,7 @@ def train_ch6(
     else:
         init_cnn_weights(net)
         history = TrainHistory(device=str(device))
-    guard, step = DivergenceGuard(net, lr, history), training_step(train_step, device, speed)
-    tune_kernels(device)
+    guard, step = DivergenceGuard(net, lr, history), step_for(device, speed)
     progress = TrainingProgress(len(train_iter), num_epochs, history, progress, watchers=[guard.check_loss])
     print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
     with keep_finished_work(history, progress, checkpoint):

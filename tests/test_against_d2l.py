@@ -75,3 +75,28 @@ def test_book_evaluation_leaves_eval_mode_ours_restores():
     assert net.training
     d2l.evaluate_accuracy_gpu(net, data)
     assert not net.training
+
+
+def test_tensor_shortcuts_match_the_books():
+    X = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+    calls = [("reshape", (X, (4, 3))), ("transpose", (X,)), ("reduce_sum", (X,)), ("reduce_mean", (X, 1)),
+             ("argmax", (X, 1)), ("astype", (X, torch.int32)), ("concat", ((X, X), 1)), ("abs", (-X,)),
+             ("matmul", (X, X.T)), ("stack", ((X, X),)), ("expand_dims", (X, 0)), ("numpy", (X,))]  # fmt: skip
+    for name, args in calls:
+        ours, theirs = getattr(du, name)(*args), getattr(d2l, name)(*args)
+        torch.testing.assert_close(torch.as_tensor(ours), torch.as_tensor(theirs), msg=name)
+    assert (du.float32, du.int32, du.zeros, du.tensor, du.normal) == (d2l.float32, d2l.int32, d2l.zeros, d2l.tensor,
+                                                                      d2l.normal)  # fmt: skip
+
+
+def test_classifier_accuracy_loss_and_the_resnext_block_match_the_books():
+    g = torch.Generator().manual_seed(0)
+    Y_hat, Y = torch.randn(32, 10, generator=g), torch.randint(0, 10, (32,), generator=g)
+    ours, theirs = du.Classifier(), d2l.Classifier()
+    torch.testing.assert_close(ours.accuracy(Y_hat, Y), theirs.accuracy(Y_hat, Y))
+    torch.testing.assert_close(ours.loss(Y_hat, Y, averaged=False), theirs.loss(Y_hat, Y, averaged=False))
+    X = torch.randn(2, 32, 12, 12, generator=g)
+    book, block = d2l.ResNeXtBlock(64, 16, 0.5, use_1x1conv=True, strides=2), du.ResNeXtBlock(64, 16, 0.5, True, 2)
+    book(X), block(X)  # lazy layers take their shapes
+    block.load_state_dict(book.state_dict())  # the same parameters and buffers, under the same names
+    torch.testing.assert_close(block.eval()(X), book.eval()(X))

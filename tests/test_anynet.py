@@ -67,7 +67,7 @@ def test_anynet_shapes_and_named_parts():
 def test_books_regnetx32_has_32_layers_with_weights_and_its_shapes():
     net = an.regnetx32().eval()
     weighted = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    shortcuts = [m.conv4 for m in net.modules() if isinstance(m, du.ResNeXtBlock) and m.conv4 is not None]
+    shortcuts = [m.conv4 for m in net.modules() if isinstance(m, du.ResNeXtUnit) and m.conv4 is not None]
     assert len(weighted) - len(shortcuts) == 32  # the stem, 10 blocks of 3 convolutions, the dense layer
     with torch.no_grad():
         assert net.stage2(net.stage1(net.stem(torch.randn(1, 1, 96, 96)))).shape == (1, 80, 12, 12)

@@ -81,6 +81,25 @@ def test_smoke_limits_are_small():
     assert (limits.train_examples, limits.test_examples, limits.max_epochs) == (1280, 256, 1)
 
 
+@pytest.mark.parametrize(("batch_size", "resize", "train"), [(256, None, 1280), (64, None, 1280), (512, None, 2560),
+                                                         (128, 224, 640), (32, 224, 160), (16, 96, 128)])  # fmt: skip
+def test_smoke_mode_keeps_five_training_batches_at_any_image_size(monkeypatch, batch_size, resize, train):
+    """The book's loop plots every ``num_batches // 5`` steps: fewer than five batches would divide by zero."""
+    monkeypatch.setenv("D2L_SMOKE", "1")
+    train_iter, test_iter = du.load_data_fashion_mnist(batch_size, resize=resize)
+    assert train_iter.num_examples == train and len(train_iter) >= 5
+    assert test_iter.num_examples == (128 if resize else 256)
+
+
+def test_smoke_mode_keeps_the_courses_upsampled_plans_at_one_batch(monkeypatch):
+    """The course's own ``train_ch6`` needs no five batches: an upsampled plan's smoke run stays at 128 images."""
+    plan = du.TRAINING_PLANS["vgg"]["cpu-quick"]
+    assert plan.data_kwargs()["max_train_examples"] == 10_000
+    monkeypatch.setenv("D2L_SMOKE", "1")
+    assert plan.data_kwargs()["max_train_examples"] == 128
+    assert du.TRAINING_PLANS["lenet"]["cpu-quick"].data_kwargs()["max_train_examples"] is None
+
+
 def test_runtime_dependencies_are_not_pinned():
     """d2l 1.0.3 pins numpy/matplotlib/... exactly, which breaks on current Python and Colab."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+

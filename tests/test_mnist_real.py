@@ -57,6 +57,15 @@ def test_smoke_mode_uses_a_small_subset_of_the_real_files(real_mnist_dir, monkey
     assert du.get_mnist_labels([3]) == ["3"]
 
 
+def test_the_books_1_0_data_module_style_serves_verified_real_mnist(real_mnist_dir, monkeypatch):
+    """``du.MNIST(batch_size)`` works as d2l 1.0's ``d2l.FashionMNIST(batch_size)``, on the verified real files."""
+    monkeypatch.setenv("D2L_DATA_DIR", str(real_mnist_dir))
+    monkeypatch.setenv("D2L_SMOKE", "1")
+    data = du.MNIST(batch_size=128)
+    X, y = next(iter(data.get_dataloader(True)))
+    assert X.shape == (128, 1, 28, 28) and data.train_iter.source.verified_real and len(data.val_dataloader()) == 2
+
+
 @pytest.fixture(scope="module")
 def lenet_on_mnist(real_mnist_dir):
     """d2l's LeNet trained with the book's settings (lr 0.9, batch 256, 10 epochs) on all of real MNIST, once."""

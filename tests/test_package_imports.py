@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import d2l_utils
+from d2l_utils import book_api
 
 ROOT = Path(d2l_utils.__file__).parent
 
@@ -76,7 +77,7 @@ BOOK_NAMES = {
     "load_data_fashion_mnist", "get_fashion_mnist_labels", "show_images", "set_figsize", "evaluate_accuracy_gpu",
     "train_ch6", "corr2d", "vgg_block", "nin_block", "Inception", "batch_norm", "BatchNorm", "Residual",
     "resnet_block", "resnet18", "ResNeXtBlock", "conv_block", "transition_block", "DenseBlock",
-}  # fmt: skip
+} | set(book_api.__all__)  # fmt: skip
 CODE_BLOCK = re.compile(r"```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 
