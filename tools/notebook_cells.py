@@ -22,9 +22,9 @@ from course import BOOK_PACKAGE  # noqa: E402 (the book's pin, written once in t
 NOTEBOOKS = ROOT / "notebooks"
 SETUP_TAG = "colab-setup"
 # What a chapter's Run all costs (without its solutions), on a 2-core CPU and on a GPU. 01-05 and 14: a real Run
-# all (D2L_SMOKE=0, OMP_NUM_THREADS=2) timed on 2026-12-04 on the course's 2-core Intel Xeon under load from other
+# all (D2L_SMOKE=0, OMP_NUM_THREADS=2) timed on 2026-12-04 on a 2-core AMD EPYC under load from other
 # jobs (load average 2.6-13), rounded up. 06-13b: the sum of the chapter's real training runs as recorded on
-# 2026-12-01 on that machine (each chapter's stored run record, benchmarks/real_mnist_plans.json and
+# 2026-12-01 on a 2-core Intel Xeon (each chapter's stored run record, d2l_utils/real_mnist_plans.json and
 # benchmarks/RESULTS.md), plus about a minute for the rest, rounded up.
 RUN_ALL_COST = {
     "01_from_fully_connected_to_convolutions": ("about 1 min (16 s, measured 2026-12-04 under load)", "not measured"),
