@@ -131,15 +131,34 @@ def predicted_classes(y_hat: torch.Tensor) -> torch.Tensor:
     return torch.where(y_hat.isfinite().all(dim=1), y_hat.argmax(dim=1), -1)
 
 
+def check_label_range(low: int, high: int, classes: int | None) -> None:
+    """Labels from ``low`` to ``high`` must be classes of outputs with ``classes`` scores (None: any label ≥ 0).
+
+    A label outside them can match no prediction, or worse, match the -1 that NaN outputs get.
+    """
+    if low >= 0 and (classes is None or high < classes):
+        return
+    limit = f"0 … {classes - 1} (one per output of the net)" if classes else "0 or more"
+    fix = (
+        "leave out examples without a label"
+        if low < 0
+        else ("labels counted from 1? subtract 1. Or give the net's last layer one output per class")
+    )
+    raise ValueError(f"a label is {low if low < 0 else high}, but class indices run {limit}: {fix}")
+
+
 class PredictionCheck:
     """Checks each batch's outputs and labels, and counts the non-finite outputs to report them once at the end.
 
-    ``check(y_hat, y)`` returns ``(predicted classes, int64 labels)``; the count stays on the device until
-    :meth:`warn` (one host synchronisation), which warns if any output was NaN or infinite.
+    ``check(y_hat, y)`` returns ``(predicted classes, int64 labels)``; the count and the labels' range stay on the
+    device until :meth:`finish` (one host synchronisation), which refuses labels that are no class of the outputs
+    and warns if any output was NaN or infinite.
     """
 
     def __init__(self) -> None:
         self.bad: torch.Tensor | None = None
+        self.span: torch.Tensor | None = None  # (-smallest label, largest label) so far
+        self.classes: int | None = None  # scores per example; None when the outputs are classes already
         self.total = 0
 
     def __call__(self, y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -147,22 +166,20 @@ class PredictionCheck:
         classes = predicted_classes(y_hat)
         bad = (classes < 0).sum()
         self.bad = bad if self.bad is None else self.bad + bad
+        if y.numel():
+            span = torch.stack((-y.min(), y.max()))
+            self.span = span if self.span is None else torch.maximum(self.span, span)
+        self.classes = y_hat.shape[1] if y_hat.ndim == 2 else None
         self.total += y.numel()
         return classes, y
 
-    def warn(self, stacklevel: int = 3) -> None:
-        bad = 0 if self.bad is None else int(self.bad)
+    def finish(self, stacklevel: int = 3) -> None:
+        if self.span is None:
+            return
+        bad, low, high = torch.cat((self.bad.view(1), self.span)).tolist()
+        check_label_range(-low, high, self.classes)
         if bad:
             warnings.warn(NONFINITE_WARNING.format(bad=bad, total=self.total), stacklevel=stacklevel)
-
-
-def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Number of correct predictions as a 0-d tensor on the logits' device (no host sync).
-
-    An example whose scores hold NaN or inf counts as wrong, whatever its label.
-    """
-    y = check_labels(y_hat, y)
-    return (predicted_classes(y_hat) == y).sum()
 
 
 def size(x: torch.Tensor) -> int:
@@ -173,11 +190,12 @@ def size(x: torch.Tensor) -> int:
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate).
 
-    NaN or infinite outputs count as wrong, and a warning says how many there were.
+    NaN or infinite outputs count as wrong, and a warning says how many there were; a label that is no class of
+    the outputs is refused.
     """
     check = PredictionCheck()
     classes, y = check(y_hat, y)
-    check.warn()
+    check.finish()
     return float((classes == y).sum())
 
 
@@ -216,6 +234,6 @@ class EpochMetrics:
 
 
 __all__ = [
-    "NONFINITE_WARNING", "Accumulator", "EpochMetrics", "PredictionCheck", "Timer", "accuracy", "check_labels",
-    "check_predictions", "correct_count", "predicted_classes", "size",
+    "NONFINITE_WARNING", "Accumulator", "EpochMetrics", "PredictionCheck", "Timer", "accuracy", "check_label_range",
+    "check_labels", "check_predictions", "predicted_classes", "size",
 ]  # fmt: skip

@@ -26,6 +26,7 @@ from . import config
 from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device
 from .guard_rails.checks import (
     check_epoch_had_batches,
+    check_first_batch,
     check_loss_reduction,
     check_module,
     check_train_arguments,
@@ -35,9 +36,9 @@ from .guard_rails.checks import (
     shape_errors_explained,
 )
 from .guard_rails.training_guards import CheckpointFile, DivergenceGuard, TrainingDivergedError, keep_finished_work
-from .metrics import EpochMetrics, PredictionCheck, Timer
+from .metrics import EpochMetrics, PredictionCheck, Timer, check_labels
 from .plotting import TrainingProgress
-from .shapes import check_input_fits, eval_mode, module_device
+from .shapes import eval_mode, module_device
 
 # --- 1. evaluation ------------------------------------------------------------------------------------------------
 
@@ -50,9 +51,9 @@ def predictions(
 
     A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
     layer; batches must be ``(X, y)`` pairs, outputs one row of scores per example and labels integer class
-    indices of shape (N,) (see :class:`~d2l_utils.metrics.PredictionCheck`). An example whose outputs are NaN or
-    infinite gets the predicted class -1 (wrong whatever its label). Afterwards every submodule is back in the
-    mode it was in.
+    indices of shape (N,), each a class of the outputs (see :class:`~d2l_utils.metrics.PredictionCheck`). An
+    example whose outputs are NaN or infinite gets the predicted class -1 (wrong: labels are never negative).
+    Afterwards every submodule is back in the mode it was in.
     """
     check_module(net)
     device = module_device(net) if device is None else resolve_device(device)
@@ -63,7 +64,7 @@ def predictions(
             with shape_errors_explained(net, X, first_step=step == 0):
                 y_hat = net(X)
             yield check(y_hat, y)
-    check.warn()
+    check.finish()
 
 
 def evaluate_accuracy_gpu(
@@ -93,13 +94,14 @@ def train_step(
 ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """One minibatch of SGD: forward, loss, backward, update; returns ``(y_hat, mean loss)``.
 
-    ``precision`` is the run's autocast context (a no-op for float32); ``scaler`` scales fp16 losses so small
-    gradients do not underflow, and passes everything else through unchanged.
+    Outputs and labels are checked before the loss (:func:`~d2l_utils.metrics.check_labels`): integer labels of
+    any width become int64, as the loss needs. ``precision`` is the run's autocast context (a no-op for float32);
+    ``scaler`` scales fp16 losses so small gradients do not underflow, and passes everything else through unchanged.
     """
     optimizer.zero_grad(set_to_none=True)
     with precision:
         y_hat = net(X)
-        batch_loss = mean_of_batch(loss(y_hat, y))
+        batch_loss = mean_of_batch(loss(y_hat, check_labels(y_hat, y)))
     scaler.scale(batch_loss).backward()
     scaler.step(optimizer)
     scaler.update()
@@ -128,7 +130,7 @@ def to_layout(X: torch.Tensor, speed: Speed) -> torch.Tensor:
 
 def train_epoch_ch6(
     net: nn.Module, train_iter: Iterable, loss: nn.Module, optimizer: torch.optim.Optimizer,
-    device: torch.device, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
+    device: torch.device | str, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
     progress: TrainingProgress | None = None, epoch: int = 0,
 ) -> EpochMetrics:  # fmt: skip
     """Train ``net`` for one epoch: a :func:`train_step` per minibatch; return the epoch's loss and accuracy sums.
@@ -137,6 +139,7 @@ def train_epoch_ch6(
     show progress and watch the loss. Use this function directly to write your own loop, e.g. to continue
     training a net without re-initialising it.
     """
+    device = resolve_device(device)
     scaler = grad_scaler(device, speed) if scaler is None else scaler
     check_loss_reduction(loss)
     precision = autocast(device, speed.autocast)
@@ -186,8 +189,8 @@ def train_ch6(
     checkpoint = CheckpointFile.for_run(checkpoint, resume)
     num_epochs = config.smoke_epochs(num_epochs)
     net.to(device)
-    X_test, _ = first_batch(test_iter, "test_iter")
-    check_input_fits(net, X_test[:1].to(device))  # gives lazy layers their shapes; names a layer the data misses
+    X_test, y_test = first_batch(test_iter, "test_iter")
+    check_first_batch(net, X_test.to(device), y_test)  # gives lazy layers their shapes; names what does not fit
     model = prepare_net(net, speed)
     optimizer, loss, scaler = sgd(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
     if resume and checkpoint.path.exists():

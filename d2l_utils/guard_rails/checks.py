@@ -209,14 +209,11 @@ def last_batch_size(data_iter: Any) -> int | None:
     """How many examples the last batch of an epoch holds, where that can be known without iterating."""
     if hasattr(data_iter, "last_batch_size"):  # the course's in-memory batches
         return data_iter.last_batch_size
-    dataset, batch_size = getattr(data_iter, "dataset", None), getattr(data_iter, "batch_size", None)
-    if (
-        dataset is not None
-        and batch_size
-        and not getattr(data_iter, "drop_last", False)
-        and hasattr(dataset, "__len__")
-    ):
-        return len(dataset) % batch_size or batch_size
+    # A DataLoader's sampler says how many examples an epoch draws (a SubsetRandomSampler: fewer than the dataset)
+    drawn = getattr(data_iter, "sampler", getattr(data_iter, "dataset", None))
+    batch_size = getattr(data_iter, "batch_size", None)
+    if drawn is not None and batch_size and not getattr(data_iter, "drop_last", False) and hasattr(drawn, "__len__"):
+        return len(drawn) % batch_size or batch_size
     if isinstance(data_iter, (list, tuple)) and data_iter:
         last = data_iter[-1]
         if isinstance(last, (list, tuple)) and last and isinstance(last[-1], torch.Tensor) and last[-1].ndim:
@@ -261,6 +258,24 @@ def check_epoch_had_batches(metrics: Any, epoch: int) -> None:
             f"train_iter yielded no batches in epoch {epoch + 1} although len(train_iter) is not 0: it is exhausted "
             "after one pass. Pass something that can be iterated every epoch, e.g. a DataLoader or a list."
         )
+
+
+def check_first_batch(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> None:
+    """Before any step: the first batch's images fit ``net``, its outputs are class scores, its labels classes.
+
+    The shape probe names a layer the images miss (and gives lazy layers their shapes); a net without its last
+    ``Flatten`` (outputs of shape (N, 10, 1, 1)) or a label beyond the net's outputs is named here, not after an
+    epoch of training.
+    """
+    from ..metrics import check_label_range, check_labels
+    from ..shapes import check_input_fits, eval_mode, unchanged
+
+    check_input_fits(net, X[:1])
+    with unchanged(net), eval_mode(net), torch.no_grad():
+        y_hat = net(X[:1])
+    y = check_labels(y_hat.expand(len(y), *y_hat.shape[1:]), y)
+    if len(y):
+        check_label_range(int(y.min()), int(y.max()), y_hat.shape[1] if y_hat.ndim == 2 else None)
 
 
 # --- the step-0 shape probe ------------------------------------------------------------------------------------------
