@@ -344,7 +344,8 @@ def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow
     check_module(net)
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
-    gm = _trace(net)
+    with unchanged(net):  # tracing runs forward, which may assign to the net's attributes
+        gm = _trace(net)
     rows, nodes, last = _walk(gm, axis)
     if not rows:
         raise ValueError(
