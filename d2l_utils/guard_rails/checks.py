@@ -270,8 +270,8 @@ def check_first_batch(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> None:
     from ..metrics import check_label_range, check_labels
     from ..shapes import check_input_fits, eval_mode, unchanged
 
-    check_input_fits(net, X[:1])
-    with unchanged(net), eval_mode(net), torch.no_grad():
+    with unchanged(net), eval_mode(net), torch.no_grad():  # one snapshot of the net for both passes
+        check_input_fits(net, X[:1])
         y_hat = net(X[:1])
     y = check_labels(y_hat.expand(len(y), *y_hat.shape[1:]), y)
     if len(y):
