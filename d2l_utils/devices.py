@@ -178,7 +178,9 @@ def choose_speed(
     ``autocast``: None picks by device (see the module's notes), False means float32, True the device's best
     mixed precision (bf16 on the CPU), or a dtype. ``channels_last``: None means on for CUDA and the CPU.
     """
-    device = resolve_device(device)
+    device = torch.device(device)
+    if device.type == "cuda":  # its capability is read from the GPU itself: a missing one gets the course's message
+        device = resolve_device(device)
     if autocast is None:
         dtype = best_autocast_dtype(device)
     elif autocast is True:

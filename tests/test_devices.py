@@ -65,7 +65,9 @@ def test_choose_speed_for_a_missing_gpu_says_what_is_available(machine):
     machine()
     with pytest.raises(du.DeviceNotAvailableError, match=r"cuda was requested, but this machine has 0 CUDA GPU"):
         du.choose_speed("cuda")
-    assert du.choose_speed(" CPU ") == du.choose_speed(CPU)
+    machine(cuda=1)
+    with pytest.raises(du.DeviceNotAvailableError, match=r"cuda:1 was requested, but this machine has 1 CUDA GPU"):
+        du.choose_speed("cuda:1")
 
 
 @pytest.mark.bad_input

@@ -273,7 +273,7 @@ def check_first_batch(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> None:
     with unchanged(net), eval_mode(net), torch.no_grad():  # one snapshot of the net for both passes
         check_input_fits(net, X[:1])
         y_hat = net(X[:1])
-    y = check_labels(y_hat.expand(len(y), *y_hat.shape[1:]), y)
+    y = check_labels(y_hat.expand(len(y) if y.ndim else 1, *y_hat.shape[1:]), y)
     if len(y):
         check_label_range(int(y.min()), int(y.max()), y_hat.shape[1] if y_hat.ndim == 2 else None)
 
