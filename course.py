@@ -72,7 +72,7 @@ TORCH_CHOICES = ("auto", "cpu", "cuda")
 TORCH_PACKAGES = ("torch", "torchvision")  # the two packages PyTorch's indexes build per CUDA/CPU variant
 PROBE_TIMEOUT = 5  # seconds; a mirror-only or offline network must not hold up set-up
 SERVER_TIMEOUT = 3  # seconds for a running JupyterLab's status page to answer
-VENV_SIZE_CUDA, VENV_SIZE_CPU = "6.0 GB", "1.6 GB"  # .venv on disk, measured (README.md, "Start: two commands")
+VENV_SIZE_CUDA, VENV_SIZE_CPU = "6.0 GB", "1.6 GB"  # .venv on disk, measured (docs/SETUP.md, "Start in detail")
 # pip lines a learner cannot act on: requirements meant for other systems, packages that are already there.
 PIP_NOISE = re.compile(r"\s*(Ignoring \S+: markers .* don't match your environment|Requirement already satisfied: )")
 
@@ -226,7 +226,7 @@ def usual_index_message(system: str | None = None) -> str:
         return f"installing PyTorch from your usual package index instead (on {system} that build has no CUDA either)."
     return (
         "installing PyTorch from your usual package index instead. On Linux that is the build with CUDA libraries: "
-        f"a .venv of about {VENV_SIZE_CUDA} instead of {VENV_SIZE_CPU} (measured, see README.md). To get the "
+        f"a .venv of about {VENV_SIZE_CUDA} instead of {VENV_SIZE_CPU} (measured, see docs/SETUP.md). To get the "
         "CPU-only build later, once that index can be reached: delete .venv, then run "
         "`python3 course.py setup --torch cpu`."
     )

@@ -28,7 +28,7 @@ IDX files into a temporary folder, so nothing is downloaded and its accuracies a
 ``../data`` relative to the working directory, so the book runs from ``<tmp>/work`` next to ``<tmp>/data``.
 
 ``--data mnist`` compares on real MNIST (``<data dir>/MNIST/raw``; default the course's data folder, downloaded
-there if missing and possible, checked by ``du.ensure_mnist`` before any training). The book has no MNIST loader,
+there if missing and possible, checked by ``du.data.ensure_mnist`` before any training). The book has no MNIST loader,
 so its side is built from the book's pipeline components exactly as ``d2l.load_data_fashion_mnist`` builds its
 own: ``torchvision.datasets.MNIST`` + ``ToTensor`` + ``DataLoader`` with ``d2l.get_dataloader_workers()``
 workers, then ``d2l.train_ch6``; ours is ``du.load_data_mnist`` + ``du.train_ch6``.
@@ -94,7 +94,7 @@ class Task:
     data: str = "fashion-mnist"
 
     @property
-    def plan(self) -> du.TrainingPlan:
+    def plan(self) -> du.plans.TrainingPlan:
         return du.TRAINING_PLANS[self.model]["book"]
 
     def label(self) -> str:
@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=None,
-        help="a folder holding the real data set (FashionMNIST/raw or MNIST/raw); for mnist default: du.data_dir()",
+        help="a folder holding the real data (FashionMNIST/raw or MNIST/raw); for mnist default: du.config.data_dir()",
     )
     p.add_argument(
         "--bound-epochs",
@@ -177,7 +177,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = _parser()
     args = p.parse_args(argv)
     try:
-        args.device = du.resolve_device(args.device)
+        args.device = du.devices.resolve_device(args.device)
     except (RuntimeError, ValueError) as err:
         p.error(f"--device: {err}")
     if len(set(args.seeds)) != len(args.seeds):
@@ -205,9 +205,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _check_data(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """The real data set must be there (for MNIST: verified, downloading it if it can) before any training."""
     if args.data == "mnist":
-        args.data_dir = (args.data_dir or du.data_dir()).resolve()
+        args.data_dir = (args.data_dir or du.config.data_dir()).resolve()
         try:
-            du.ensure_mnist(args.data_dir)
+            du.data.ensure_mnist(args.data_dir)
         except du.DataUnavailableError as err:
             p.error(f"--data mnist: {err}")
     elif args.data_dir is not None and not (args.data_dir / "FashionMNIST" / "raw").is_dir():
@@ -254,7 +254,7 @@ def book_mnist_loaders(batch_size: int, resize=None) -> tuple[data.DataLoader, d
     if resize:
         trans.insert(0, transforms.Resize(resize))
     trans = transforms.Compose(trans)
-    # download=False: du.ensure_mnist has put the checked, extracted files there (torchvision reads them as its own).
+    # download=False: du.data.ensure_mnist has put the checked, extracted files there (torchvision reads them).
     mnist_train = torchvision.datasets.MNIST(root="../data", train=True, transform=trans, download=False)
     mnist_test = torchvision.datasets.MNIST(root="../data", train=False, transform=trans, download=False)
     return (
@@ -426,7 +426,7 @@ def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
     """The whole result as Markdown: where and when, the parity table, the lower-bound table."""
     data_name = "real Fashion-MNIST" if args.data_dir else "the synthetic stand-in (accuracies are not Fashion-MNIST's)"
     if args.data == "mnist":
-        data_name = "real MNIST (verified by `du.ensure_mnist`)"
+        data_name = "real MNIST (verified by `du.data.ensure_mnist`)"
     ours = f"`du.train_ch6(..., speed={args.speed})`"
     lines = [
         f"Measured {context['date']} on {machine(args.device)}; {_versions()}; device `{args.device}`.",

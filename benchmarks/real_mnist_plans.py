@@ -1,4 +1,4 @@
-"""Every chapter's CPU plan, trained once on real MNIST: the record ``benchmarks/real_mnist_plans.json``.
+"""Every chapter's CPU plan, trained once on real MNIST: the record ``d2l_utils/real_mnist_plans.json`` (package data).
 
 Each ``"cpu-quick"`` plan of ``du.TRAINING_PLANS`` (AlexNet, VGG, NiN, GoogLeNet, BN-LeNet, ResNet-18, DenseNet)
 trains once, from seed 0, with the plan's epochs, batch size, learning rate, image size and subsets, through
@@ -9,13 +9,13 @@ record, so one network can be rerun alone::
     .venv/bin/python benchmarks/real_mnist_plans.py                      # all seven, the course's data folder
     .venv/bin/python benchmarks/real_mnist_plans.py --data-dir DIR --networks bn-lenet densenet
 
-The real files must be in ``<data dir>/MNIST/raw`` (or downloadable there); ``du.ensure_mnist`` checks them before
+The real files must be in ``<data dir>/MNIST/raw`` (or downloadable there); ``du.data.ensure_mnist`` checks them before
 any training. The record is rewritten after every network (atomically), so an interrupted run keeps the networks
 that finished. Per network it holds the per-epoch training loss and accuracy, test accuracy and seconds, the
 examples/s over the whole run, its wall-clock minutes, the load average before and after, and its date, machine,
 torch version and threads. ``--stop-by HH:MM`` (UTC) starts no network whose estimated time (from
 the speed record ``which_cnn_speeds.json``, scaled by how much slower the networks already run here) would end
-after it; those are listed under ``not_run``. ``du.real_mnist_result(network)`` reads the record.
+after it; those are listed under ``not_run``. ``du.plans.real_mnist_result(network)`` reads the record.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import d2l_utils as du  # noqa: E402
 from d2l_utils.guard_rails.checks import atomic_write  # noqa: E402
-from d2l_utils.plans import REAL_MNIST_RECORD  # noqa: E402
+from d2l_utils.plans import REAL_MNIST_RECORD, read_record  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # Smallest run first (examples x cost per example on a CPU), so a short session finishes the most networks.
@@ -103,7 +103,7 @@ def earlier_results(path: Path) -> dict[str, dict]:
     """The entries of an existing record at ``path`` (none if there is none), each with its own conditions."""
     if not path.exists():
         return {}
-    record = json.loads(path.read_text(encoding="utf-8"))
+    record = read_record(path)
     shared = {key: record[key] for key in ("date", "machine", "torch", "threads") if key in record}
     return {network: {**shared, **entry} for network, entry in record.get("results", {}).items()}
 
@@ -167,9 +167,9 @@ def _deadline(stop_by: str | None) -> datetime.datetime | None:
 def main(argv: list[str] | None = None) -> dict:
     args = _parser().parse_args(argv)
     if args.markdown:
-        print(markdown_table(json.loads(args.out.read_text(encoding="utf-8"))))
+        print(markdown_table(read_record(args.out)))
         return {}
-    du.ensure_mnist(args.data_dir.expanduser() if args.data_dir else du.data_dir())
+    du.data.ensure_mnist(args.data_dir.expanduser() if args.data_dir else du.config.data_dir())
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     deadline, slowdown = _deadline(args.stop_by), 1.0
     networks = [n for n in ORDER if n in args.networks]

@@ -5,13 +5,13 @@ one SGD step, ``train_epoch_ch6``, ``train_ch6``) in one file; beside it ``metri
 ``models``, ``devices`` and ``plotting``, and one module per chapter topic. The guard-rail tier, the folder
 ``guard_rails/``, catches learners' mistakes before they cost work; a first reading can skip it.
 
-Every public name is imported once below, grouped by the chapter that introduces it; ``du.<name>`` is the way
-notebooks reach it. ``import d2l_utils as d2l`` runs the book's own chapter code (``d2l.Accumulator``,
-``d2l.Animator``, ``d2l.Timer``, ``d2l.accuracy``, ``d2l.try_gpu``, ``d2l.load_data_fashion_mnist``, ...).
+The names below are the ones the notebooks use and the book's own (``import d2l_utils as d2l`` runs the book's
+chapter code: ``d2l.Accumulator``, ``d2l.Animator``, ``d2l.Timer``, ``d2l.accuracy``, ``d2l.try_gpu``, ...),
+grouped by the chapter that introduces them. Everything else is imported from its module.
 """
 
-# Set-up of every notebook: modes, data folder, seeds, devices, the folded solutions' runner.
-from .config import data_dir, smoke_mode, synthetic_mode
+# Set-up of every notebook: modes, seeds, devices, the folded solutions' runner.
+from .config import smoke_mode, synthetic_mode
 from .devices import (
     BOOK_SPEED,
     DeviceNotAvailableError,
@@ -19,7 +19,6 @@ from .devices import (
     choose_speed,
     cpu,
     num_gpus,
-    resolve_device,
     try_all_gpus,
     try_gpu,
 )
@@ -31,17 +30,9 @@ from .seeding import seed_everything
 from .explorer import ExplorerSettings, convolution_explorer
 from .gradients import branch_ratio, conv_gradient_norms
 from .matrices import corr2d, show_matrix
-from .receptive_field import (
-    FieldRow,
-    format_receptive_fields,
-    gradient_receptive_field,
-    plot_receptive_field,
-    receptive_fields,
-)
+from .receptive_field import format_receptive_fields, gradient_receptive_field, plot_receptive_field, receptive_fields
 from .shapes import (
-    LayerRow,
     ShapeMismatchError,
-    check_input_fits,
     conv_output_size,
     eval_mode,
     layer_summary,
@@ -53,16 +44,8 @@ from .shapes import (
 # isort: split
 # 06 LeNet: data, the training loop, its metrics and plots; where the net errs.
 from .data import (
-    FASHION_MNIST,
-    MNIST,
     TEXT_LABELS,
-    DataSetInfo,
-    DataSource,
     DataUnavailableError,
-    InMemoryBatches,
-    data_used,
-    ensure_fashion_mnist,
-    ensure_mnist,
     get_fashion_mnist_labels,
     get_mnist_labels,
     load_data_fashion_mnist,
@@ -71,10 +54,9 @@ from .data import (
 from .evaluation import confusion_matrix, misclassified, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy, size
 from .models import lenet
-from .plotting import Animator, TrainingPlot, plot_confusion_matrix, plot_normalization_axes, set_figsize, show_images
+from .plotting import Animator, plot_confusion_matrix, plot_normalization_axes, set_figsize, show_images
 from .provenance import data_label, provenance
 from .training import (
-    TrainHistory,
     TrainingDivergedError,
     evaluate_accuracy_gpu,
     init_cnn_weights,
@@ -86,12 +68,8 @@ from .training import (
 # isort: split
 # 06b LeNet-5 as the 1998 paper built it.
 from .lenet5 import (
-    PAPER_STEP_SIZES,
-    SDLM,
     TABLE_I,
-    LayerCount,
     LeNet5Loss,
-    SeedRun,
     bitmap_codes,
     curvature_diagonal,
     format_ablation,
@@ -108,10 +86,9 @@ from .lenet5 import (
 
 # isort: split
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
-from .architecture import plot_architecture, save_figure
 from .models import alexnet
-from .plans import TRAINING_PLANS, TrainingPlan, choose_plan, format_real_mnist_result, real_mnist_result
-from .profiling import LayerCost, count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
+from .plans import TRAINING_PLANS, choose_plan, format_real_mnist_result
+from .profiling import count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
 
 # isort: split
 # 08-13 Modern CNNs: VGG, NiN, GoogLeNet, batch norm, ResNet, DenseNet.
@@ -120,7 +97,6 @@ from .models import (
     BatchNorm,
     DenseBlock,
     Inception,
-    LayerNorm,
     Residual,
     ResNeXtBlock,
     batch_norm,
@@ -139,14 +115,13 @@ from .models import (
     vgg,
     vgg_block,
 )
-from .plans import BOOK_RUNS, BookRun, BookSpread, book_runs, book_spread, format_book_runs
+from .plans import book_spread, format_book_runs
 
 # isort: split
 # 13b Designing CNNs: the AnyNet design space, its EDFs, RegNetX.
 from .anynet import (
     REGNETX_MNIST_ARCH,
     DesignSpace,
-    SampledNet,
     anynet_model,
     anynet_stem,
     anynetx_spaces,
@@ -162,16 +137,8 @@ from .anynet import (
 
 # isort: split
 # 14 Which CNN?
-from .compare import (
-    COURSE_NETWORKS,
-    DESIGN_NETWORKS,
-    NetworkRow,
-    NetworkSpec,
-    compare_networks,
-    format_comparison,
-    plot_comparison,
-)
-from .profiling import activation_memory, load_speeds, machine_description, measure_speeds, save_speeds, stage_costs
+from .compare import COURSE_NETWORKS, DESIGN_NETWORKS, NetworkSpec, compare_networks, format_comparison, plot_comparison
+from .profiling import activation_memory, load_speeds, machine_description, measure_speeds, stage_costs
 
 __version__ = "0.1.0"
 

@@ -1,44 +1,40 @@
 """Designing network design spaces: AnyNet, its constrained versions, RegNetX, and the EDF that compares them.
 
-After d2l 1.0 §8.8 ("Designing Convolution Network Architectures"), which follows Radosavovic et al.,
-"Designing Network Design Spaces" (CVPR 2020, https://arxiv.org/abs/2003.13678). An AnyNet is a *stem*
-(3×3 convolution with stride 2, batch norm, ReLU), a *body* of stages and a *head* (global average pooling and
-a dense layer). Stage ``i`` is ``d_i`` ResNeXt blocks of width ``w_i`` (the first halves the resolution), with
-group width ``g_i`` and bottleneck ratio ``k_i`` (the bottleneck has ``w_i / k_i`` channels). A stage is written
-as the book writes it, ``(depth, num_channels, groups, bot_mul)`` with ``bot_mul = 1 / k``.
-
-Instead of the single best network, the method compares *distributions* of networks: sample ``n`` networks
-from a design space, train each briefly, and plot the empirical distribution function (EDF) of their errors.
-A space whose EDF lies higher (more networks below each error) is the better space. :class:`DesignSpace`
-counts and samples the spaces, :func:`evaluate_sample` trains a sample, :func:`plot_edfs` draws the book's
-figure, and :func:`regnetx_stages` is the rule the best networks follow (widths on a quantised linear ramp).
+After d2l 1.0 §8.8, which follows Radosavovic et al., "Designing Network Design Spaces" (CVPR 2020,
+https://arxiv.org/abs/2003.13678). Chapter 13b defines AnyNet's parts (stem, stage, head, :func:`anynet_model`)
+in its own cells, and a test keeps those cells and this file the same code. :class:`DesignSpace` counts and
+samples spaces, :func:`evaluate_sample` trains a sample, :func:`edf` and :func:`plot_edfs` compare them.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import torch
 from torch import nn
 
 from . import config
 from .devices import BOOK_SPEED
+from .guard_rails import checks
+from .guard_rails.checks import check_positive_ints, check_positive_number, first_batch, is_positive_int
 from .models import ResNeXtBlock
 from .profiling import count_flops, stage_costs
 from .seeding import seed_everything
-from .shapes import eval_mode
+from .shapes import unchanged
 from .training import evaluate_accuracy_gpu, init_cnn_weights, sgd, train_epoch_ch6
 
 Stage = tuple[int, int, int, float]
 """One stage as the book writes it: ``(depth, num_channels, groups, bot_mul)``; ``groups`` is the group width."""
 
 
-def anynet_stem(in_channels: int, num_channels: int) -> nn.Sequential:
+def anynet_stem(in_channels, num_channels):
     """AnyNet's stem: a 3×3 convolution with stride 2 (halving height and width), batch norm and ReLU."""
     return nn.Sequential(
         nn.Conv2d(in_channels, num_channels, kernel_size=3, stride=2, padding=1),
@@ -46,33 +42,31 @@ def anynet_stem(in_channels: int, num_channels: int) -> nn.Sequential:
     )  # fmt: skip
 
 
-def anynet_stage(input_channels: int, depth: int, num_channels: int, groups: int, bot_mul: float) -> nn.Sequential:
+def anynet_stage(input_channels, depth, num_channels, groups, bot_mul):
     """``depth`` ResNeXt blocks of width ``num_channels``; the first halves the resolution (stride 2, 1×1 shortcut)."""
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"anynet_stage: depth must be a positive integer, got {depth!r}")
+    check_positive_ints("anynet_stage", depth=depth)
     blocks = [ResNeXtBlock(input_channels, num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
     blocks += [ResNeXtBlock(num_channels, num_channels, groups, bot_mul) for _ in range(depth - 1)]
     return nn.Sequential(*blocks)
 
 
-def anynet_model(
-    arch: Sequence[Stage], stem_channels: int, in_channels: int = 1, num_classes: int = 10
-) -> nn.Sequential:
-    """The book's AnyNet: ``stem``, one ``stage1``, ``stage2``, … per entry of ``arch``, and ``head``.
+def anynet_head(in_channels, num_classes):
+    """AnyNet's head: global average pooling of each channel, then one dense layer to the class scores."""
+    return nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(in_channels, num_classes))
 
-    ``arch`` holds one ``(depth, num_channels, groups, bot_mul)`` tuple per stage. Each stage halves the
-    resolution, as does the stem, so a 28×28 image leaves three stages at 2×2 (28 → 14 → 7 → 4 → 2) and the
-    book's 224×224 ImageNet images leave four at 7×7. The head averages each channel and maps to the classes.
-    """
+
+def anynet_model(arch, stem_channels, in_channels=1, num_classes=10):
+    """The book's AnyNet: ``stem``, one ``stage1``, ``stage2``, … per ``(depth, num_channels, groups, bot_mul)``
+    in ``arch``, and ``head``. The stem and every stage halve the resolution: 28 → 14 → 7 → 4 → 2."""
     arch = tuple(tuple(stage) for stage in arch)
     if not arch or any(len(stage) != 4 for stage in arch):
         raise ValueError(f"arch must be a non-empty sequence of (depth, num_channels, groups, bot_mul), got {arch}")
-    parts: OrderedDict[str, nn.Module] = OrderedDict(stem=anynet_stem(in_channels, stem_channels))
+    parts = OrderedDict(stem=anynet_stem(in_channels, stem_channels))
     channels = stem_channels
     for i, (depth, num_channels, groups, bot_mul) in enumerate(arch):
         parts[f"stage{i + 1}"] = anynet_stage(channels, depth, num_channels, groups, bot_mul)
         channels = num_channels
-    parts["head"] = nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(channels, num_classes))
+    parts["head"] = anynet_head(channels, num_classes)
     return nn.Sequential(parts)
 
 
@@ -87,35 +81,23 @@ def regnetx32(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
 
 def regnetx_stages(depth: int, w0: float, wa: float, wm: float, groups: int, bot_mul: float = 1.0,
                    quantum: int = 8) -> tuple[Stage, ...]:  # fmt: skip
-    """The RegNet rule: block widths on a linear ramp, quantised to a few stages of constant width.
+    """The RegNet rule (Radosavovic et al. 2020, §3.3): block widths on a linear ramp, quantised into stages.
 
-    Block ``j`` (of ``depth``) would ideally have width ``u_j = w0 + wa * j``. Writing ``u_j = w0 * wm**s_j`` and
-    rounding ``s_j`` puts every block on one of the widths ``w0, w0·wm, w0·wm², …`` (each rounded to a multiple
-    of ``quantum``); consecutive blocks of equal width form a stage. Radosavovic et al. (2020, §3.3) found the
-    best networks of their AnyNetX_E space follow this rule.
+    Block ``j`` would have width ``u_j = w0 + wa * j``; writing ``u_j = w0 * wm**s_j`` and rounding ``s_j`` (and the
+    width to a multiple of ``quantum``) puts it on ``w0 · wm**k``; consecutive blocks of equal width form a stage.
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"regnetx_stages: depth must be a positive integer, got {depth!r}")
-    if w0 <= 0 or wa < 0 or wm <= 1:
+    check_positive_ints("regnetx_stages", depth=depth, groups=groups, quantum=quantum)
+    if not (all(checks.is_positive_number(v) for v in (w0, wa + 1, wm - 1)) and wa >= 0):
         raise ValueError(f"regnetx_stages needs w0 > 0, wa >= 0 and wm > 1; got w0={w0}, wa={wa}, wm={wm}")
     if quantum % groups:
         raise ValueError(f"the width quantum {quantum} must be a multiple of the group width {groups}")
-    widths = []
-    for j in range(depth):
-        steps = round(math.log((w0 + wa * j) / w0) / math.log(wm))
-        widths.append(max(quantum, quantum * round(w0 * wm**steps / quantum)))
-    stages: list[list[int]] = []
-    for width in widths:
-        if stages and stages[-1][1] == width:
-            stages[-1][0] += 1
-        else:
-            stages.append([1, width])
-    return tuple((d, w, groups, bot_mul) for d, w in stages)
+    steps = [round(math.log((w0 + wa * j) / w0) / math.log(wm)) for j in range(depth)]
+    widths = [max(quantum, quantum * round(w0 * wm**s / quantum)) for s in steps]
+    return tuple((len(list(run)), w, groups, bot_mul) for w, run in itertools.groupby(widths))
 
 
 REGNETX_MNIST_ARCH: tuple[Stage, ...] = regnetx_stages(7, 16, 10, 2, groups=8)
-"""The RegNet rule for 28×28 digits (depth 7, w0 16, slope 10, multiplier 2, group width 8, no bottleneck):
-stages of 1, 2 and 4 blocks with 16, 32 and 64 channels, the network the design-space chapter trains."""
+"""The RegNet rule for 28×28 digits (d 7, w0 16, wa 10, wm 2, g 8, b 1): 1, 2, 4 blocks of 16, 32, 64 channels."""
 
 
 def regnetx_mnist(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
@@ -125,12 +107,8 @@ def regnetx_mnist(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
 
 @dataclass(frozen=True)
 class DesignSpace:
-    """A space of AnyNets: the values each stage may take, and which constraints tie the stages together.
-
-    ``bottleneck_ratios`` are the ``k`` (the bottleneck has ``w / k`` channels); a configuration is valid when
-    the group width divides the bottleneck. The flags are the book's steps from AnyNetX_A to AnyNetX_E: share
-    ``k`` across stages, share the group width, make widths and then depths non-decreasing from stage to stage.
-    """
+    """A space of AnyNets: the values each stage may take, and the constraints (the book's steps from AnyNetX_A to
+    AnyNetX_E) that tie the stages together. Valid: the group width divides the bottleneck ``w / k``."""
 
     name: str
     num_stages: int
@@ -143,6 +121,13 @@ class DesignSpace:
     shared_groups: bool = False
     increasing_widths: bool = False
     increasing_depths: bool = False
+
+    def __post_init__(self) -> None:
+        kinds = {"bool": (lambda v: type(v) is bool, "True or False"), "int": (is_positive_int, "a positive integer")}
+        for f in fields(self)[1:]:
+            ok, kind = kinds.get(f.type, (_positive_ints, "a non-empty tuple of positive integers"))
+            if not ok(getattr(self, f.name)):
+                raise ValueError(f"DesignSpace {self.name}: {f.name} must be {kind}, got {getattr(self, f.name)!r}")
 
     def constrained(self, name: str, **constraints: bool) -> DesignSpace:
         """This space with more constraints switched on, e.g. ``space.constrained("B", shared_bottleneck=True)``."""
@@ -182,7 +167,7 @@ class DesignSpace:
         if len(arch) != self.num_stages:
             return False
         d, w, g, b = zip(*arch, strict=True)
-        k = [round(1 / m) for m in b]
+        k = [_ratio(m) for m in b]
         return (
             all(x in self.depths for x in d) and all(x in self.widths for x in w)
             and all(x in self.group_widths for x in g) and all(x in self.bottleneck_ratios for x in k)
@@ -193,14 +178,12 @@ class DesignSpace:
         )  # fmt: skip
 
     def sample(self, n: int, seed: int = 0) -> list[tuple[Stage, ...]]:
-        """``n`` configurations drawn uniformly from the space (with repetition), reproducibly from ``seed``.
+        """``n`` configurations drawn uniformly (with repetition) with a generator of their own seeded by ``seed``.
 
-        Every parameter is drawn uniformly (a shared one once per network) and a draw that breaks a constraint is
-        thrown away and drawn again, so each valid configuration is equally likely. Uses its own generator: the
-        global random state is not touched.
+        Each parameter is drawn uniformly (a shared one once per network); a draw that breaks a constraint is drawn
+        again, so every valid configuration is equally likely.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"sample: n must be a positive integer, got {n!r}")
+        check_positive_ints("sample", n=n)
         if self.size() == 0:
             raise ValueError(f"design space {self.name} has no valid configuration; allow more widths or groups")
         rng, archs = random.Random(seed), []
@@ -218,6 +201,16 @@ class DesignSpace:
              1 / (k or rng.choice(self.bottleneck_ratios)))
             for _ in range(self.num_stages)
         )  # fmt: skip
+
+
+def _positive_ints(values: Sequence[int]) -> bool:
+    return isinstance(values, (tuple, list)) and len(values) > 0 and all(is_positive_int(v) for v in values)
+
+
+def _ratio(bot_mul: float) -> int | None:
+    """The bottleneck ratio ``k = 1 / bot_mul`` when it is a whole number, else None (in no space)."""
+    k = 1 / bot_mul if checks.is_positive_number(bot_mul) else 0.5
+    return round(k) if k >= 1 and math.isclose(k, round(k)) else None
 
 
 def _compatible(width: int, group_width: int, ratio: int) -> bool:
@@ -265,8 +258,8 @@ class SampledNet:
 def network_cost(net: nn.Module, input_shape: Sequence[int]) -> tuple[int, int]:
     """``(parameters, forward FLOPs for one input of input_shape)``, measured in eval mode; ``net`` is unchanged."""
     params = sum(p.numel() for p in net.parameters())
-    with eval_mode(net):
-        flops = count_flops(net, torch.zeros(1, *input_shape))
+    with unchanged(net):
+        flops = count_flops(net.eval(), torch.zeros(1, *input_shape))
     return params, flops
 
 
@@ -282,9 +275,11 @@ def evaluate_sample(
     ``build(arch, stem_channels, in_channels)`` makes each net (default :func:`anynet_model`), e.g. to try another
     block in the same stages.
     """
-    device = torch.device(device)
-    num_epochs = config.smoke_epochs(num_epochs)
-    X, _ = next(iter(test_iter))
+    check_positive_ints("evaluate_sample", stem_channels=stem_channels, num_epochs=num_epochs)
+    check_positive_number(lr, "lr")
+    first_batch(train_iter, "train_iter")
+    X, _ = first_batch(test_iter, "test_iter")  # a pair (X, y), and not empty: known before the first step
+    device, num_epochs = torch.device(device), config.smoke_epochs(num_epochs)
     build = anynet_model if build is None else build
     results = []
     for i, arch in enumerate(archs):
@@ -315,11 +310,13 @@ def edf(errors: Sequence[float]) -> tuple[list[float], list[float]]:
 
     ``F(e) = (1/n) · #{i : e_i <= e}``, a step function rising by ``1/n`` at each error (more at ties).
     """
-    if len(errors) == 0:
-        raise ValueError("edf needs at least one error")
-    values = sorted(float(e) for e in errors)
-    n = len(values)
-    return values, [sum(1 for x in values if x <= v) / n for v in values]
+    values = [float(e) for e in errors]
+    bad = [(i, e) for i, e in enumerate(values) if not math.isfinite(e)]
+    if not values or bad:
+        where = f"errors[{bad[0][0]}] is {bad[0][1]}" if bad else "errors is empty"
+        raise ValueError(f"edf needs finite test errors, one per trained network; {where}. Drop or retrain that net.")
+    values.sort()
+    return values, [bisect_right(values, v) / len(values) for v in values]
 
 
 def plot_edfs(errors: dict[str, Sequence[float]], pairs: Sequence[tuple[str, str]] | None = None, percent: bool = True):
@@ -376,7 +373,7 @@ def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
 
 
 __all__ = [
-    "REGNETX32_ARCH", "REGNETX_MNIST_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_model", "anynet_stage",
-    "anynet_stem", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost", "plot_edfs",
-    "plot_parts", "regnetx32", "regnetx_mnist", "regnetx_stages",
+    "REGNETX32_ARCH", "REGNETX_MNIST_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_head", "anynet_model",
+    "anynet_stage", "anynet_stem", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost",
+    "plot_edfs", "plot_parts", "regnetx32", "regnetx_mnist", "regnetx_stages",
 ]  # fmt: skip

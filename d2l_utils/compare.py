@@ -1,20 +1,9 @@
 """Every network of the course side by side: what it costs, how fast it trains here, and what the book reports.
 
-:func:`compare_networks` builds one row per network from the model definitions in :mod:`d2l_utils.models`:
-
-* parameters (``numel`` of every parameter);
-* forward FLOPs for one image at the size the book trains the net at, counted by PyTorch's
-  :class:`~torch.utils.flop_counter.FlopCounterMode` (:func:`~d2l_utils.profiling.count_flops`);
-* activation memory per image: the bytes autograd keeps for the backward pass of one training step
-  (:func:`~d2l_utils.profiling.activation_memory`), measured, not estimated from output shapes;
-* training examples per second on this machine, from a short bounded probe
-  (:func:`~d2l_utils.profiling.measure_training_speed`), or from a cache of an earlier probe that records
-  when and where it was measured (:func:`~d2l_utils.profiling.save_speeds`, :func:`~d2l_utils.profiling.load_speeds`);
-* the spread of the book's printed test accuracies on Fashion-MNIST over all its executed runs
-  (:func:`~d2l_utils.plans.book_spread`; quoted, not measured: reproducing them takes a GPU).
-
-:func:`format_comparison` prints the rows as a table and :func:`plot_comparison` draws them. The measurements
-live with the other probes in :mod:`d2l_utils.profiling`; the book's results with the plans in :mod:`d2l_utils.plans`.
+One row per network: parameters, forward FLOPs and measured activation memory per image at the book's size,
+examples/s on this machine (probed, or from a dated speed record), and the spread of the book's own runs (quoted,
+not measured: reproducing them takes a GPU). The measuring lives in :mod:`d2l_utils.profiling`, the book's runs in
+:mod:`d2l_utils.plans`.
 """
 
 from __future__ import annotations

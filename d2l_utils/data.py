@@ -108,8 +108,8 @@ TEXT_LABELS = FASHION_MNIST.class_names
 class DataSource:
     """What a loader served: the data set's name, whether real files that passed the MD5 checks, and smoke mode.
 
-    ``train_iter.source`` and ``test_iter.source`` carry it; :func:`data_used` lists every one this process used,
-    which is how ``tools/build_notebooks.py`` tells a real run from a smoke or synthetic one.
+    ``train_iter.source`` and ``test_iter.source`` carry it; the ``D2L_DATA_LOG`` file lists every one a process
+    used, which is how ``tools/build_notebooks.py`` tells a real run from a smoke or synthetic one.
     """
 
     name: str  # "MNIST", or the stand-in's name
@@ -119,22 +119,15 @@ class DataSource:
     num_test: int
 
 
-_USED: list[DataSource] = []
 _LATEST: dict[str, DataSource] = {}  # keyed by the data set asked for
 
 
 def _record_use(source: DataSource) -> None:
-    """Remember a data set as used; with ``D2L_DATA_LOG`` set, also append it to that file (one JSON line)."""
-    _USED.append(source)
+    """With ``D2L_DATA_LOG`` set, append the data set served or iterated over to that file (one JSON line)."""
     log = os.environ.get(config.DATA_LOG_ENV, "").strip()
     if log:
         with open(log, "a", encoding="utf-8") as f:
             f.write(json.dumps(asdict(source)) + "\n")
-
-
-def data_used() -> tuple[DataSource, ...]:
-    """Every data set this process has loaded or iterated over (fast batches: once per pass), oldest first."""
-    return tuple(_USED)
 
 
 def _text_labels(info: DataSetInfo, labels: Sequence[int] | torch.Tensor, synthetic: bool) -> list[str]:
@@ -548,6 +541,6 @@ def _dataloader_iters(root, info, sizes, request, seed, num_workers) -> list[dat
 
 __all__ = [
     "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "DataUnavailableError", "IDX_FILES", "InMemoryBatches",
-    "TEXT_LABELS", "data_used", "default_num_workers", "ensure_fashion_mnist", "ensure_mnist",
+    "TEXT_LABELS", "default_num_workers", "ensure_fashion_mnist", "ensure_mnist",
     "get_fashion_mnist_labels", "get_mnist_labels", "load_data_fashion_mnist", "load_data_mnist",
 ]  # fmt: skip

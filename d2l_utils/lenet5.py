@@ -1,19 +1,15 @@
-"""LeNet-5 as LeCun, Bottou, Bengio and Haffner built it in 1998, layer by layer from the paper's section II-B.
+"""LeNet-5 as LeCun, Bottou, Bengio and Haffner built it in 1998 (section II-B, appendices A and C of the paper).
 
 Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning applied to document recognition",
-Proc. IEEE 86(11):2278-2324, 1998, https://doi.org/10.1109/5.726791.
-
-What differs from d2l's ``lenet()``: 32×32 inputs (MNIST's 28×28 centred, background -0.1 and ink 1.175), the
-scaled tanh ``f(a) = 1.7159 tanh(2a/3)`` after every layer, trainable subsampling (a 2×2 sum times a coefficient
-plus a bias per map), C3 wired by the paper's Table I, C5 as a 5×5 convolution, and ten Euclidean RBF output
-units with fixed ±1 codes, trained with the paper's MAP-like criterion (its eq. 9). :func:`lenet5` builds the
-net; :func:`layer_counts` counts trainable parameters and connections the way the paper does; :class:`SDLM`
-with :func:`curvature_diagonal` is the paper's optimiser (its appendix C), which :func:`train_lenet5` runs with ``mu``.
+Proc. IEEE 86(11):2278-2324, 1998, https://doi.org/10.1109/5.726791. Chapter 06b defines the parts (from
+:func:`squash` to :func:`lenet5`) in its own cells, and a test keeps those cells and this file the same code; the
+rest (counting, the training loop, the paper's SDLM optimiser, seed runs) is the package's.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import statistics
 import time
 from collections import OrderedDict
@@ -26,46 +22,21 @@ from torch import nn
 
 from . import config
 from .devices import resolve_device
+from .guard_rails import checks
+from .guard_rails.checks import check_epoch_had_batches, check_positive_int, check_train_arguments, first_batch
 from .metrics import Timer
+from .shapes import unchanged
 from .training import TrainHistory, evaluate_accuracy_gpu, train_epoch_ch6
 
-# f(a) = A tanh(S a) with A = 1.7159, S = 2/3: f(±1) = ±1, the gain is near 1 around 0 (paper, appendix A).
-SQUASH_AMPLITUDE, SQUASH_SLOPE = 1.7159, 2 / 3
-# The paper scales input pixels so the background is -0.1 and the ink 1.175 (mean near 0, variance near 1).
-BACKGROUND, INK = -0.1, 1.175
-
-# Table I: the S2 maps (0-5) that feed each of C3's 16 maps. Six take 3 neighbouring maps, six take 4
-# neighbouring maps, three take 4 non-neighbouring ones, the last takes all six.
-TABLE_I: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
-    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
-    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
-    (0, 1, 2, 3, 4, 5),
-)  # fmt: skip
-
-# Global step sizes of the paper's 20 passes (section V-B): 0.0005 for 2, 0.0002 for 3, 0.0001 for 3,
-# 0.00005 for 4, then 0.00001.
+# The paper's global step sizes for its 20 passes (section V-B).
 PAPER_STEP_SIZES: tuple[float, ...] = (5e-4,) * 2 + (2e-4,) * 3 + (1e-4,) * 3 + (5e-5,) * 4 + (1e-5,) * 8
 
-# 7×12 bitmaps of the digits, drawn for the course in the style of the paper's Fig. 3 (the paper's own
-# bitmaps are not published as data). '#' is +1, '.' is -1.
-DIGIT_BITMAPS: tuple[str, ...] = (
-    "..###.. .#...#. #.....# #.....# #.....# #.....# #.....# #.....# #.....# #.....# .#...#. ..###..",
-    "...#... ..##... .#.#... #..#... ...#... ...#... ...#... ...#... ...#... ...#... ...#... #######",
-    "..###.. .#...#. #.....# ......# .....#. ....#.. ...#... ..#.... .#..... #...... #...... #######",
-    ".#####. #.....# ......# ......# .....#. ..###.. .....#. ......# ......# ......# #.....# .#####.",
-    ".....#. ....##. ...#.#. ..#..#. .#...#. #....#. ####### .....#. .....#. .....#. .....#. .....#.",
-    "####### #...... #...... #...... #####.. .....#. ......# ......# ......# ......# #....#. .####..",
-    "...###. ..#.... .#..... #...... #...... #.###.. ##...#. #.....# #.....# #.....# .#...#. ..###..",
-    "####### ......# .....#. .....#. ....#.. ....#.. ...#... ...#... ..#.... ..#.... .#..... .#.....",
-    "..###.. .#...#. #.....# #.....# .#...#. ..###.. .#...#. #.....# #.....# #.....# .#...#. ..###..",
-    "..###.. .#...#. #.....# #.....# #.....# .#...## ..###.# ......# .....#. ....#.. ...#... ..#....",
-)
+# --- the parts, as chapter 06b defines them ------------------------------------------------------------------------
 
 
 def squash(a: torch.Tensor) -> torch.Tensor:
-    """The paper's squashing function f(a) = 1.7159 tanh(2a/3)."""
-    return SQUASH_AMPLITUDE * torch.tanh(SQUASH_SLOPE * a)
+    """The paper's squashing function f(a) = 1.7159 tanh(2a/3): f(1) = 1, f(-1) = -1 (appendix A)."""
+    return 1.7159 * torch.tanh(2 / 3 * a)
 
 
 class ScaledTanh(nn.Module):
@@ -73,15 +44,6 @@ class ScaledTanh(nn.Module):
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         return squash(a)
-
-
-class PaperInput(nn.Module):
-    """28×28 images in [0, 1] (white background 0) to the paper's 32×32 field: ink 1.175, background -0.1."""
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        if X.shape[-2:] != (28, 28):
-            raise ValueError(f"LeNet-5 here takes 28×28 MNIST images and pads them to 32×32; got {tuple(X.shape)}")
-        return BACKGROUND + (INK - BACKGROUND) * F.pad(X, (2, 2, 2, 2))
 
 
 class Subsampling(nn.Module):
@@ -109,6 +71,16 @@ class Subsampling(nn.Module):
         return output[0].numel() * (self.fan_in + 1)
 
 
+# Table I: the S2 maps (0-5) that feed each of C3's 16 maps. Six take 3 neighbouring maps, six take 4
+# neighbouring maps, three take 4 non-neighbouring ones, the last takes all six.
+TABLE_I = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)  # fmt: skip
+
+
 class PartialConv2d(nn.Module):
     """A convolution in which output map ``j`` sees only the input maps ``table[j]`` (C3 with Table I).
 
@@ -116,7 +88,7 @@ class PartialConv2d(nn.Module):
     ``numel`` counts what the paper counts; each forward pass scatters them into a dense kernel for one conv2d.
     """
 
-    def __init__(self, table: Sequence[Sequence[int]], in_channels: int, kernel_size: int) -> None:
+    def __init__(self, table, in_channels: int, kernel_size: int) -> None:
         super().__init__()
         pairs = [(out, inp) for out, inputs in enumerate(table) for inp in inputs]
         if any(not 0 <= inp < in_channels for _, inp in pairs):
@@ -127,12 +99,8 @@ class PartialConv2d(nn.Module):
         self.weight = nn.Parameter(torch.zeros(len(pairs), kernel_size, kernel_size))
         self.bias = nn.Parameter(torch.zeros(len(table)))
 
-    def dense_weight(self, packed: torch.Tensor | None = None) -> torch.Tensor:
-        """The kernel as a (out, in, k, k) tensor, zero where the table has no connection.
-
-        ``packed``: kernels laid out as ``weight`` (default ``weight`` itself).
-        """
-        packed = self.weight if packed is None else packed
+    def dense_weight(self, packed: torch.Tensor) -> torch.Tensor:
+        """Kernels packed as ``weight`` as one (out, in, k, k) tensor, zero where the table has no connection."""
         k = self.kernel_size
         dense = packed.new_zeros(self.out_channels * self.in_channels, k, k)
         dense = dense.index_copy(0, self.pair_index, packed)
@@ -171,138 +139,31 @@ class EuclideanRBF(nn.Module):
         return self.codes.numel()
 
 
+# 7×12 bitmaps of the digits, drawn for the course in the style of the paper's Fig. 3 (the paper's own
+# bitmaps are not published as data). '#' is +1, '.' is -1.
+DIGIT_BITMAPS = (
+    "..###.. .#...#. #.....# #.....# #.....# #.....# #.....# #.....# #.....# #.....# .#...#. ..###..",
+    "...#... ..##... .#.#... #..#... ...#... ...#... ...#... ...#... ...#... ...#... ...#... #######",
+    "..###.. .#...#. #.....# ......# .....#. ....#.. ...#... ..#.... .#..... #...... #...... #######",
+    ".#####. #.....# ......# ......# .....#. ..###.. .....#. ......# ......# ......# #.....# .#####.",
+    ".....#. ....##. ...#.#. ..#..#. .#...#. #....#. ####### .....#. .....#. .....#. .....#. .....#.",
+    "####### #...... #...... #...... #####.. .....#. ......# ......# ......# ......# #....#. .####..",
+    "...###. ..#.... .#..... #...... #...... #.###.. ##...#. #.....# #.....# #.....# .#...#. ..###..",
+    "####### ......# .....#. .....#. ....#.. ....#.. ...#... ...#... ..#.... ..#.... .#..... .#.....",
+    "..###.. .#...#. #.....# #.....# .#...#. ..###.. .#...#. #.....# #.....# #.....# .#...#. ..###..",
+    "..###.. .#...#. #.....# #.....# #.....# .#...## ..###.# ......# .....#. ....#.. ...#... ..#....",
+)
+
+
 def bitmap_codes() -> torch.Tensor:
     """The ten 7×12 digit bitmaps as a (10, 84) tensor of ±1 (the paper's kind of RBF code)."""
-    rows = []
-    for drawing in DIGIT_BITMAPS:
-        pixels = drawing.replace(" ", "")
-        if len(pixels) != 84:
-            raise ValueError(f"a digit bitmap must have 7×12 = 84 pixels, got {len(pixels)}")
-        rows.append([1.0 if p == "#" else -1.0 for p in pixels])
-    return torch.tensor(rows)
+    return torch.tensor([[1.0 if p == "#" else -1.0 for p in drawing.replace(" ", "")] for drawing in DIGIT_BITMAPS])
 
 
 def random_codes(seed: int = 0, num_classes: int = 10, length: int = 84) -> torch.Tensor:
-    """A fixed random ±1 code per class, the choice the paper names before its bitmaps (section II-B).
-
-    The paper's bitmaps serve strings of ASCII characters, where look-alike characters should get nearby codes; for
-    isolated digits it calls them "not particularly useful". Random codes lie further apart (a larger Hamming
-    distance between classes), and :func:`lenet5` uses ``random_codes(0)`` unless given others.
-    """
+    """A fixed random ±1 code per class, the alternative the paper names before its bitmaps (section II-B)."""
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(0, 2, (num_classes, length), generator=generator).float() * 2 - 1
-
-
-def lenet5(codes: torch.Tensor | None = None) -> nn.Sequential:
-    """LeNet-5 of the 1998 paper for 1×28×28 MNIST batches in [0, 1], initialised as the paper (:func:`init_lenet5`).
-
-    ``codes``: the RBF targets, (10, 84) of ±1; default ``random_codes(0)`` (:func:`bitmap_codes` gives the
-    course's 7×12 digit drawings). Top-level layers are named as in the paper (``C1``, ``S2``, …, ``output``); the
-    output is minus the RBF penalties, shape (N, 10).
-    """
-    codes = random_codes(0) if codes is None else codes
-    net = nn.Sequential(OrderedDict(
-        input=PaperInput(),
-        C1=nn.Sequential(nn.Conv2d(1, 6, kernel_size=5), ScaledTanh()),
-        S2=Subsampling(6),
-        C3=nn.Sequential(PartialConv2d(TABLE_I, 6, kernel_size=5), ScaledTanh()),
-        S4=Subsampling(16),
-        C5=nn.Sequential(nn.Conv2d(16, 120, kernel_size=5), ScaledTanh()),
-        F6=nn.Sequential(nn.Flatten(), nn.Linear(120, 84), ScaledTanh()),
-        output=EuclideanRBF(codes),
-    ))  # fmt: skip
-    init_lenet5(net)
-    return net
-
-
-def _fan_in(module: nn.Module) -> float | torch.Tensor | None:
-    """Inputs per unit of a layer with trainable weights (per output map for :class:`PartialConv2d`)."""
-    if isinstance(module, nn.Conv2d):
-        return module.weight[0].numel()
-    if isinstance(module, nn.Linear):
-        return module.in_features
-    if isinstance(module, Subsampling):
-        return module.fan_in
-    if isinstance(module, PartialConv2d):
-        return module.fan_ins().float()
-    return None
-
-
-def init_lenet5(net: nn.Module) -> None:
-    """The paper's initialisation: every weight and bias uniform in ±2.4/F_in, F_in the fan-in of its unit.
-
-    Small enough that the sums start in the squashing function's linear range, large enough to learn
-    (paper, appendix A). C3's maps have different fan-ins (75, 100 or 150), so each gets its own range.
-    """
-    with torch.no_grad():
-        for module in net.modules():
-            fan_in = _fan_in(module)
-            if fan_in is None:
-                continue
-            if isinstance(module, PartialConv2d):
-                owner = module.pair_index // module.in_channels  # output map of each packed kernel
-                bound_w, bound_b = (2.4 / fan_in)[owner].view(-1, 1, 1), 2.4 / fan_in
-            else:
-                bound_w = bound_b = 2.4 / fan_in
-            module.weight.copy_((torch.rand_like(module.weight) * 2 - 1) * bound_w)
-            module.bias.copy_((torch.rand_like(module.bias) * 2 - 1) * bound_b)
-
-
-def _connections(module: nn.Module, output: torch.Tensor) -> int:
-    """Connections of one leaf layer for one example: inputs (and bias) per output unit, summed over units."""
-    if hasattr(module, "connections"):
-        return module.connections(output)
-    if isinstance(module, nn.Conv2d):
-        per_unit = module.weight[0].numel() + (module.bias is not None)
-        return output[0].numel() * per_unit
-    if isinstance(module, nn.Linear):
-        return output[0].numel() * (module.in_features + (module.bias is not None))
-    return 0
-
-
-@dataclass(frozen=True)
-class LayerCount:
-    """One top-level layer: its output shape, trainable parameters and connections (for one example)."""
-
-    name: str
-    output_shape: tuple[int, ...]
-    parameters: int
-    connections: int
-
-
-def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28)) -> list[LayerCount]:
-    """Trainable parameters and connections of each top-level layer of ``net``, as the paper counts them.
-
-    A connection is one input (or the bias) of one unit: a layer shares parameters across units, so it has
-    more connections than parameters. Fixed buffers (the RBF codes) are not parameters. The net runs once on
-    ``X`` (a tensor or a shape) in eval mode under ``no_grad`` and is left in the mode it was in.
-    """
-    X = torch.zeros(*X) if not isinstance(X, torch.Tensor) else X
-    counts: dict[nn.Module, int] = {}
-    hooks = [m.register_forward_hook(lambda m, _, out: counts.__setitem__(m, _connections(m, out)))
-             for m in net.modules() if not list(m.children())]  # fmt: skip
-    was_training = net.training
-    rows = []
-    try:
-        net.eval()
-        with torch.no_grad():
-            for name, layer in net.named_children():
-                X = layer(X)
-                params = sum(p.numel() for p in layer.parameters() if p.requires_grad)
-                conns = sum(counts.get(m, 0) for m in layer.modules())
-                rows.append(LayerCount(name, tuple(X.shape), params, conns))
-    finally:
-        net.train(was_training)
-        for hook in hooks:
-            hook.remove()
-    return rows
-
-
-def format_layer_counts(rows: Iterable[LayerCount]) -> str:
-    """The rows as an aligned table: layer, output shape, trainable parameters, connections."""
-    lines = [f"{'layer':<7}{'output shape':<20}{'parameters':>11}{'connections':>13}"]
-    lines += [f"{r.name:<7}{str(list(r.output_shape)):<20}{r.parameters:>11,}{r.connections:>13,}" for r in rows]
-    return "\n".join(lines)
 
 
 class LeNet5Loss(nn.Module):
@@ -325,10 +186,144 @@ class LeNet5Loss(nn.Module):
         return (log_partition - scores.gather(1, y.view(-1, 1)).squeeze(1)).mean()
 
 
+class PaperInput(nn.Module):
+    """28×28 images in [0, 1] (background 0) to the paper's 32×32 field: background -0.1, ink 1.175."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.ndim != 4 or X.shape[1:] != (1, 28, 28):
+            raise ValueError(f"LeNet-5 takes batches of 1×28×28 images, shape (N, 1, 28, 28); got {tuple(X.shape)}")
+        return -0.1 + (1.175 + 0.1) * F.pad(X, (2, 2, 2, 2))
+
+
+def fan_in(module: nn.Module):
+    """Inputs per unit of a layer with trainable weights (per output map for C3), None for other layers."""
+    if isinstance(module, nn.Conv2d):
+        return module.weight[0].numel()
+    if isinstance(module, nn.Linear):
+        return module.in_features
+    if isinstance(module, Subsampling):
+        return module.fan_in
+    if isinstance(module, PartialConv2d):
+        return module.fan_ins().float()
+    return None
+
+
+def init_lenet5(net: nn.Module) -> None:
+    """The paper's initialisation: every weight and bias uniform in ±2.4/F_in, F_in the fan-in of its unit."""
+    with torch.no_grad():
+        for module in net.modules():
+            units_in = fan_in(module)
+            if units_in is None:
+                continue
+            if isinstance(module, PartialConv2d):
+                owner = module.pair_index // module.in_channels  # output map of each packed kernel
+                bound_w, bound_b = (2.4 / units_in)[owner].view(-1, 1, 1), 2.4 / units_in
+            else:
+                bound_w = bound_b = 2.4 / units_in
+            module.weight.copy_((torch.rand_like(module.weight) * 2 - 1) * bound_w)
+            module.bias.copy_((torch.rand_like(module.bias) * 2 - 1) * bound_b)
+
+
+def lenet5(codes: torch.Tensor | None = None) -> nn.Sequential:
+    """LeNet-5 for (N, 1, 28, 28) batches in [0, 1], layers named as in the paper, initialised as the paper.
+
+    ``codes``: the RBF targets, (10, 84) of ±1 (default ``random_codes(0)``). Outputs minus the penalties, (N, 10).
+    """
+    codes = random_codes(0) if codes is None else torch.as_tensor(codes)
+    if codes.shape != (10, 84):
+        raise ValueError(f"codes must have shape (10, 84), one code per digit for F6's 84 outputs; got "
+                         f"{tuple(codes.shape)}. Use random_codes(0) or bitmap_codes().")  # fmt: skip
+    net = nn.Sequential(OrderedDict(
+        input=PaperInput(),
+        C1=nn.Sequential(nn.Conv2d(1, 6, kernel_size=5), ScaledTanh()),
+        S2=Subsampling(6),
+        C3=nn.Sequential(PartialConv2d(TABLE_I, 6, kernel_size=5), ScaledTanh()),
+        S4=Subsampling(16),
+        C5=nn.Sequential(nn.Conv2d(16, 120, kernel_size=5), ScaledTanh()),
+        F6=nn.Sequential(nn.Flatten(), nn.Linear(120, 84), ScaledTanh()),
+        output=EuclideanRBF(codes),
+    ))  # fmt: skip
+    init_lenet5(net)
+    return net
+
+
+# --- counting, training and the paper's optimiser (the package's) -------------------------------------------------
+
+
+def _connections(module: nn.Module, output: torch.Tensor) -> int:
+    """Connections of one leaf layer for one example: inputs (and bias) per output unit, summed over units."""
+    if hasattr(module, "connections"):
+        return module.connections(output)
+    if isinstance(module, (nn.Conv2d, nn.Linear)):
+        return output[0].numel() * (module.weight[0].numel() + (module.bias is not None))
+    return 0
+
+
+@dataclass(frozen=True)
+class LayerCount:
+    """One top-level layer: its output shape, trainable parameters and connections (for one example)."""
+
+    name: str
+    output_shape: tuple[int, ...]
+    parameters: int
+    connections: int
+
+
+def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28)) -> list[LayerCount]:
+    """Trainable parameters and connections of each top-level layer of ``net``, as the paper counts them.
+
+    A connection is one input (or the bias) of one unit: a layer shares parameters across units, so it has
+    more connections than parameters. Fixed buffers (the RBF codes) are not parameters. The net runs once on the
+    batch ``X`` (a tensor or a shape (N, C, H, W)) in eval mode and is left exactly as it was.
+    """
+    X = torch.zeros(*X) if not isinstance(X, torch.Tensor) else X
+    if X.ndim != 4:
+        raise ValueError(f"layer_counts: X must be a batch of images (N, C, H, W), e.g. (1, 1, 28, 28); got shape "
+                         f"{tuple(X.shape)}. Add the batch dimension.")  # fmt: skip
+    counts: dict[nn.Module, int] = {}
+    hooks = [m.register_forward_hook(lambda m, _, out: counts.__setitem__(m, _connections(m, out)))
+             for m in net.modules() if not list(m.children())]  # fmt: skip
+    rows, buffers = [], dict(net.named_buffers())
+    try:
+        with unchanged(net), torch.no_grad():
+            net.eval()
+            for name, layer in net.named_children():
+                X = layer(X)
+                params = sum(p.numel() for p in layer.parameters() if p.requires_grad)
+                conns = sum(counts.get(m, 0) for m in layer.modules())
+                rows.append(LayerCount(name, tuple(X.shape), params, conns))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        for name, buffer in buffers.items():  # a forward may replace a buffer (self.calls = self.calls + 1)
+            setattr(net.get_submodule(name.rpartition(".")[0]), name.rpartition(".")[2], buffer)
+    return rows
+
+
+def format_layer_counts(rows: Iterable[LayerCount]) -> str:
+    """The rows as an aligned table: layer, output shape, trainable parameters, connections."""
+    lines = [f"{'layer':<7}{'output shape':<20}{'parameters':>11}{'connections':>13}"]
+    lines += [f"{r.name:<7}{str(list(r.output_shape)):<20}{r.parameters:>11,}{r.connections:>13,}" for r in rows]
+    return "\n".join(lines)
+
+
 def step_schedule(scale: float, num_epochs: int = 20) -> list[float]:
     """The paper's global step sizes for ``num_epochs`` passes (the last one repeated), times ``scale``."""
     steps = [PAPER_STEP_SIZES[min(i, len(PAPER_STEP_SIZES) - 1)] for i in range(num_epochs)]
     return [scale * s for s in steps]
+
+
+def _checked_lrs(lrs: Sequence[float]) -> list[float]:
+    """``lrs`` as a list of positive finite step sizes, one per pass, or a ValueError naming the bad entry."""
+    if isinstance(lrs, (numbers.Number, str, torch.Tensor)) or not isinstance(lrs, Iterable):
+        raise ValueError(f"lrs must be a list of step sizes, one per pass, e.g. du.step_schedule(8, 20) or "
+                         f"[0.01] * 20; got {lrs!r}")  # fmt: skip
+    lrs = list(lrs)
+    bad = [(i, lr) for i, lr in enumerate(lrs) if not checks.is_positive_number(lr)]
+    if not lrs or bad:
+        where = f"lrs[{bad[0][0]}] is {bad[0][1]!r}" if bad else "lrs is empty"
+        raise ValueError(f"lrs must hold one positive finite step size per pass; {where}. E.g. du.step_schedule(8)")
+    return lrs
 
 
 def train_lenet5(
@@ -336,15 +331,19 @@ def train_lenet5(
     loss_fn: nn.Module | None = None, momentum: float = 0.0, mu: float | None = None, curvature_images: int = 500,
     device: torch.device | str | None = None,
 ) -> TrainHistory:  # fmt: skip
-    """Train ``net`` one pass per entry of ``lrs`` with the course's epoch loop; return the per-pass history.
+    """Train ``net`` (not re-initialised) one pass per step size in ``lrs``; return the per-pass history.
 
-    ``mu=None``: minibatch SGD at step size ``lrs[epoch]`` (with ``momentum``). ``mu`` given: the paper's
-    :class:`SDLM`, each weight at ``lrs[epoch] / (mu + h_kk)``, h_kk re-estimated before each pass on the first
-    ``curvature_images`` images of that pass. Does not re-initialise ``net`` (``lenet5()`` already did, as the
-    paper). ``loss_fn`` defaults to :class:`LeNet5Loss`. Smoke mode caps the passes like ``train_ch6``.
+    ``mu=None``: minibatch SGD (with ``momentum``). ``mu`` given: the paper's :class:`SDLM`, each weight at
+    ``lr / (mu + h_kk)``, h_kk re-estimated on the first ``curvature_images`` images of each pass. ``loss_fn``
+    defaults to :class:`LeNet5Loss`. Every argument is checked before the first step.
     """
     if mu is not None and momentum:
         raise ValueError(f"SDLM (mu={mu!r}) has no momentum; pass momentum=0 with mu, or mu=None for SGD with momentum")
+    lrs = _checked_lrs(lrs)
+    check_train_arguments(net, len(lrs), lrs[0], train_iter, test_iter)
+    for data_iter, name in ((train_iter, "train_iter"), (test_iter, "test_iter")):
+        first_batch(data_iter, name)  # a pair (X, y), and not empty: known before the first step
+    curvature_images = check_positive_int(curvature_images, "curvature_images")
     device = resolve_device(device)
     loss_fn = LeNet5Loss() if loss_fn is None else loss_fn
     net.to(device)
@@ -363,6 +362,7 @@ def train_lenet5(
         timer.start()
         metrics = train_epoch_ch6(net, train_iter, loss_fn, optimizer, device)
         seconds = timer.stop()
+        check_epoch_had_batches(metrics, epoch)
         history.add_epoch(epoch + 1, metrics, evaluate_accuracy_gpu(net, test_iter, device), seconds)
     return history
 
@@ -372,7 +372,7 @@ def train_lenet5(
 
 def squash_gain(a: torch.Tensor) -> torch.Tensor:
     """f'(a) for the squashing function: A S (1 - tanh²(S a))."""
-    return SQUASH_AMPLITUDE * SQUASH_SLOPE * (1 - torch.tanh(SQUASH_SLOPE * a).square())
+    return 1.7159 * (2 / 3) * (1 - torch.tanh(2 / 3 * a).square())
 
 
 def _weighted_layers(net: nn.Module) -> list[nn.Module]:
@@ -392,14 +392,11 @@ def _affine(layer: nn.Module, X: torch.Tensor, weight: torch.Tensor, bias: torch
 
 
 def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float = 2.0) -> dict[str, torch.Tensor]:
-    """The paper's estimate h_kk of the loss's second derivative for every weight, averaged over the images ``X``.
+    """The paper's estimate h_kk of the loss's second derivative for every weight of a :func:`lenet5`, over ``X``.
 
-    Appendix C's Gauss-Newton recursion, backwards from F6: ∂²E/∂a² = f'(a)² Σ w² ∂²E/∂x² for each unit's sum
-    ``a``, then h = Σ over a weight's connections of ∂²E/∂a² x² (shared weights add up their connections). At
-    F6, ∂²E/∂x² is ``output_curvature`` (2: the second derivative of the correct class's penalty (x - w)²).
-    Autograd computes it: the recursion is the backward pass of a copy of the net whose weights and inputs are
-    squared and whose squashing slopes are squared. ``net`` is a :func:`lenet5` (the recursion assumes the
-    squashing function after every weighted layer). Returns one tensor per parameter name; ``net`` is unchanged.
+    Appendix C's Gauss-Newton recursion from F6 down (∂²E/∂a² = f'(a)² Σ w² ∂²E/∂x², h = Σ ∂²E/∂a² x² over a
+    weight's connections; 2 at F6) is the backward pass of a copy of the net with squared weights, inputs and
+    squashing slopes, so autograd computes it. One tensor per parameter name; ``net`` is unchanged.
     """
     if not isinstance(getattr(net, "input", None), PaperInput):
         raise TypeError(
@@ -429,14 +426,14 @@ def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float 
 class SDLM(torch.optim.Optimizer):
     """Stochastic diagonal Levenberg-Marquardt: each weight steps by lr / (mu + h_kk) times its gradient.
 
-    ``h_kk`` comes from :func:`curvature_diagonal`; call :meth:`set_curvature` before the first step and
-    whenever it is re-estimated (the paper: on 500 images before each pass). ``mu`` keeps the step finite where
-    the curvature is near zero (the paper: 0.02).
+    Call :meth:`set_curvature` with :func:`curvature_diagonal`'s h_kk before the first step (the paper: on 500
+    images before each pass); ``mu`` (the paper: 0.02) keeps the step finite where h_kk is near 0.
     """
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float, mu: float = 0.02) -> None:
-        if not mu > 0:
-            raise ValueError(f"mu must be positive (it bounds the step where h_kk is 0), got {mu!r}")
+        for name, value in (("lr", lr), ("mu", mu)):
+            if not checks.is_positive_number(value):
+                raise ValueError(f"SDLM: {name} must be positive and finite, got {value!r} (the paper: mu 0.02)")
         super().__init__(params, dict(lr=lr, mu=mu))
 
     def set_curvature(self, curvature: dict[torch.Tensor, torch.Tensor]) -> None:
@@ -480,11 +477,7 @@ class SeedRun:
 
 
 def run_seeds(train_one: Callable[[int], float], seeds: Iterable[int]) -> list[SeedRun]:
-    """Call ``train_one(seed)`` (which returns a test accuracy) for each seed; time each run.
-
-    CPU time is the process's (all its threads), so it stays comparable when other jobs share the cores and
-    stretch the wall time.
-    """
+    """Call ``train_one(seed)`` (which returns a test accuracy) for each seed; time each run (process CPU and wall)."""
     runs = []
     for seed in seeds:
         cpu, wall = time.process_time(), time.perf_counter()
@@ -496,8 +489,7 @@ def run_seeds(train_one: Callable[[int], float], seeds: Iterable[int]) -> list[S
     return runs
 
 
-def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for a single value)."""
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:  # sample standard deviation, 0 for one value
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 

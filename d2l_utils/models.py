@@ -563,28 +563,6 @@ def layer_norm(
     return Y
 
 
-class LayerNorm(nn.Module):
-    """A layer normalization layer built on :func:`layer_norm`, with learned ``gamma`` (ones) and ``beta`` (zeros).
-
-    Same parameters and result as ``nn.LayerNorm(normalized_shape)``; no running statistics, because there are
-    none to keep: every example is normalised by its own mean and variance.
-    """
-
-    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5):
-        super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        check_positive_ints("LayerNorm", **{f"normalized_shape[{i}]": s for i, s in enumerate(shape)})
-        self.normalized_shape, self.eps = shape, eps
-        self.gamma = nn.Parameter(torch.ones(shape))
-        self.beta = nn.Parameter(torch.zeros(shape))
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return layer_norm(X, self.normalized_shape, self.gamma, self.beta, self.eps)
-
-    def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}"
-
-
 def googlenet_parts(net: nn.Sequential | None = None) -> nn.Sequential:
     """GoogLeNet as its three parts, ``stem``, ``body`` and ``head``, sharing the modules of ``net``.
 

@@ -1,10 +1,8 @@
 """Plotting: figure size, image grids, the book's ``Animator``, and ``train_ch6``'s progress and curves.
 
-The book's ``Animator`` redraws with ``clear_output``, which shows nothing in scripts and PyCharm and piles up
-frames under nbval. :class:`Animator` (same signature) and :class:`TrainingPlot` instead update one display in
-place (JupyterLab, VS Code, Colab); outside a live notebook they draw a single figure. :class:`TrainingProgress`
-wraps each epoch's batches for ``train_ch6``, as torchvision's ``log_every`` does: it owns the progress bar, the
-curves, and when the running loss is read.
+The book's ``Animator`` redraws with ``clear_output``, which shows nothing in scripts and piles up frames under
+nbval; :class:`Animator` (same signature) and :class:`TrainingPlot` update one display in place instead, and draw a
+single figure outside a live notebook.
 """
 
 from __future__ import annotations
@@ -93,13 +91,8 @@ def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None
 
 
 class TrainingPlot:
-    """Loss and accuracy curves per epoch, updated in place while training runs in a notebook.
-
-    ``live=True`` shows one display that is updated at each :meth:`add` (no stacked frames, no flicker);
-    ``live=False`` draws nothing until :meth:`finish`, which shows the single final figure (in a notebook), or
-    opens it in a window when a script runs with an interactive backend. The legend sits above the axes, so it
-    never hides the curves.
-    """
+    """Loss and accuracy curves per epoch: ``live`` updates one display at each :meth:`add`, otherwise
+    :meth:`finish` shows the single final figure (or a window, in a script). The legend sits above the curves."""
 
     def __init__(self, legend: Sequence[str], xlabel: str = "epoch", xlim: tuple[float, float] | None = None,
                  live: bool | None = None, figsize: tuple[float, float] = (3.5, 2.5)) -> None:  # fmt: skip
@@ -151,12 +144,10 @@ class TrainingPlot:
 
 
 class Animator:
-    """The book's ``d2l.Animator``: ``add(x, y)`` appends one point per curve and redraws the curves.
+    """The book's ``d2l.Animator`` (same signature): ``add(x, y)`` appends one point per curve and redraws.
 
-    Same signature as the book's, so its chapter code runs unchanged. In a notebook outside smoke mode the one
-    figure is updated in place (no ``clear_output``, so nothing piles up or flickers); in smoke mode (CI) the
-    points are only recorded and the inline backend shows the final figure once, when the cell ends; in a
-    script with a window backend the window is redrawn after each ``add``.
+    In a notebook the one figure is updated in place; in smoke mode (CI) the points are only recorded and the
+    final figure shows once; in a script with a window backend the window is redrawn after each ``add``.
     """
 
     # The book's signature, kept so that its chapter code runs unchanged.
@@ -204,10 +195,9 @@ class Animator:
 class TrainingProgress:
     """The progress bar and the training curves of one ``train_ch6`` run, wrapped around each epoch's batches.
 
-    The loop iterates ``progress.track(batches, metrics, epoch)``. After each step this object counts it and
-    decides whether to read the running loss: about five times per epoch (the live plot's redraws), where a GPU
-    must be read anyway, and after every step on the CPU, where reading is free; a GPU is never stalled once per
-    step. Each reading goes to the ``watchers`` (``train_ch6``'s divergence guard) and to the live curves.
+    The running loss is read about five times per epoch (the live plot's redraws) on a GPU, which is never stalled
+    once per step, and after every step on the CPU, where reading is free; each reading goes to the ``watchers``
+    (``train_ch6``'s divergence guard) and to the live curves.
     """
 
     def __init__(self, num_batches: int, num_epochs: int, history, progress: bool | None,
@@ -259,12 +249,8 @@ class TrainingProgress:
 
 
 def _show_in_window() -> None:
-    """Show open figures in a window when a script runs with an interactive backend (Tk, Qt, macOS, ...).
-
-    The window stays open until the user closes it, as ``plt.show()`` does at the end of a script. It does not
-    wait when matplotlib's interactive mode is on (``plt.ion()``: the script goes on drawing) or in smoke mode
-    (tests and CI must never wait for a person); file backends such as Agg have no window at all.
-    """
+    """Show open figures in a window when a script runs with an interactive backend, until the user closes it;
+    never waiting with ``plt.ion()`` or in smoke mode (CI must never wait for a person)."""
     if matplotlib.get_backend().lower() in _NON_INTERACTIVE_BACKENDS:
         return
     if plt.isinteractive() or smoke_mode():

@@ -39,7 +39,6 @@ from .shapes import int_pair, unchanged
 __all__ = [
     "DROPOUT_WARNING", "STATISTICS_WARNING", "UNDER_REPORT_WARNING", "FieldRow", "ReceptiveFieldError", "field_box",
     "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
-    "spatial_layers",
 ]  # fmt: skip
 
 UNDER_REPORT_WARNING = (
@@ -366,12 +365,6 @@ def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
     Example: ``du.receptive_fields(du.lenet())[-1].size`` is 16.
     """
     return _fields_of(net, axis)[1]
-
-
-def spatial_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
-    """``(name, layer)`` for the layers of ``net`` that the receptive-field walk passes, up to the first global one."""
-    gm, _, nodes = _fields_of(net, 0)
-    return [(n.target, gm.get_submodule(n.target)) for n in nodes[:-1] if n.op == "call_module"]
 
 
 def format_receptive_fields(rows: Sequence[FieldRow]) -> str:

@@ -1,6 +1,7 @@
 """Shapes: the layer-by-layer shape probe, output sizes from layer hyper-parameters, and facts about a module.
 
-The module facts (its device, its leaf layers, a safe eval mode) are what every probe of a net needs.
+The module facts (its leaf layers, a probe that leaves the net as it was) are what every probe of a net needs;
+its device and a safe eval mode live in :mod:`d2l_utils.guard_rails.checks`, which the training loop uses too.
 """
 
 from __future__ import annotations
@@ -15,17 +16,11 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from .guard_rails.checks import check_module, is_positive_int
+from .guard_rails.checks import check_module, eval_mode, is_positive_int, module_device
 from .models import BatchNorm as CourseBatchNorm
 from .models import DenseBlock, Inception, Residual
 
 # --- facts about a module ------------------------------------------------------------------------------------------
-
-
-def module_device(net: nn.Module) -> torch.device:
-    """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
-    param = next(net.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
 
 
 def is_leaf(module: nn.Module) -> bool:
@@ -36,22 +31,6 @@ def is_leaf(module: nn.Module) -> bool:
 def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
     """``(qualified name, module)`` of every leaf layer, in definition order: the rows of a shape table."""
     return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
-
-
-@contextlib.contextmanager
-def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
-    """Put ``net`` in eval mode for a block, then give every submodule back its own mode.
-
-    Restoring only the top module's flag (``net.train(was_training)``) would switch a deliberately frozen part,
-    e.g. a BatchNorm kept in eval mode while the rest fine-tunes, back into training mode.
-    """
-    modes = [(module, module.training) for module in net.modules()]
-    net.eval()
-    try:
-        yield net
-    finally:
-        for module, training in modes:
-            module.training = training
 
 
 _GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding now

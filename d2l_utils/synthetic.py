@@ -1,17 +1,11 @@
 """A learnable stand-in for Fashion-MNIST, written in the real IDX format.
 
-Real Fashion-MNIST needs a download. For offline machines and for CI the course can write a synthetic data set
-with the same shapes (28×28 grey images, 10 classes, 60,000 + 10,000 examples) to the same file names and
-format, so that exactly the same torchvision code reads it. Each class is a garment-like silhouette built from a
-few trapezoids (a torso with short or long sleeves, two trouser legs, a shoe's sole, ...), drawn at a random
-scale, position, brightness and shading, with pixel noise. Like Fashion-MNIST it has easy classes and a group of
-look-alike upper-body classes, so the book's LeNet neither stays at chance nor reaches 100 %: it learns the
-shapes within the first epochs and then mixes up the tops. Measured with the book's LeNet settings (lr 0.9,
-batch 256, 10 epochs, full 60,000/10,000 set, 2-core CPU, torch 2.15, 2026-11-23): test accuracy 0.889 with
-seed 0 and 0.877 with seed 1; pullover-like, coat-like and shirt-like are mistaken for each other (12-32 % of
-each row), the six other classes are near 100 %. Real Fashion-MNIST gives
-0.779 in the book's run. It is not Fashion-MNIST: results on it say nothing about the book's numbers, and every
-run on it says "synthetic".
+For offline machines and CI: the same shapes, file names and format as Fashion-MNIST (28×28 grey images, 10
+classes, 60,000 + 10,000 examples), so the same torchvision code reads it. Each class is a garment-like silhouette
+of a few trapezoids at a random scale, position, brightness and shading, with pixel noise; like Fashion-MNIST it
+has a group of look-alike tops, so the book's LeNet neither stays at chance nor reaches 100 % (test accuracy 0.889
+and 0.877 for seeds 0 and 1 with the book's LeNet settings, 2-core CPU, torch 2.15, 2026-11-23). It is not
+Fashion-MNIST: results on it say nothing about the book's, and every run on it says "synthetic".
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ a first reading can skip it.
 from __future__ import annotations
 
 import contextlib
+import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,20 +27,28 @@ from torch import nn
 from . import config
 from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device
 from .guard_rails.checks import (
+    NONFINITE_WARNING,
+    PredictionCheck,
     check_epoch_had_batches,
-    check_first_batch,
+    check_first_outputs,
+    check_labels,
     check_loss_reduction,
     check_module,
     check_train_arguments,
     checked_batches,
+    eval_mode,
     first_batch,
-    mean_of_batch,
+    module_device,
+    predicted_classes,
+)
+from .guard_rails.training_guards import (
+    CheckpointFile,
+    DivergenceGuard,
+    TrainingDivergedError,
+    keep_finished_work,
     shape_errors_explained,
 )
-from .guard_rails.training_guards import CheckpointFile, DivergenceGuard, TrainingDivergedError, keep_finished_work
-from .metrics import EpochMetrics, PredictionCheck, Timer, check_labels
 from .plotting import TrainingProgress
-from .shapes import eval_mode, module_device
 
 # --- 1. evaluation ------------------------------------------------------------------------------------------------
 
@@ -51,9 +61,8 @@ def predictions(
 
     A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
     layer; batches must be ``(X, y)`` pairs, outputs one row of scores per example and labels integer class
-    indices of shape (N,), each a class of the outputs (see :class:`~d2l_utils.metrics.PredictionCheck`). An
-    example whose outputs are NaN or infinite gets the predicted class -1 (wrong: labels are never negative).
-    Afterwards every submodule is back in the mode it was in.
+    indices of shape (N,), each a class of the outputs. An example whose outputs are NaN or infinite gets the
+    predicted class -1 (wrong: labels are never negative). Afterwards every submodule is back in the mode it was in.
     """
     check_module(net)
     device = module_device(net) if device is None else resolve_device(device)
@@ -88,15 +97,20 @@ def evaluate_accuracy_gpu(
 # --- 2. one SGD step ------------------------------------------------------------------------------------------------
 
 
+def mean_of_batch(loss_value: torch.Tensor) -> torch.Tensor:
+    """The batch's mean loss: a loss with ``reduction="none"`` (the book's chapter 3 style) gives one per example."""
+    return loss_value.mean() if loss_value.ndim else loss_value
+
+
 def train_step(
     net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: nn.Module, optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler, precision: contextlib.AbstractContextManager,
 ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """One minibatch of SGD: forward, loss, backward, update; returns ``(y_hat, mean loss)``.
 
-    Outputs and labels are checked before the loss (:func:`~d2l_utils.metrics.check_labels`): integer labels of
-    any width become int64, as the loss needs. ``precision`` is the run's autocast context (a no-op for float32);
-    ``scaler`` scales fp16 losses so small gradients do not underflow, and passes everything else through unchanged.
+    Outputs and labels are checked before the loss (``check_labels``): integer labels of any width become int64,
+    as the loss needs. ``precision`` is the run's autocast context (a no-op for float32); ``scaler`` scales fp16
+    losses so small gradients do not underflow, and passes everything else through unchanged.
     """
     optimizer.zero_grad(set_to_none=True)
     with precision:
@@ -126,6 +140,40 @@ def to_layout(X: torch.Tensor, speed: Speed) -> torch.Tensor:
 
 
 # --- 3. one epoch ---------------------------------------------------------------------------------------------------
+
+
+class EpochMetrics:
+    """Sum of losses, correct predictions and examples seen in an epoch, kept on the training device.
+
+    Adding a step costs no host synchronisation; reading :attr:`mean_loss` or :attr:`accuracy` costs one.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device, dtype=torch.long)
+        self.nonfinite = torch.zeros((), device=device, dtype=torch.long)
+        self.examples = 0
+
+    def add(self, loss: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+        """Count one minibatch whose mean loss is ``loss``."""
+        with torch.no_grad():
+            self.loss_sum += loss.detach().float() * y.numel()
+            classes = predicted_classes(y_hat.detach())
+            self.correct += (classes == check_labels(y_hat, y)).sum()
+            self.nonfinite += (classes < 0).sum()
+        self.examples += y.numel()
+
+    @property
+    def mean_loss(self) -> float:
+        return self.loss_sum.item() / max(1, self.examples)
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of correct predictions; warns if any output was NaN or infinite (counted as wrong)."""
+        correct, nonfinite = torch.stack((self.correct, self.nonfinite)).tolist()
+        if nonfinite:
+            warnings.warn(NONFINITE_WARNING.format(bad=nonfinite, total=self.examples), stacklevel=2)
+        return correct / max(1, self.examples)
 
 
 def train_epoch_ch6(
@@ -189,8 +237,11 @@ def train_ch6(
     checkpoint = CheckpointFile.for_run(checkpoint, resume)
     num_epochs = config.smoke_epochs(num_epochs)
     net.to(device)
-    X_test, y_test = first_batch(test_iter, "test_iter")
-    check_first_batch(net, X_test.to(device), y_test)  # gives lazy layers their shapes; names what does not fit
+    X, y = first_batch(test_iter, "test_iter")
+    X = X[:1].to(device)
+    with eval_mode(net), torch.no_grad(), shape_errors_explained(net, X, first_step=True):
+        y_hat = net(X)  # gives lazy layers their shapes; a layer the data misses is named before any work
+    check_first_outputs(y_hat, y)  # a net without its last Flatten, or a label beyond its outputs, named now
     model = prepare_net(net, speed)
     optimizer, loss, scaler = sgd(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
     if resume and checkpoint.path.exists():
@@ -204,11 +255,10 @@ def train_ch6(
     print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
     with keep_finished_work(history, progress, checkpoint):
         for epoch in range(len(history.epochs), num_epochs):
-            timer = Timer()
-            timer.start()
+            start = time.perf_counter()
             metrics = train_epoch_ch6(model, train_iter, loss, optimizer, device, speed, scaler=scaler,
                                       progress=progress, epoch=epoch)  # fmt: skip
-            seconds = timer.stop()
+            seconds = time.perf_counter() - start
             check_epoch_had_batches(metrics, epoch)
             guard.check_epoch(metrics.mean_loss, progress.where(approximate=True))
             test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=speed.autocast)
@@ -309,6 +359,6 @@ class TrainHistory:
 
 
 __all__ = [
-    "TrainHistory", "TrainingDivergedError", "evaluate_accuracy_gpu", "init_cnn_weights", "train_ch6",
+    "EpochMetrics", "TrainHistory", "TrainingDivergedError", "evaluate_accuracy_gpu", "init_cnn_weights", "train_ch6",
     "train_epoch_ch6", "train_step",
 ]  # fmt: skip

@@ -1,6 +1,7 @@
 """The AnyNet design space: networks, exact sizes, constrained sampling, the RegNetX rule and the EDF."""
 
 import itertools
+import math
 import random
 from collections import Counter
 
@@ -97,8 +98,8 @@ def test_plot_edfs_draws_one_panel_per_pair():
 def test_evaluate_sample_trains_and_leaves_errors_between_0_and_1():
     g = torch.Generator().manual_seed(0)
     images, labels = (torch.rand(64, 12, 12, generator=g) * 255).to(torch.uint8), torch.arange(64) % 2
-    train = du.InMemoryBatches(images, labels, 16, shuffle=True)
-    test = du.InMemoryBatches(images, labels, 32, shuffle=False)
+    train = du.data.InMemoryBatches(images, labels, 16, shuffle=True)
+    test = du.data.InMemoryBatches(images, labels, 32, shuffle=False)
     archs = TINY.sample(2, seed=0)
     results = an.evaluate_sample(archs, 8, train, test, num_epochs=1, lr=0.1, report=None)
     assert [r.arch for r in results] == archs
@@ -132,3 +133,78 @@ def test_design_networks_sit_next_to_the_course_networks_without_book_runs():
     rows = du.compare_networks(du.DESIGN_NETWORKS)
     assert [r.params for r in rows] == [179_290, 66_026]
     assert "–" in du.format_comparison(rows, speed=False)
+
+
+# --- bad input is named, reasonable input is taken ---------------------------------------------------------------
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_edf_refuses_an_error_that_is_not_a_number(bad):
+    with pytest.raises(ValueError, match=r"errors\[1\] is (nan|inf)"):
+        an.edf([0.2, bad, 0.1])
+
+
+def test_contains_knows_a_ratio_that_is_not_a_whole_number():
+    space = an.DesignSpace("k12", 1, (1,), (8, 16), (4, 8), (1, 2), 8)
+    assert space.contains(((1, 16, 8, 0.5),)) and space.contains(((1, 16, 8, 1.0),))
+    assert not space.contains(((1, 16, 8, 0.4),))  # k = 2.5: not a ratio of this space
+    assert not space.contains(((1, 16, 8, 0.0),))
+
+
+def test_numpy_integers_work_as_depths_widths_and_counts():
+    np = pytest.importorskip("numpy")
+    net = an.anynet_model(((np.int64(2), np.int64(16), np.int64(8), 1.0),), np.int64(8)).eval()
+    assert len(net.stage1) == 2
+    with torch.no_grad():
+        assert net(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    assert len(TINY.sample(np.int64(3))) == 3
+    assert an.regnetx_stages(np.int64(6), 16, 8, 2, groups=np.int64(8)) == an.regnetx_stages(6, 16, 8, 2, groups=8)
+    space = an.DesignSpace("np", np.int64(1), (np.int64(1),), (np.int64(8),), (np.int64(4),), (np.int64(1),), 8)
+    assert space.size() == 1
+
+
+@pytest.mark.bad_input
+def test_a_group_width_of_0_is_named():
+    with pytest.raises(ValueError, match=r"group_widths must be .*\(0, 4\)"):
+        an.DesignSpace("g0", 1, (1,), (8,), (0, 4), (1,), 8)
+    with pytest.raises(ValueError, match="groups must be a positive integer, got 0"):
+        an.regnetx_stages(4, 16, 8, 2, groups=0)
+    with pytest.raises(ValueError, match="groups must be a positive integer, got 0"):
+        an.anynet_model(((1, 16, 0, 1),), 8)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("depth", [0, 1.5])
+def test_a_stage_depth_that_is_not_a_positive_integer_is_named(depth):
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
+        an.anynet_model(((depth, 16, 8, 1),), 8)
+
+
+@pytest.mark.bad_input
+def test_constraints_must_be_true_or_false():
+    with pytest.raises(ValueError, match="increasing_widths must be True or False, got 'False'"):
+        TINY.constrained("X", increasing_widths="False")
+
+
+def _tiny_data(batch_size=16, n=32):
+    g = torch.Generator().manual_seed(0)
+    images, labels = (torch.rand(n, 12, 12, generator=g) * 255).to(torch.uint8), torch.arange(n) % 2
+    return du.InMemoryBatches(images, labels, batch_size, shuffle=False)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [({"num_epochs": 0}, ValueError, "num_epochs must be a positive integer, got 0"),
+     ({"lr": -0.1}, ValueError, "lr must be a positive"),
+     ({"test_iter": []}, ValueError, "test_iter"),
+     ({"train_iter": [(torch.zeros(2, 1, 12, 12), torch.zeros(2, dtype=torch.long), 0)]}, TypeError, r"\(X, y\) pairs"),
+     ({"test_iter": [(torch.zeros(2, 1, 12, 12), torch.zeros(2, dtype=torch.long), 0)]}, TypeError, r"\(X, y\) pairs")],
+)  # fmt: skip
+def test_evaluate_sample_checks_its_arguments_before_training(change, error, message):
+    lines = []
+    arguments = dict(train_iter=_tiny_data(), test_iter=_tiny_data(), num_epochs=1, lr=0.1) | change
+    with pytest.raises(error, match=message):
+        an.evaluate_sample(TINY.sample(1), 8, report=lines.append, **arguments)
+    assert lines == []  # no network was trained

@@ -15,7 +15,7 @@ from matplotlib.patches import FancyBboxPatch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils.architecture import describe_layer, layer_kind
+from tools.figures.architecture import describe_layer, layer_kind, plot_architecture, save_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "img"
@@ -29,7 +29,7 @@ def _boxes(fig) -> list[FancyBboxPatch]:
     ("make", "shape", "leaves"), [(du.lenet, (1, 1, 28, 28), 12), (du.alexnet, (1, 1, 224, 224), 21)]
 )
 def test_one_box_per_leaf_layer_plus_the_input(make, shape, leaves):
-    fig = du.plot_architecture(make(), shape)
+    fig = plot_architecture(make(), shape)
     try:
         gids = [b.get_gid() for b in _boxes(fig)]
         assert gids == ["input"] + [f"layer-{i}" for i in range(leaves)]
@@ -38,7 +38,7 @@ def test_one_box_per_leaf_layer_plus_the_input(make, shape, leaves):
 
 
 def test_labels_show_hyper_parameters_and_output_shapes():
-    fig = du.plot_architecture(du.alexnet(), (1, 1, 224, 224), title="AlexNet")
+    fig = plot_architecture(du.alexnet(), (1, 1, 224, 224), title="AlexNet")
     try:
         texts = [t.get_text() for t in fig.axes[0].texts]
         assert "Conv2d 11×11, 96 ch, stride 4, pad 1" in texts
@@ -51,7 +51,7 @@ def test_labels_show_hyper_parameters_and_output_shapes():
 
 def test_figure_follows_the_model():
     net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 4 * 4, 2))
-    fig = du.plot_architecture(net, (1, 3, 4, 4))
+    fig = plot_architecture(net, (1, 3, 4, 4))
     try:
         assert len(_boxes(fig)) == 5
         assert "Linear 128 → 2" in [t.get_text() for t in fig.axes[0].texts]
@@ -62,7 +62,7 @@ def test_figure_follows_the_model():
 def test_draws_on_given_axes():
     fig, axes = plt.subplots(1, 2)
     try:
-        assert du.plot_architecture(du.lenet(), (1, 1, 28, 28), ax=axes[0]) is fig
+        assert plot_architecture(du.lenet(), (1, 1, 28, 28), ax=axes[0]) is fig
         assert len(_boxes(fig)) == 13
     finally:
         plt.close(fig)
@@ -81,9 +81,9 @@ def test_layer_kinds_and_descriptions():
 
 def test_png_is_deterministic():
     def render() -> bytes:
-        fig = du.plot_architecture(du.lenet(), (1, 1, 28, 28))
+        fig = plot_architecture(du.lenet(), (1, 1, 28, 28))
         buffer = io.BytesIO()
-        du.save_figure(fig, buffer)
+        save_figure(fig, buffer)
         plt.close(fig)
         return buffer.getvalue()
 

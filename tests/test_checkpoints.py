@@ -159,7 +159,7 @@ def test_checkpoint_save_is_atomic(monkeypatch, tmp_path):
     path = tmp_path / "sub" / "ckpt.pt"
     net = du.lenet()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
-    history = du.TrainHistory(device="cpu", epochs=[1], train_loss=[1.0], train_acc=[0.5], test_acc=[0.5],
+    history = du.training.TrainHistory(device="cpu", epochs=[1], train_loss=[1.0], train_acc=[0.5], test_acc=[0.5],
                               seconds=[1.0], examples=[8])  # fmt: skip
     checkpoint = CheckpointFile(path)
     checkpoint.save(net, optimizer, history, make_batches(1, 8))

@@ -59,7 +59,7 @@ def test_course_networks_cover_every_network_and_quote_sources():
     assert names == ["LeNet", "AlexNet", "VGG-11/4", "NiN", "GoogLeNet", "BN-LeNet", "ResNet-18", "DenseNet"]
     for spec in compare.COURSE_NETWORKS:
         if spec.book is not None:
-            assert all(run.url.startswith("https://github.com/d2l-ai/") for run in du.book_runs(spec.book))
+            assert all(run.url.startswith("https://github.com/d2l-ai/") for run in du.plans.book_runs(spec.book))
 
 
 def test_speed_record_round_trip_and_errors(tmp_path):

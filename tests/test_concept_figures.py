@@ -7,14 +7,15 @@ import pytest
 from PIL import Image
 
 import d2l_utils as du
-from d2l_utils import concept_figures as cf
+from tools.figures import concept_figures as cf
+from tools.figures.architecture import save_figure
 
 matplotlib.use("agg")
 
 
 def _png_width(fig) -> int:
     buffer = io.BytesIO()
-    du.save_figure(fig, buffer)
+    save_figure(fig, buffer)
     matplotlib.pyplot.close(fig)
     return Image.open(io.BytesIO(buffer.getvalue())).size[0]
 

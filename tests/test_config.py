@@ -43,16 +43,16 @@ def test_flag_not_understood(monkeypatch, name):
 
 def test_data_dir_follows_env_at_call_time(monkeypatch, tmp_path):
     monkeypatch.setenv("D2L_DATA_DIR", str(tmp_path / "a"))
-    assert du.data_dir() == (tmp_path / "a").resolve()
+    assert du.config.data_dir() == (tmp_path / "a").resolve()
     monkeypatch.setenv("D2L_DATA_DIR", str(tmp_path / "b"))
-    assert du.data_dir() == (tmp_path / "b").resolve()
+    assert du.config.data_dir() == (tmp_path / "b").resolve()
 
 
 def test_relative_data_dir_is_made_absolute(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("D2L_DATA_DIR", "rel/data")
-    assert du.data_dir() == tmp_path.resolve() / "rel" / "data"
-    assert du.data_dir().is_absolute()
+    assert du.config.data_dir() == tmp_path.resolve() / "rel" / "data"
+    assert du.config.data_dir().is_absolute()
 
 
 def test_default_data_dir_independent_of_cwd(monkeypatch, tmp_path):
@@ -64,11 +64,11 @@ def test_default_data_dir_independent_of_cwd(monkeypatch, tmp_path):
     for sub in ("x", "y/z"):
         (tmp_path / sub).mkdir(parents=True)
         monkeypatch.chdir(tmp_path / sub)
-        seen.add(du.data_dir())
+        seen.add(du.config.data_dir())
     (path,) = seen
     assert path == tmp_path / "home" / ".cache" / "d2l-course" / "data"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert du.data_dir() == tmp_path / "cache" / "d2l-course" / "data"
+    assert du.config.data_dir() == tmp_path / "cache" / "d2l-course" / "data"
 
 
 def test_banner_format(capsys):

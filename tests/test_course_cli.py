@@ -87,8 +87,8 @@ def test_lab_or_test_help_after_setup_is_the_tools_own(monkeypatch, capfd, comma
 # --- set-up messages -------------------------------------------------------------------------------------------
 
 
-def test_the_sizes_in_the_messages_are_the_readmes_measured_ones():
-    readme = (ROOT / "README.md").read_text()
+def test_the_sizes_in_the_messages_are_the_measured_ones_in_the_setup_guide():
+    readme = (ROOT / "docs" / "SETUP.md").read_text()
     cuda_row = re.search(r"^\| usual Linux build \(CUDA\) \|.*\| ([\d.]+ GB) \| [^|]+\|$", readme, re.M)
     cpu_row = re.search(r"^\| CPU-only \|.*\| ([\d.]+ GB) \| [^|]+\|$", readme, re.M)
     assert (cuda_row.group(1), cpu_row.group(1)) == (course.VENV_SIZE_CUDA, course.VENV_SIZE_CPU)

@@ -130,7 +130,7 @@ def test_default_num_workers(monkeypatch):
 
 def numbered_batches(n=10, batch_size=4, shuffle=True, seed=0):
     images = torch.arange(n, dtype=torch.uint8).repeat_interleave(4).reshape(n, 2, 2)
-    return du.InMemoryBatches(images, torch.arange(n), batch_size, shuffle=shuffle, seed=seed)
+    return du.data.InMemoryBatches(images, torch.arange(n), batch_size, shuffle=shuffle, seed=seed)
 
 
 def test_in_memory_batches_cover_every_example_once():
@@ -170,17 +170,17 @@ def test_in_memory_batches_to_device():
 @pytest.mark.bad_input
 def test_in_memory_batches_bad_input():
     with pytest.raises(ValueError, match="uint8 tensor"):
-        du.InMemoryBatches(torch.zeros(4, 2, 2), torch.zeros(4), 2, shuffle=False)
+        du.data.InMemoryBatches(torch.zeros(4, 2, 2), torch.zeros(4), 2, shuffle=False)
     with pytest.raises(ValueError, match="uint8 tensor"):
-        du.InMemoryBatches(torch.zeros(4, 1, 2, 2, dtype=torch.uint8), torch.zeros(4), 2, shuffle=False)
+        du.data.InMemoryBatches(torch.zeros(4, 1, 2, 2, dtype=torch.uint8), torch.zeros(4), 2, shuffle=False)
     with pytest.raises(ValueError, match="4 images but 3 labels"):
-        du.InMemoryBatches(torch.zeros(4, 2, 2, dtype=torch.uint8), torch.zeros(3), 2, shuffle=False)
+        du.data.InMemoryBatches(torch.zeros(4, 2, 2, dtype=torch.uint8), torch.zeros(3), 2, shuffle=False)
 
 
 def test_text_labels():
     assert du.get_fashion_mnist_labels([0, 9, 5], synthetic=False) == ["t-shirt", "ankle boot", "sandal"]
     assert du.get_fashion_mnist_labels(torch.tensor([1, 8]), synthetic=False) == ["trouser", "bag"]
-    assert len(du.TEXT_LABELS) == 10
+    assert len(du.data.TEXT_LABELS) == 10
 
 
 def test_show_images_and_figsize():

@@ -84,7 +84,7 @@ def test_concurrent_downloads_of_the_same_file(mirror, tmp_path):  # noqa: F811
 
     def prepare():
         try:
-            results.append(du.ensure_fashion_mnist(tmp_path))
+            results.append(du.data.ensure_fashion_mnist(tmp_path))
         except Exception as err:  # collected, so the assertion shows it
             results.append(err)
 
@@ -104,7 +104,7 @@ def test_real_mode_never_accepts_the_synthetic_files(shared_data_dir):
     """Synthetic files where the real ones belong have the right sizes and headers, but are not taken."""
     du.load_data_fashion_mnist(64, synthetic=True)  # full size: Fashion-MNIST's byte counts (written once)
     with pytest.raises(du.DataUnavailableError) as info:
-        du.ensure_fashion_mnist(shared_data_dir / "synthetic", mirrors=[OFFLINE], timeout=5)
+        du.data.ensure_fashion_mnist(shared_data_dir / "synthetic", mirrors=[OFFLINE], timeout=5)
     message = str(info.value)
     assert "train-images-idx3-ubyte is not verified as Fashion-MNIST (not extracted from a checked archive)" in message
     assert "set D2L_SYNTHETIC=1" in message
@@ -125,7 +125,7 @@ def test_labels_outside_0_to_9_in_real_files_are_reported(mirror, monkeypatch, t
 
 @pytest.mark.bad_input
 def test_read_only_folder_with_complete_real_data_loads(mirror, read_only, tmp_path):  # noqa: F811
-    raw = du.ensure_fashion_mnist(tmp_path)
+    raw = du.data.ensure_fashion_mnist(tmp_path)
     for stamp in raw.glob(".*.verified"):  # as prepared by torchvision itself: no stamps, only the archives
         stamp.unlink()
     read_only()

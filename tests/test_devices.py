@@ -26,7 +26,7 @@ def test_cpu_only(machine):
     assert du.num_gpus() == 0
     assert du.try_gpu() == CPU and du.try_gpu(1) == CPU
     assert du.try_all_gpus() == [CPU] and du.cpu() == CPU
-    assert du.resolve_device(None) == CPU
+    assert du.devices.resolve_device(None) == CPU
 
 
 def test_cuda(machine):
@@ -35,8 +35,8 @@ def test_cuda(machine):
     assert du.try_gpu() == torch.device("cuda:0") and du.try_gpu(1) == torch.device("cuda:1")
     assert du.try_gpu(2) == CPU
     assert du.try_all_gpus() == [torch.device("cuda:0"), torch.device("cuda:1")]
-    assert du.resolve_device("cuda") == torch.device("cuda:0")
-    assert du.resolve_device(torch.device("cuda", 1)) == torch.device("cuda:1")
+    assert du.devices.resolve_device("cuda") == torch.device("cuda:0")
+    assert du.devices.resolve_device(torch.device("cuda", 1)) == torch.device("cuda:1")
 
 
 def test_mps(machine):
@@ -45,19 +45,19 @@ def test_mps(machine):
     assert du.try_gpu() == torch.device("mps")
     assert du.try_gpu(1) == CPU
     assert du.try_all_gpus() == [torch.device("mps")]
-    assert du.resolve_device("mps") == torch.device("mps")
+    assert du.devices.resolve_device("mps") == torch.device("mps")
 
 
 @pytest.mark.bad_input
 def test_missing_gpu_says_what_is_available(machine):
     machine(cuda=1)
     with pytest.raises(du.DeviceNotAvailableError) as info:
-        du.resolve_device("cuda:3")
+        du.devices.resolve_device("cuda:3")
     assert str(info.value) == ("cuda:3 was requested, but this machine has 1 CUDA GPU(s). Available here: cpu, "
                                "cuda:0. Use d2l_utils.try_gpu() to pick one safely.")  # fmt: skip
     machine()
     with pytest.raises(du.DeviceNotAvailableError, match=r"this machine has 0 CUDA GPU\(s\)\. Available here: cpu\."):
-        du.resolve_device("cuda")
+        du.devices.resolve_device("cuda")
 
 
 @pytest.mark.bad_input
@@ -79,7 +79,7 @@ def test_choose_speed_for_a_missing_gpu_says_what_is_available(machine):
 def test_unknown_or_absent_devices(machine, request_, message):
     machine()
     with pytest.raises(du.DeviceNotAvailableError) as info:
-        du.resolve_device(request_)
+        du.devices.resolve_device(request_)
     assert str(info.value) == message
 
 
@@ -96,5 +96,5 @@ def test_train_ch6_rejects_missing_device_before_touching_the_net(machine):
 
 def test_device_names_ignore_case_and_spaces(machine):
     machine(cuda=1)
-    assert du.resolve_device("CUDA") == torch.device("cuda:0")
-    assert du.resolve_device(" cpu ") == CPU and du.resolve_device("Cuda:0") == torch.device("cuda:0")
+    assert du.devices.resolve_device("CUDA") == torch.device("cuda:0")
+    assert du.devices.resolve_device(" cpu ") == CPU and du.devices.resolve_device("Cuda:0") == torch.device("cuda:0")

@@ -42,14 +42,14 @@ def _epoch_order(batches) -> list[int]:
     return torch.cat([y for _, y in batches]).tolist()
 
 
-def _id_batches(n: int = 250, batch_size: int = 32, seed: int = 0) -> du.InMemoryBatches:
+def _id_batches(n: int = 250, batch_size: int = 32, seed: int = 0) -> du.data.InMemoryBatches:
     images = torch.randint(0, 256, (n, 28, 28), generator=torch.Generator().manual_seed(1), dtype=torch.uint8)
-    return du.InMemoryBatches(images, torch.arange(n), batch_size, shuffle=True, seed=seed)
+    return du.data.InMemoryBatches(images, torch.arange(n), batch_size, shuffle=True, seed=seed)
 
 
 def test_fast_path_is_the_default():
     train_iter, test_iter = du.load_data_fashion_mnist(256, synthetic=True, max_train_examples=8, max_test_examples=8)
-    assert isinstance(train_iter, du.InMemoryBatches) and isinstance(test_iter, du.InMemoryBatches)
+    assert isinstance(train_iter, du.data.InMemoryBatches) and isinstance(test_iter, du.data.InMemoryBatches)
 
 
 def test_same_examples_in_the_same_order_without_shuffle():
@@ -71,7 +71,7 @@ def test_same_examples_every_epoch_with_shuffle():
 def test_scaling_to_unit_range_equals_to_tensor_exactly():
     images = torch.randint(0, 256, (64, 28, 28), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
     images[0, 0, 0], images[0, 0, 1] = 0, 255
-    X, _ = next(iter(du.InMemoryBatches(images, torch.zeros(64), 64, shuffle=False)))
+    X, _ = next(iter(du.data.InMemoryBatches(images, torch.zeros(64), 64, shuffle=False)))
     reference = torch.stack([transforms.ToTensor()(Image.fromarray(a.numpy())) for a in images])
     assert X.dtype == torch.float32 and X.shape == (64, 1, 28, 28)
     assert torch.equal(X, reference)
@@ -102,7 +102,7 @@ def test_shrinking_antialiases_like_torchvision(size):
     images, labels = make_synthetic_split(32, seed=3)
     resize = transforms.Compose([transforms.Resize(size), transforms.ToTensor()])
     reference = torch.stack([resize(Image.fromarray(a)) for a in images])
-    X, _ = next(iter(du.InMemoryBatches(torch.from_numpy(images), torch.from_numpy(labels), 32, shuffle=False,
+    X, _ = next(iter(du.data.InMemoryBatches(torch.from_numpy(images), torch.from_numpy(labels), 32, shuffle=False,
                                         resize=size)))  # fmt: skip
     diff = (X - reference).abs()
     assert X.shape == reference.shape
@@ -120,7 +120,7 @@ def test_shuffle_differs_between_epochs_and_repeats_with_the_seed():
 
 
 def test_no_shuffle_keeps_the_stored_order():
-    batches = du.InMemoryBatches(torch.zeros(70, 28, 28, dtype=torch.uint8), torch.arange(70), 32, shuffle=False)
+    batches = du.data.InMemoryBatches(torch.zeros(70, 28, 28, dtype=torch.uint8), torch.arange(70), 32, shuffle=False)
     assert _epoch_order(batches) == _epoch_order(batches) == list(range(70))
 
 
@@ -162,8 +162,8 @@ def test_to_cuda_serves_batches_on_the_gpu():
 
 def test_rejects_bad_input():
     with pytest.raises(ValueError, match="uint8"):
-        du.InMemoryBatches(torch.zeros(4, 28, 28), torch.zeros(4), 2, shuffle=False)
+        du.data.InMemoryBatches(torch.zeros(4, 28, 28), torch.zeros(4), 2, shuffle=False)
     with pytest.raises(ValueError, match="labels"):
-        du.InMemoryBatches(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(3), 2, shuffle=False)
+        du.data.InMemoryBatches(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(3), 2, shuffle=False)
     with pytest.raises(ValueError, match="batch_size"):
-        du.InMemoryBatches(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(4), 0, shuffle=False)
+        du.data.InMemoryBatches(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(4), 0, shuffle=False)

@@ -163,7 +163,7 @@ def test_paper_schedule():
 def _random_digits(n, batch_size, shuffle):
     """``n`` random 28×28 uint8 images with labels 0-9 in turn, as in-memory batches."""
     images = (torch.rand(n, 28, 28) * 255).to(torch.uint8)
-    return du.InMemoryBatches(images, torch.arange(n) % 10, batch_size, shuffle=shuffle)
+    return du.data.InMemoryBatches(images, torch.arange(n) % 10, batch_size, shuffle=shuffle)
 
 
 def test_train_lenet5_learns_a_tiny_set():
@@ -216,7 +216,7 @@ def test_curvature_covers_every_parameter_is_positive_and_leaves_the_net_as_it_w
 
 def test_sdlm_steps_each_weight_by_lr_over_mu_plus_its_curvature():
     weight = nn.Parameter(torch.tensor([1.0, 1.0]))
-    optimizer = du.SDLM([weight], lr=0.1, mu=0.02)
+    optimizer = L.SDLM([weight], lr=0.1, mu=0.02)
     optimizer.set_curvature({weight: torch.tensor([0.0, 0.98])})
     weight.grad = torch.tensor([1.0, 1.0])
     optimizer.step()
@@ -227,8 +227,8 @@ def test_sdlm_steps_each_weight_by_lr_over_mu_plus_its_curvature():
 def test_sdlm_refuses_a_missing_curvature_or_mu():
     weight = nn.Parameter(torch.ones(2))
     with pytest.raises(ValueError, match="mu must be positive"):
-        du.SDLM([weight], lr=0.1, mu=0.0)
-    optimizer = du.SDLM([weight], lr=0.1)
+        L.SDLM([weight], lr=0.1, mu=0.0)
+    optimizer = L.SDLM([weight], lr=0.1)
     weight.grad = torch.ones(2)
     with pytest.raises(RuntimeError, match="before set_curvature"):
         optimizer.step()
@@ -289,3 +289,134 @@ def test_run_seeds_times_each_run_and_reports_error_in_percent():
 def test_run_seeds_wants_an_accuracy():
     with pytest.raises(ValueError, match=r"accuracy in \[0, 1\]"):
         du.run_seeds(lambda seed: 98.5, [0])
+
+
+# --- every argument is checked before the first training step ------------------------------------------------------
+
+
+def _state(net):
+    return {k: v.clone() for k, v in net.state_dict().items()}
+
+
+def _same_state(net, before):
+    return all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_layer_counts_gives_every_submodule_its_mode_and_buffers_back():
+    class Counter(nn.Module):
+        def __init__(self, in_place):
+            super().__init__()
+            self.in_place = in_place
+            self.register_buffer("calls", torch.zeros(()))
+
+        def forward(self, X):
+            if self.in_place:
+                self.calls += 1
+            else:
+                self.calls = self.calls + 1  # a new tensor in place of the buffer
+            return X
+
+    torch.manual_seed(0)
+    net = du.lenet5()
+    net.C5.add_module("counter", Counter(in_place=True))
+    net.F6.add_module("replacer", Counter(in_place=False))
+    buffers = dict(net.named_buffers())
+    net.train()
+    net.C3.eval()
+    before = _state(net)
+    du.layer_counts(net)
+    assert net.training and net.C1.training and not net.C3.training and not net.C3[0].training
+    assert _same_state(net, before)
+    assert all(b is buffers[n] for n, b in net.named_buffers())
+
+
+@pytest.mark.bad_input
+def test_layer_counts_wants_the_batch_dimension():
+    with pytest.raises(ValueError, match=r"batch of images \(N, C, H, W\).*\(1, 28, 28\)"):
+        du.layer_counts(du.lenet5(), (1, 28, 28))
+
+
+@pytest.mark.bad_input
+def test_lenet5_refuses_codes_of_the_wrong_shape_when_built():
+    with pytest.raises(ValueError, match=r"codes must have shape \(10, 84\).*\(10, 83\)"):
+        du.lenet5(torch.ones(10, 83))
+
+
+@pytest.mark.bad_input
+def test_lenet5_refuses_an_image_without_its_batch():
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        du.lenet5()(torch.zeros(1, 28, 28))
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("lrs", "message"),
+    [(0.01, "lrs must be a list of step sizes"), ([0.01, math.nan], r"lrs\[1\] is nan"),
+     ([-0.01], r"lrs\[0\] is -0.01"), ([], "lrs is empty")],
+)  # fmt: skip
+def test_train_lenet5_refuses_bad_step_sizes_before_training(lrs, message):
+    net = du.lenet5()
+    before = _state(net)
+    train = _random_digits(16, 8, shuffle=False)
+    with pytest.raises(ValueError, match=message):
+        L.train_lenet5(net, train, train, lrs, device="cpu")
+    assert _same_state(net, before)
+
+
+def test_train_lenet5_takes_numpy_step_sizes():
+    np = pytest.importorskip("numpy")
+    train = _random_digits(16, 8, shuffle=False)
+    history = L.train_lenet5(du.lenet5(), train, train, np.array([0.01]), device="cpu")
+    assert history.epochs == [1]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("mu", [None, 0.02])
+def test_an_empty_test_set_is_refused_before_training(mu):
+    net = du.lenet5()
+    before = _state(net)
+    empty = du.InMemoryBatches(
+        torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.long), 8, shuffle=False
+    )
+    with pytest.raises(ValueError, match="test_iter"):
+        L.train_lenet5(net, _random_digits(16, 8, shuffle=False), empty, [0.01], mu=mu, device="cpu")
+    assert _same_state(net, before)
+
+
+class _BatchesForAWhile:
+    """Batches of random digits for the first ``passes`` iterations, then nothing (a loader that ran dry)."""
+
+    def __init__(self, passes):
+        self.batches, self.passes = list(_random_digits(16, 8, shuffle=False)), passes
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        self.passes -= 1
+        return iter(self.batches if self.passes >= 0 else [])
+
+
+@pytest.mark.bad_input
+def test_a_training_set_that_runs_dry_is_not_recorded_as_loss_0():
+    # One pass for the up-front check of the first batch, one for pass 1; pass 2 finds nothing.
+    with pytest.raises(ValueError, match="no batches in epoch 2"):
+        L.train_lenet5(du.lenet5(), _BatchesForAWhile(2), _random_digits(8, 8, False), [0.01, 0.01], device="cpu")
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("mu", [None, 0.02])
+def test_batches_of_three_items_are_named_before_training(mu):
+    net = du.lenet5()
+    before = _state(net)
+    triples = [(X, y, y) for X, y in _random_digits(16, 8, shuffle=False)]
+    with pytest.raises(TypeError, match=r"\(X, y\) pairs.*tuple of 3 items"):
+        L.train_lenet5(net, triples, _random_digits(8, 8, False), [0.01], mu=mu, device="cpu")
+    assert _same_state(net, before)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("lr", [-0.01, 0.0, math.nan])
+def test_sdlm_refuses_a_step_size_that_is_not_positive(lr):
+    with pytest.raises(ValueError, match="lr must be positive"):
+        du.SDLM([nn.Parameter(torch.ones(2))], lr=lr)

@@ -1,4 +1,4 @@
-"""The README's "your own environment" path: its torch/torchvision check really runs, and it names --allow-root.
+"""The set-up guide's "your own environment" path: its torch/torchvision check really runs, and it names --allow-root.
 
 The check must load both packages and call one of torchvision's compiled operators: a torchvision built for
 another torch imports with ``operator torchvision::nms does not exist`` or fails on that call, never silently.
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _manual_block() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "SETUP.md").read_text(encoding="utf-8")
     section = readme[readme.index("**Your own environment**") :]
     return re.search(r"```bash\n(.*?)```", section, re.S).group(1)
 

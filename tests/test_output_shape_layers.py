@@ -167,7 +167,7 @@ def test_a_layer_returning_none_is_named(net, where):
 
 
 @pytest.mark.bad_input
-@pytest.mark.parametrize("helper", [du.layer_summary, du.check_input_fits])
+@pytest.mark.parametrize("helper", [du.layer_summary, du.shapes.check_input_fits])
 def test_a_builder_passed_to_the_probe_is_named(helper):
     with pytest.raises(TypeError, match=r"function lenet, not a network: call it .*du\.lenet\(\)"):
         helper(du.lenet, (1, 1, 28, 28))

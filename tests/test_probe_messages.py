@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import d2l_utils as du
+from tools.figures.architecture import plot_architecture, save_figure
 
 NET_HELPERS = {
     "layer_summary": lambda net: du.layer_summary(net, (1, 1, 28, 28)),
@@ -18,7 +19,7 @@ NET_HELPERS = {
     "stage_costs": lambda net: du.stage_costs(net, (1, 1, 28, 28)),
     "activation_memory": lambda net: du.activation_memory(net, (2, 1, 28, 28)),
     "measure_training_speed": lambda net: du.measure_training_speed(net, (1, 28, 28), device="cpu"),
-    "plot_architecture": lambda net: du.plot_architecture(net, (1, 1, 28, 28)),
+    "plot_architecture": lambda net: plot_architecture(net, (1, 1, 28, 28)),
 }
 
 
@@ -99,14 +100,14 @@ RECORD = {"LeNet": 1234.5}
 
 
 def test_the_speed_record_round_trips(tmp_path):
-    du.save_speeds(tmp_path / "speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
+    du.profiling.save_speeds(tmp_path / "speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
     assert du.load_speeds(tmp_path / "speeds.json")["examples_per_sec"] == RECORD
 
 
 @pytest.mark.bad_input
 def test_an_interrupted_save_keeps_the_previous_record(tmp_path, monkeypatch):
     path = tmp_path / "speeds.json"
-    du.save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
+    du.profiling.save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
     original = path.read_text()
     real_write = pathlib.Path.write_text
 
@@ -116,7 +117,7 @@ def test_an_interrupted_save_keeps_the_previous_record(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pathlib.Path, "write_text", half_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        du.save_speeds(path, {"LeNet": 1.0}, batch_size=8, seconds=0.5, device="cpu")
+        du.profiling.save_speeds(path, {"LeNet": 1.0}, batch_size=8, seconds=0.5, device="cpu")
     monkeypatch.undo()
     assert path.read_text() == original
     assert [p.name for p in tmp_path.iterdir()] == ["speeds.json"]  # no half-written temporary file left
@@ -125,7 +126,7 @@ def test_an_interrupted_save_keeps_the_previous_record(tmp_path, monkeypatch):
 @pytest.mark.bad_input
 def test_a_half_written_record_is_reported(tmp_path):
     path = tmp_path / "speeds.json"
-    du.save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
+    du.profiling.save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
     path.write_text(path.read_text()[:40])
     with pytest.raises(ValueError, match="is not a complete speed record .*cut off.*save_speeds"):
         du.load_speeds(path)
@@ -138,7 +139,7 @@ def test_a_half_written_record_is_reported(tmp_path):
 @pytest.mark.parametrize("speeds", [{"LeNet": float("nan")}, {"LeNet": -3.0}, {"LeNet": "fast"}, [1.0]])
 def test_bad_speeds_are_not_recorded(tmp_path, speeds):
     with pytest.raises(ValueError, match="speeds must map network names to examples per second"):
-        du.save_speeds(tmp_path / "speeds.json", speeds, batch_size=8, seconds=0.5, device="cpu")
+        du.profiling.save_speeds(tmp_path / "speeds.json", speeds, batch_size=8, seconds=0.5, device="cpu")
     assert not (tmp_path / "speeds.json").exists()
 
 
@@ -148,10 +149,10 @@ def test_a_tilde_means_home_in_records_and_figures(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    du.save_speeds("~/speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
+    du.profiling.save_speeds("~/speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
     assert du.load_speeds("~/speeds.json")["examples_per_sec"] == RECORD
     fig, _ = plt.subplots()
-    du.save_figure(fig, "~/figures/lenet.png")
+    save_figure(fig, "~/figures/lenet.png")
     plt.close(fig)
     assert (tmp_path / "home" / "speeds.json").exists() and (tmp_path / "home" / "figures" / "lenet.png").exists()
     assert not (tmp_path / "~").exists()

@@ -9,6 +9,7 @@ from torch import nn
 import d2l_utils as du
 from d2l_utils.shapes import unchanged
 from tests.helpers import state_of
+from tools.figures.architecture import plot_architecture
 
 
 def bn_net():
@@ -48,7 +49,7 @@ def assert_unchanged(net, before):
 
 PROBES = {
     "layer_summary": lambda net: du.layer_summary(net, (2, 1, 16, 16), print_fn=None),
-    "check_input_fits": lambda net: du.check_input_fits(net, (2, 1, 16, 16)),
+    "check_input_fits": lambda net: du.shapes.check_input_fits(net, (2, 1, 16, 16)),
     "count_flops": lambda net: du.count_flops(net, torch.randn(2, 1, 16, 16)),
     "layer_costs": lambda net: du.layer_costs(net, (2, 1, 16, 16)),
     "stage_costs": lambda net: du.stage_costs(net, (2, 1, 16, 16)),
@@ -57,7 +58,7 @@ PROBES = {
     "gradient_receptive_field": lambda net: du.gradient_receptive_field(net, (1, 16, 16), exact=False),
     "gradient_receptive_field_exact": lambda net: du.gradient_receptive_field(net, (1, 16, 16)),
     "receptive_fields": du.receptive_fields,
-    "plot_architecture": lambda net: du.plot_architecture(net, (1, 1, 16, 16)),
+    "plot_architecture": lambda net: plot_architecture(net, (1, 1, 16, 16)),
 }
 
 
@@ -106,7 +107,7 @@ def test_an_untouched_net_is_not_written():
 
 def test_lazy_layers_keep_the_shapes_a_probe_gives_them():
     net = nn.Sequential(nn.Flatten(), nn.LazyLinear(10))
-    du.check_input_fits(net, (2, 1, 4, 4))
+    du.shapes.check_input_fits(net, (2, 1, 4, 4))
     assert net[1].weight.shape == (10, 16)
 
 

@@ -17,7 +17,7 @@ ALEXNET_INPUT = (1, 1, 224, 224)
 
 
 @pytest.fixture(scope="module")
-def alexnet_costs() -> list[du.LayerCost]:
+def alexnet_costs() -> list[du.profiling.LayerCost]:
     return du.layer_costs(du.alexnet(), ALEXNET_INPUT)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import d2l_utils as du
+from d2l_utils import plans
 from d2l_utils.plans import REAL_MNIST_RECORD
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "real_mnist_plans.py"
@@ -45,7 +46,7 @@ def test_a_network_rerun_alone_keeps_the_others_entries(tmp_path):
 def test_real_mnist_result_gives_the_entry_with_its_conditions(tmp_path):
     path = tmp_path / "record.json"
     _script().write_record(path, {"nin": _entry(0.97)}, [], "2026-12-01T10:00:00+00:00")
-    result = du.real_mnist_result("nin", path)
+    result = du.plans.real_mnist_result("nin", path)
     assert result["test_acc"][-1] == 0.97
     assert (result["date"], result["machine"], result["torch"]) == ("2026-12-01", "m", "t")
 
@@ -55,11 +56,27 @@ def test_real_mnist_result_says_how_to_get_a_missing_run(tmp_path):
     path = tmp_path / "record.json"
     _script().write_record(path, {"nin": _entry()}, [], "2026-12-01T10:00:00+00:00")
     with pytest.raises(KeyError, match="no run of 'vgg'.*real_mnist_plans.py --networks vgg"):
-        du.real_mnist_result("vgg", path)
+        du.plans.real_mnist_result("vgg", path)
     with pytest.raises(KeyError, match="no training plan for 'lenet5'"):
-        du.real_mnist_result("lenet5", path)
+        du.plans.real_mnist_result("lenet5", path)
     with pytest.raises(FileNotFoundError, match="run benchmarks/real_mnist_plans.py"):
-        du.real_mnist_result("nin", tmp_path / "none.json")
+        du.plans.real_mnist_result("nin", tmp_path / "none.json")
+
+
+@pytest.mark.bad_input
+def test_a_record_cut_off_mid_write_names_the_file_and_how_to_get_it_back(tmp_path):
+    path = tmp_path / "real_mnist_plans.json"
+    path.write_text('{"date": "2026-12-01", "results": {"nin": {"test_acc": [0.5, ')
+    fix = r"real_mnist_plans.json is not valid JSON.*git checkout -- real_mnist_plans.json.*real_mnist_plans.py"
+    for read in (du.plans.real_mnist_result, du.format_real_mnist_result, plans.real_mnist_accuracies):
+        with pytest.raises(ValueError, match=fix):
+            read("nin", path) if read is not plans.real_mnist_accuracies else read(path)
+    with pytest.raises(ValueError, match=fix):
+        _script().earlier_results(path)
+
+
+def test_the_record_ships_inside_the_package():
+    assert REAL_MNIST_RECORD.parent == Path(du.__file__).parent and REAL_MNIST_RECORD.exists()
 
 
 def test_the_committed_record_ran_each_plan_as_the_plans_read_now():

@@ -20,7 +20,7 @@ class Served(list):
 
 
 def _served(name="MNIST", verified_real=True, smoke=False):
-    return Served([], du.DataSource(name, verified_real, smoke, 60_000, 10_000))
+    return Served([], du.data.DataSource(name, verified_real, smoke, 60_000, 10_000))
 
 
 def test_provenance_names_real_data_its_size_machine_torch_and_date():
@@ -31,7 +31,7 @@ def test_provenance_names_real_data_its_size_machine_torch_and_date():
 
 
 def test_stand_in_and_smoke_subset_are_never_called_real_data():
-    stand_in = du.MNIST.stand_in
+    stand_in = du.data.MNIST.stand_in
     assert du.data_label(_served(stand_in, verified_real=False)) == stand_in
     assert not du.provenance(_served(stand_in, verified_real=False), "cpu").startswith("real")
     assert du.data_label(_served(smoke=True)) == "real MNIST, smoke-mode subset"

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils.metrics import NONFINITE_WARNING, EpochMetrics, check_labels
+from d2l_utils.guard_rails.checks import NONFINITE_WARNING, check_labels
+from d2l_utils.training import EpochMetrics
 
 CPU = torch.device("cpu")
 

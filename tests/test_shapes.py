@@ -41,7 +41,7 @@ def test_lenet_summary_prints_the_books_format(capsys):
     assert capsys.readouterr().out == book_printout(net, X)
     assert [(r.layer_type, list(r.output_shape)) for r in rows] == LENET_SHAPES
     assert [r.index for r in rows] == list(range(12)) and [r.name for r in rows] == [str(i) for i in range(12)]
-    assert rows[0] == du.LayerRow(0, "0", "Conv2d", torch.Size([1, 6, 28, 28]))
+    assert rows[0] == du.shapes.LayerRow(0, "0", "Conv2d", torch.Size([1, 6, 28, 28]))
 
 
 def test_shape_tuple_or_tensor():
@@ -104,19 +104,19 @@ def test_32x32_into_lenet_names_the_layer():
 def test_wrong_channels_and_too_small_input():
     with pytest.raises(du.ShapeMismatchError, match=r"layer 0 \(Conv2d, named '0'\) received shape \(1, 3, 28, 28\) "
                                                     r"but expects in_channels=1"):  # fmt: skip
-        du.check_input_fits(du.lenet(), (1, 3, 28, 28))
+        du.shapes.check_input_fits(du.lenet(), (1, 3, 28, 28))
     net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(3))
     with pytest.raises(
         du.ShapeMismatchError, match=r"layer 1 \(MaxPool2d.*received shape \(1, 2, 2, 2\).*kernel_size=3"
     ):
-        du.check_input_fits(net, torch.zeros(1, 1, 4, 4))
+        du.shapes.check_input_fits(net, torch.zeros(1, 1, 4, 4))
 
 
 @pytest.mark.bad_input
 def test_alexnet_needs_224():
     net = du.alexnet()
     with pytest.raises(du.ShapeMismatchError, match="MaxPool2d"):
-        du.check_input_fits(net, (1, 1, 28, 28))
+        du.shapes.check_input_fits(net, (1, 1, 28, 28))
     rows = du.layer_summary(net, (1, 1, 224, 224), print_fn=None)
     assert [tuple(r.output_shape) for r in rows if r.layer_type in ("MaxPool2d", "Flatten")] == [
         (1, 96, 26, 26), (1, 256, 12, 12), (1, 256, 5, 5), (1, 6400)]  # fmt: skip
@@ -124,7 +124,7 @@ def test_alexnet_needs_224():
 
 
 def test_check_input_fits_is_silent_when_it_fits(capsys):
-    du.check_input_fits(du.lenet(), (4, 1, 28, 28))
+    du.shapes.check_input_fits(du.lenet(), (4, 1, 28, 28))
     assert capsys.readouterr().out == ""
 
 
@@ -226,7 +226,7 @@ def test_shape_input_follows_the_nets_dtype():
 def test_shape_input_on_a_gpu_net():
     net = du.lenet().cuda()
     assert [(r.layer_type, list(r.output_shape)) for r in du.layer_summary(net, (1, 1, 28, 28))] == LENET_SHAPES
-    du.check_input_fits(net, torch.zeros(1, 1, 28, 28))  # a CPU tensor is moved to the net
+    du.shapes.check_input_fits(net, torch.zeros(1, 1, 28, 28))  # a CPU tensor is moved to the net
 
 
 @pytest.mark.bad_input

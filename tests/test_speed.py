@@ -170,7 +170,7 @@ def test_no_host_sync_per_step_on_an_accelerator(device_type, expected_reads):
 
     watched = []
     progress = TrainingProgress(
-        20, 1, du.TrainHistory(device=device_type), False, watchers=[lambda loss, where: watched.append(where)]
+        20, 1, du.training.TrainHistory(device=device_type), False, watchers=[lambda loss, where: watched.append(where)]
     )
     metrics = CountingMetrics(device_type)
     for _ in progress.track(range(20), metrics, epoch=0):

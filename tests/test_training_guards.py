@@ -79,7 +79,7 @@ def test_a_last_batch_of_one_for_batchnorm1d_is_refused_before_any_step(kind):
         sampler = torch.utils.data.SubsetRandomSampler(range(9))
         data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8, sampler=sampler)
     else:
-        data = du.InMemoryBatches((X[:, 0] * 255).to(torch.uint8), y, 8, shuffle=False)
+        data = du.data.InMemoryBatches((X[:, 0] * 255).to(torch.uint8), y, 8, shuffle=False)
     net = du.bn_lenet()
     before = state_of(net)
     with pytest.raises(ValueError, match="last batch holds 1 example.*BatchNorm1d.*drop_last=True"):

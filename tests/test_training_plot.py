@@ -11,9 +11,9 @@ import d2l_utils as du
 from d2l_utils import plotting
 
 
-def _plot_full_curves() -> du.TrainingPlot:
+def _plot_full_curves() -> du.plotting.TrainingPlot:
     """Curves that fill the whole axes, top to bottom, as a real run's loss and accuracies do."""
-    plot = du.TrainingPlot(["train loss", "train acc", "test acc"], xlim=(1, 10), live=False)
+    plot = du.plotting.TrainingPlot(["train loss", "train acc", "test acc"], xlim=(1, 10), live=False)
     for epoch in range(1, 11):
         plot.add(epoch, [2.3 / epoch, 1 - 0.9 / epoch, 0.95 - 0.9 / epoch])
     return plot

@@ -5,8 +5,8 @@
                                             # files, if one in img/ is missing or differs in bytes
 
 The pictures are drawn from the course's models (``du.lenet()``, ``du.alexnet()``, ...) by the shape probe,
-PyTorch's FLOP counter and d2l_utils.concept_figures, never by hand, so they cannot drift from the code. No data
-and no randomness are involved, the style is matplotlib's defaults (a user's matplotlibrc is ignored; the font is
+PyTorch's FLOP counter and tools/figures/, never by hand, so they cannot drift from the code. No data and no
+randomness are involved, the style is matplotlib's defaults (a user's matplotlibrc is ignored; the font is
 the DejaVu Sans matplotlib ships), and the PNGs carry no version stamp: the same code and matplotlib give the
 same bytes.
 """
@@ -30,7 +30,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from torch import nn  # noqa: E402
 
 import d2l_utils as du  # noqa: E402
-from d2l_utils import concept_figures as cf  # noqa: E402
+from tools.figures import concept_figures as cf  # noqa: E402
+from tools.figures.architecture import plot_architecture, save_figure  # noqa: E402
 
 IMG = Path(__file__).resolve().parents[1] / "img"
 LENET_INPUT = (1, 1, 28, 28)
@@ -38,11 +39,11 @@ ALEXNET_INPUT = (1, 1, 224, 224)
 
 
 def lenet_figure() -> Figure:
-    return du.plot_architecture(du.lenet(), LENET_INPUT, title="LeNet-5 (d2l), 61,706 parameters")
+    return plot_architecture(du.lenet(), LENET_INPUT, title="LeNet-5 (d2l), 61,706 parameters")
 
 
 def alexnet_figure() -> Figure:
-    return du.plot_architecture(du.alexnet(), ALEXNET_INPUT, title="AlexNet (d2l, one channel), 46,764,746 parameters")
+    return plot_architecture(du.alexnet(), ALEXNET_INPUT, title="AlexNet (d2l, one channel), 46,764,746 parameters")
 
 
 def costs_figure() -> Figure:
@@ -59,11 +60,11 @@ INCEPTION_INPUT = (1, 192, 12, 12)  # GoogLeNet's first Inception block at the b
 
 
 def vgg_figure() -> Figure:
-    return du.plot_architecture(du.vgg(), VGG_INPUT, title="VGG-11 (d2l, one channel), 128,806,154 parameters")
+    return plot_architecture(du.vgg(), VGG_INPUT, title="VGG-11 (d2l, one channel), 128,806,154 parameters")
 
 
 def nin_figure() -> Figure:
-    return du.plot_architecture(du.nin(), NIN_INPUT, title="NiN (d2l, one channel), 1,992,166 parameters")
+    return plot_architecture(du.nin(), NIN_INPUT, title="NiN (d2l, one channel), 1,992,166 parameters")
 
 
 def branch_channels(branch) -> int:
@@ -78,7 +79,7 @@ def inception_figure() -> Figure:
     fig, axes = plt.subplots(2, 2, figsize=(9.2, 6.4))
     axes = axes.ravel()
     for number, (ax, branch) in enumerate(zip(axes, block.branches, strict=True), start=1):
-        du.plot_architecture(branch, INCEPTION_INPUT, ax=ax, title=f"branch {number}")
+        plot_architecture(branch, INCEPTION_INPUT, ax=ax, title=f"branch {number}")
     top = max(ax.get_ylim()[1] for ax in axes)
     for ax in axes:  # one scale for all four columns, tops aligned
         ax.set_ylim(ax.get_ylim()[1] - top, ax.get_ylim()[1])
@@ -90,7 +91,7 @@ def inception_figure() -> Figure:
 
 
 def bn_lenet_figure() -> Figure:
-    return du.plot_architecture(du.bn_lenet(), LENET_INPUT, title="LeNet with batch norm (d2l), 44,878 parameters")
+    return plot_architecture(du.bn_lenet(), LENET_INPUT, title="LeNet with batch norm (d2l), 44,878 parameters")
 
 
 RESNET18_STAGES = ("stem", "stage", "stage", "stage", "stage", "pool", "flatten", "fc")
@@ -169,7 +170,7 @@ def fitting_dpi(fig: Figure) -> int:
 def render(make: Callable[[], Figure], path: Path) -> None:
     """Draw one figure and write it to ``path`` as a PNG at most MAX_WIDTH_PX wide."""
     fig = make()
-    du.save_figure(fig, path, dpi=fitting_dpi(fig))
+    save_figure(fig, path, dpi=fitting_dpi(fig))
     plt.close(fig)
 
 

@@ -11,6 +11,7 @@ import math
 import numbers
 import os
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,170 @@ def check_module(net: Any, name: str = "net") -> nn.Module:
             f"{name}=du.{net.__name__}()"
         )
     raise TypeError(f"{name} must be a torch nn.Module (a network), got {type(net).__name__}")
+
+
+# --- facts about a module --------------------------------------------------------------------------------------
+
+
+def module_device(net: nn.Module) -> torch.device:
+    """The device of ``net``'s first parameter (the CPU for a net without parameters, e.g. pooling alone)."""
+    param = next(net.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+@contextlib.contextmanager
+def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
+    """Put ``net`` in eval mode for a block, then give every submodule back its own mode.
+
+    Restoring only the top module's flag (``net.train(was_training)``) would switch a deliberately frozen part,
+    e.g. a BatchNorm kept in eval mode while the rest fine-tunes, back into training mode.
+    """
+    modes = [(module, module.training) for module in net.modules()]
+    net.eval()
+    try:
+        yield net
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+# --- a net's outputs and labels ----------------------------------------------------------------------------------
+
+NONFINITE_WARNING = (
+    "{bad} of {total} outputs of the net hold NaN or infinite scores; they count as wrong predictions. The net "
+    "has diverged (lower the learning rate) or its input holds NaN (check the data)."
+)
+
+
+def _check_tensors(y_hat, y=None) -> None:
+    """Outputs and labels must be tensors; a net that returns a tuple (logits, extras) is named, with the fix."""
+    if not isinstance(y_hat, torch.Tensor):
+        what = f"a {type(y_hat).__name__} of {len(y_hat)} items" if isinstance(y_hat, (tuple, list)) else repr(y_hat)
+        raise TypeError(
+            f"the net's output is {what:.100}, not a tensor of class scores: make forward return only the logits "
+            "(e.g. the first item of the tuple)"
+        )
+    if y is not None and not isinstance(y, torch.Tensor):
+        raise TypeError(f"labels must be a tensor of class indices, got {type(y).__name__}: use torch.tensor(y)")
+
+
+def check_predictions(y_hat: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless ``y_hat`` is one row of class scores per example, (N, C), or classes, (N,).
+
+    Outputs of shape (N, 10, 1, 1), from a net that ends with global pooling but no ``Flatten``, would otherwise
+    compare 10 (or more) entries per example with the labels and report an "accuracy" above 1.
+    """
+    _check_tensors(y_hat)
+    if (y_hat.ndim == 2 and y_hat.shape[1] > 1) or y_hat.ndim == 1:
+        return
+    shape = tuple(y_hat.shape)
+    if y_hat.ndim > 2 and all(n == 1 for n in shape[2:]):
+        fix = "add nn.Flatten() as the net's last layer (after the global pooling), or pass y_hat.flatten(1)"
+    elif y_hat.ndim > 2:
+        fix = "the net still outputs feature maps: end it with global pooling, nn.Flatten() and a Linear layer"
+    elif y_hat.ndim == 2:
+        fix = "a classifier's last layer needs one output per class (e.g. nn.Linear(..., 10))"
+    else:
+        fix = "pass the outputs of a whole batch"
+    raise ValueError(
+        f"the net's outputs have shape {shape}, but scoring needs one row of class scores per example, shape "
+        f"(batch, num_classes): {fix}"
+    )
+
+
+def check_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``y`` as int64 class indices, one per row of ``y_hat`` (shape (N,)); ``ValueError`` if they are not that.
+
+    Labels of shape (N, 1) would otherwise broadcast against (N,) predictions into an (N, N) comparison and
+    report an "accuracy" above 1; the outputs are checked too (:func:`check_predictions`). Integer labels of any
+    width (uint8 straight from an IDX file, int32) become int64, so index arithmetic on them cannot overflow;
+    float or bool labels are refused with the fix. Only shapes and dtypes are looked at, so this costs no host
+    synchronisation.
+    """
+    check_predictions(y_hat)
+    _check_tensors(y_hat, y)
+    if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
+        fix = " (use y.squeeze(1) or y.flatten())" if y.ndim == 2 and y.shape[-1] == 1 else ""
+        raise ValueError(
+            f"labels must have shape ({y_hat.shape[0]},), one class index per example, got {tuple(y.shape)}{fix}"
+        )
+    if y.dtype == torch.bool or y.is_floating_point() or y.is_complex():
+        raise ValueError(
+            f"labels are {str(y.dtype).removeprefix('torch.')}, but class indices must be integers: convert them "
+            "with y.long() (one-hot or soft labels: take y.argmax(dim=1) first)"
+        )
+    return y.long()
+
+
+def predicted_classes(y_hat: torch.Tensor) -> torch.Tensor:
+    """The predicted class of each example as int64; -1 (never a label) where its scores hold NaN or inf."""
+    check_predictions(y_hat)
+    if y_hat.ndim == 1:
+        return y_hat.long() if not y_hat.is_floating_point() else torch.where(y_hat.isfinite(), y_hat, -1).long()
+    return torch.where(y_hat.isfinite().all(dim=1), y_hat.argmax(dim=1), -1)
+
+
+def check_label_range(low: int, high: int, classes: int | None) -> None:
+    """Labels from ``low`` to ``high`` must be classes of outputs with ``classes`` scores (None: any label ≥ 0).
+
+    A label outside them can match no prediction, or worse, match the -1 that NaN outputs get.
+    """
+    if low >= 0 and (classes is None or high < classes):
+        return
+    limit = f"0 … {classes - 1} (one per output of the net)" if classes else "0 or more"
+    fix = (
+        "leave out examples without a label"
+        if low < 0
+        else ("labels counted from 1? subtract 1. Or give the net's last layer one output per class")
+    )
+    raise ValueError(f"a label is {low if low < 0 else high}, but class indices run {limit}: {fix}")
+
+
+def check_first_outputs(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Before any step: the net's outputs for the first test batch are class scores, its labels are classes.
+
+    A net without its last ``Flatten`` (outputs of shape (N, 10, 1, 1)) or a label beyond the net's outputs is
+    named here, not at the first step or after an epoch of training. ``y_hat`` may hold one example's outputs.
+    """
+    check_predictions(y_hat)
+    y = check_labels(y_hat.expand(len(y) if y.ndim else 1, *y_hat.shape[1:]), y)
+    if len(y):
+        check_label_range(int(y.min()), int(y.max()), y_hat.shape[1] if y_hat.ndim == 2 else None)
+
+
+class PredictionCheck:
+    """Checks each batch's outputs and labels, and counts the non-finite outputs to report them once at the end.
+
+    ``check(y_hat, y)`` returns ``(predicted classes, int64 labels)``; the count and the labels' range stay on the
+    device until :meth:`finish` (one host synchronisation), which refuses labels that are no class of the outputs
+    and warns if any output was NaN or infinite.
+    """
+
+    def __init__(self) -> None:
+        self.bad: torch.Tensor | None = None
+        self.span: torch.Tensor | None = None  # (-smallest label, largest label) so far
+        self.classes: int | None = None  # scores per example; None when the outputs are classes already
+        self.total = 0
+
+    def __call__(self, y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = check_labels(y_hat, y)  # checks y_hat's shape too
+        classes = predicted_classes(y_hat)
+        bad = (classes < 0).sum()
+        self.bad = bad if self.bad is None else self.bad + bad
+        if y.numel():
+            span = torch.stack((-y.min(), y.max()))
+            self.span = span if self.span is None else torch.maximum(self.span, span)
+        self.classes = y_hat.shape[1] if y_hat.ndim == 2 else None
+        self.total += y.numel()
+        return classes, y
+
+    def finish(self, stacklevel: int = 3) -> None:
+        if self.span is None:
+            return
+        bad, low, high = torch.cat((self.bad.view(1), self.span)).tolist()
+        check_label_range(-low, high, self.classes)
+        if bad:
+            warnings.warn(NONFINITE_WARNING.format(bad=bad, total=self.total), stacklevel=stacklevel)
 
 
 # --- files ------------------------------------------------------------------------------------------------------
@@ -246,11 +411,6 @@ def check_loss_reduction(loss: Any) -> None:
         )
 
 
-def mean_of_batch(loss_value: torch.Tensor) -> torch.Tensor:
-    """The batch's mean loss: a loss with ``reduction="none"`` (the book's chapter 3 style) gives one per example."""
-    return loss_value.mean() if loss_value.ndim else loss_value
-
-
 def check_epoch_had_batches(metrics: Any, epoch: int) -> None:
     """An epoch that yielded no batches must not be recorded as loss 0.000 and accuracy 0.000."""
     if metrics.examples == 0:
@@ -258,41 +418,3 @@ def check_epoch_had_batches(metrics: Any, epoch: int) -> None:
             f"train_iter yielded no batches in epoch {epoch + 1} although len(train_iter) is not 0: it is exhausted "
             "after one pass. Pass something that can be iterated every epoch, e.g. a DataLoader or a list."
         )
-
-
-def check_first_batch(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> None:
-    """Before any step: the first batch's images fit ``net``, its outputs are class scores, its labels classes.
-
-    The shape probe names a layer the images miss (and gives lazy layers their shapes); a net without its last
-    ``Flatten`` (outputs of shape (N, 10, 1, 1)) or a label beyond the net's outputs is named here, not after an
-    epoch of training.
-    """
-    from ..metrics import check_label_range, check_labels
-    from ..shapes import check_input_fits, eval_mode, unchanged
-
-    with unchanged(net), eval_mode(net), torch.no_grad():  # one snapshot of the net for both passes
-        check_input_fits(net, X[:1])
-        y_hat = net(X[:1])
-    y = check_labels(y_hat.expand(len(y) if y.ndim else 1, *y_hat.shape[1:]), y)
-    if len(y):
-        check_label_range(int(y.min()), int(y.max()), y_hat.shape[1] if y_hat.ndim == 2 else None)
-
-
-# --- the step-0 shape probe ------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) -> Iterator[None]:
-    """On a ``RuntimeError`` in the first step, probe the net layer by layer to name the layer ``X`` misses.
-
-    The probe raises :class:`~d2l_utils.shapes.ShapeMismatchError` when a shape is the cause; any other error
-    (and every error after the first step) passes through unchanged.
-    """
-    try:
-        yield
-    except (RuntimeError, TypeError):  # TypeError: e.g. a layer that returned None into the next one
-        if first_step:
-            from ..shapes import check_input_fits  # only on the error path: a probe is a rare, slow event
-
-            check_input_fits(net, X)
-        raise

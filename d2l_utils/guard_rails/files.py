@@ -53,17 +53,6 @@ def write_idx(path: Path, array: np.ndarray) -> None:
         f.write(np.ascontiguousarray(array).tobytes())
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Read an unsigned-byte IDX file back into an array (the inverse of :func:`write_idx`)."""
-    raw = Path(path).read_bytes()
-    (magic,) = struct.unpack(">I", raw[:4])
-    ndim = magic & 0xFF
-    if magic >> 8 != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file (magic {magic:#x})")
-    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 def idx_problem(path: Path, expected_count: int) -> str | None:
     """Why an (Fashion-)MNIST IDX file is unusable (missing, truncated, wrong header), or None if it looks whole.
 
@@ -331,5 +320,5 @@ def ensure_files(
 
 __all__ = [
     "DataUnavailableError", "RawFile", "archive_proof", "check_data_folder", "check_mirrors", "ensure_file",
-    "ensure_files", "idx_problem", "is_verified", "md5_of", "read_idx", "unwritable", "write_idx",
+    "ensure_files", "idx_problem", "is_verified", "md5_of", "unwritable", "write_idx",
 ]  # fmt: skip

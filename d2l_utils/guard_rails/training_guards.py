@@ -6,7 +6,8 @@ Each part has one job and a small interface, and ``train_ch6`` calls each in one
   suggested learning rate, when the loss or the weights go bad;
 - :func:`keep_finished_work` turns Ctrl-C into a summary of what finished, and gives any other error the
   history of the finished epochs, so no run is lost;
-- :class:`CheckpointFile` is the one place that builds and reads the checkpoint dict.
+- :class:`CheckpointFile` is the one place that builds and reads the checkpoint dict;
+- :func:`shape_errors_explained` turns a first step's shape error into one naming the layer.
 
 A first reading of the course can skip this file.
 """
@@ -262,3 +263,23 @@ class CheckpointFile:
                 "this net, or a new path to start afresh."
             ) from err
         return state
+
+
+# --- the step-0 shape probe ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) -> Iterator[None]:
+    """On a ``RuntimeError`` in the first step, probe the net layer by layer to name the layer ``X`` misses.
+
+    The probe raises :class:`~d2l_utils.shapes.ShapeMismatchError` when a shape is the cause; any other error
+    (and every error after the first step) passes through unchanged.
+    """
+    try:
+        yield
+    except (RuntimeError, TypeError):  # TypeError: e.g. a layer that returned None into the next one
+        if first_step:
+            from ..shapes import check_input_fits  # only on the error path: a probe is a rare, slow event
+
+            check_input_fits(net, X)
+        raise

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from torch import nn
 
-from .guard_rails.checks import atomic_write
-from .shapes import int_pair, layer_summary, leaf_modules
+from d2l_utils.guard_rails.checks import atomic_write
+from d2l_utils.shapes import int_pair, layer_summary, leaf_modules
 
 # Fill colours by kind of layer: what holds weights stands out, what is elementwise stays pale.
 KIND_COLORS = {

@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, FancyBboxPatch
 from torch import nn
 
-from .architecture import KIND_COLORS, layer_kind
-from .models import DenseBlock, Inception, Residual
-from .shapes import int_pair, layer_summary, leaf_modules
+from d2l_utils.models import DenseBlock, Inception, Residual
+from d2l_utils.shapes import int_pair, layer_summary, leaf_modules
+from tools.figures.architecture import KIND_COLORS, layer_kind
 
 _LINE_H = 0.17  # inches per text line inside a box
 _ARROW = {"arrowstyle": "-|>", "color": "#333333", "lw": 0.8, "shrinkA": 0, "shrinkB": 0}
@@ -311,7 +311,7 @@ def plot_dense_block(block: DenseBlock | None = None, transition: nn.Sequential 
     """A dense block's connectivity: each conv block reads the concatenation of the block's input and every
     earlier conv block's output (arcs), and the channels grow by the growth rate; then the transition layer.
     Default: DenseNet's first block, ``DenseBlock(4, 64, 32)``, and ``transition_block(192, 96)``."""
-    from .models import transition_block
+    from d2l_utils.models import transition_block
 
     block = block or DenseBlock(4, 64, 32)
     convs = list(block.net)
