@@ -20,6 +20,7 @@ import torchvision
 from test_download import OFFLINE, assert_intact, mirror  # noqa: F401 (the fixture)
 
 import d2l_utils as du
+from d2l_utils import config
 from d2l_utils import data as du_data
 from d2l_utils.guard_rails.checks import atomic_write
 from d2l_utils.guard_rails.files import idx_problem
@@ -203,7 +204,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
 @pytest.mark.bad_input
 @pytest.mark.parametrize("name", ["t10k-labels-idx1-ubyte", "t10k-labels-idx1-ubyte.gz"])
 def test_a_data_file_replaced_by_a_folder_is_named_with_the_fix(mirror, tmp_path, name):  # noqa: F811
-    raw = du.ensure_fashion_mnist(tmp_path)
+    raw = du_data.ensure_fashion_mnist(tmp_path)
     (raw / name).unlink()
     (raw / name).mkdir()
     with pytest.raises(du.DataUnavailableError) as info:
@@ -216,9 +217,9 @@ def test_a_data_file_replaced_by_a_folder_is_named_with_the_fix(mirror, tmp_path
 @pytest.mark.parametrize("quote", ['"', "'"])
 def test_quotes_around_the_data_dir_are_not_part_of_its_name(monkeypatch, tmp_path, quote):
     monkeypatch.setenv("D2L_DATA_DIR", f"{quote}{tmp_path / 'data'}{quote}")
-    assert du.data_dir() == (tmp_path / "data").resolve()
+    assert config.data_dir() == (tmp_path / "data").resolve()
     monkeypatch.setenv("D2L_DATA_DIR", f"{tmp_path / 'data'}{quote}")  # one quote alone is part of the name
-    assert du.data_dir().name == "data" + quote
+    assert config.data_dir().name == "data" + quote
 
 
 def test_a_numpy_integer_is_a_resize(tmp_path):
