@@ -18,6 +18,10 @@ test evaluation included, divided by the epochs) and the test accuracy after the
 standard deviation over the seeds; the speed-up (book's mean over ours); and whether ours' accuracy lies within
 the seed-to-seed noise (``benchmarks/report.py`` defines it).
 
+``--cuda-graph on`` trains ours with ``du.Speed(cuda_graph=True)`` (the training step captured once and replayed as
+a CUDA graph; on a CPU the eager step); ``both`` runs ours eager and graphed after each book run, and prints how
+many times faster the graphed epoch is.
+
 Then, for LeNet, a lower bound: the same training steps over the same data with nothing around them
 (``benchmarks/lower_bound.py``): a tight loop over batches already on the device and, on CUDA, the step captured
 as a CUDA graph. "ours / lower bound" is how many times longer our epoch's training part takes.
@@ -168,6 +172,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ours: channels-last memory layout (default: du.choose_speed's pick)",
     )
     p.add_argument("--compile", action="store_true", help="ours: torch.compile the net")
+    p.add_argument(
+        "--cuda-graph",
+        choices=("off", "on", "both"),
+        default="off",
+        help="ours: replay the training step as a CUDA graph (both: ours eager and graphed, and their ratio)",
+    )
     p.add_argument("--verbose", action="store_true", help="show both train_ch6 calls' own output")
     return p
 
@@ -197,6 +207,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.speed = du.choose_speed(
         args.device, autocast=AUTOCAST[args.autocast], channels_last=args.channels_last, compile=args.compile
     )
+    graphed = args.speed.replace(cuda_graph=True)
+    args.speeds = {"off": [args.speed], "on": [graphed], "both": [args.speed, graphed]}[args.cuda_graph]
     for model in args.models:
         _check_subset(p, args.subset or FULL_SIZES[0], du.TRAINING_PLANS[model]["book"].batch_size)
     return args
@@ -311,13 +323,13 @@ def our_loaders(task: Task, data_dir: Path, seed: int, real: bool):
     )
 
 
-def run_ours(task: Task, loaders, seed: int, args: argparse.Namespace) -> report.Run:
+def run_ours(task: Task, loaders, seed: int, args: argparse.Namespace, speed: du.Speed) -> report.Run:
     """The course's pipeline: du.train_ch6 with the chosen speed settings (its defaults unless overridden)."""
     du.seed_everything(seed)
     net = NETS[task.model]()
     with _captured(args.verbose):
         start = time.perf_counter()
-        history = du.train_ch6(net, *loaders, task.epochs, task.plan.lr, task.device, speed=args.speed, progress=False)
+        history = du.train_ch6(net, *loaders, task.epochs, task.plan.lr, task.device, speed=speed, progress=False)
         synchronize(task.device)
         seconds = time.perf_counter() - start
     plt.close("all")
@@ -335,18 +347,37 @@ def _print_run(task: Task, run: report.Run) -> None:
     )
 
 
-def compare(task: Task, folders: dict[str, Path], args: argparse.Namespace) -> report.Comparison:
-    """Both pipelines for every seed, alternating, so that a change of machine load hits both alike."""
+def compare(task: Task, folders: dict[str, Path], args: argparse.Namespace) -> list[report.Comparison]:
+    """Both pipelines for every seed, alternating, so that a change of machine load hits both alike.
+
+    One comparison per speed of ours (eager, and with ``--cuda-graph both`` graphed too), sharing the book's runs.
+    """
     book_iters = book_loaders(task)
-    runs: dict[str, list[report.Run]] = {"book": [], "ours": []}
+    book: list[report.Run] = []
+    ours: list[list[report.Run]] = [[] for _ in args.speeds]
     for seed in args.seeds:
-        runs["book"].append(run_book(task, book_iters, seed, args.verbose))
-        _print_run(task, runs["book"][-1])
-        with _captured(args.verbose):  # the loader's notice about the stand-in, once per seed
-            ours_iters = our_loaders(task, folders["ours"], seed, real=args.data_dir is not None)
-        runs["ours"].append(run_ours(task, ours_iters, seed, args))
-        _print_run(task, runs["ours"][-1])
-    return report.Comparison(task.label(), task.epochs, tuple(runs["book"]), tuple(runs["ours"]))
+        book.append(run_book(task, book_iters, seed, args.verbose))
+        _print_run(task, book[-1])
+        for runs, speed in zip(ours, args.speeds, strict=True):
+            with _captured(args.verbose):  # the loader's notice about the stand-in, once per seed
+                ours_iters = our_loaders(task, folders["ours"], seed, real=args.data_dir is not None)
+            runs.append(run_ours(task, ours_iters, seed, args, speed))
+            _print_run(task, runs[-1])
+    graph = " (ours: CUDA graph)" if len(args.speeds) > 1 else ""
+    return [report.Comparison(task.label() + (graph if speed.cuda_graph else ""), task.epochs, tuple(book),
+                              tuple(runs)) for runs, speed in zip(ours, args.speeds, strict=True)]  # fmt: skip
+
+
+def graph_ratios(comparisons: list[report.Comparison]) -> list[str]:
+    """For each model run eager and graphed: how many times faster the graphed epoch is."""
+    eager = {c.label: c for c in comparisons}
+    lines = []
+    for c in comparisons:
+        base = eager.get(c.label.removesuffix(" (ours: CUDA graph)"))
+        if base is not c and base is not None:
+            ratio = report.speed_up([r.seconds_per_epoch for r in base.ours], [r.seconds_per_epoch for r in c.ours])
+            lines.append(f"{base.label}: ours with a CUDA graph is {ratio:.2f}x as fast per epoch as ours eager.")
+    return lines
 
 
 def measure_bound(task: Task, comparison: report.Comparison, folders: dict[str, Path], args) -> report.Bound:
@@ -414,9 +445,9 @@ def run_all(args: argparse.Namespace, tmp: Path) -> tuple[list[report.Comparison
     try:
         for model in args.models:
             task = make_task(args, model)
-            comparisons.append(compare(task, folders, args))
+            comparisons += (mine := compare(task, folders, args))
             if model == "lenet" and args.bound_epochs:
-                bounds.append(measure_bound(task, comparisons[-1], folders, args))
+                bounds.append(measure_bound(task, mine[0], folders, args))
     finally:
         os.chdir(old_cwd)
     return comparisons, bounds
@@ -427,7 +458,7 @@ def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
     data_name = "real Fashion-MNIST" if args.data_dir else "the synthetic stand-in (accuracies are not Fashion-MNIST's)"
     if args.data == "mnist":
         data_name = "real MNIST (verified by `du.data.ensure_mnist`)"
-    ours = f"`du.train_ch6(..., speed={args.speed})`"
+    ours = " and ".join(f"`du.train_ch6(..., speed={speed})`" for speed in args.speeds)
     lines = [
         f"Measured {context['date']} on {machine(args.device)}; {_versions()}; device `{args.device}`.",
         f"Load average (1, 5, 15 min) before: {context['load_before']}; after: {load_average()}.",
@@ -435,6 +466,8 @@ def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
         "",
         report.parity_table(comparisons),
     ]
+    if len(args.speeds) > 1:
+        lines += ["", *graph_ratios(comparisons)]
     if bounds:
         lines += ["", report.bound_table(bounds)]
     command = " ".join([".venv/bin/python benchmarks/benchmark_pipelines.py", *context["argv"]])

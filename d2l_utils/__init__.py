@@ -43,6 +43,7 @@ from .shapes import (
 
 # isort: split
 # 06 LeNet: data, the training loop, its metrics and plots; where the net errs.
+from .against_book import plot_against_book
 from .data import (
     TEXT_LABELS,
     DataUnavailableError,
@@ -57,6 +58,7 @@ from .models import lenet
 from .plotting import Animator, plot_confusion_matrix, plot_normalization_axes, set_figsize, show_images
 from .provenance import data_label, provenance
 from .training import (
+    TrainHistory,
     TrainingDivergedError,
     evaluate_accuracy_gpu,
     init_cnn_weights,
@@ -68,7 +70,7 @@ from .training import (
 # isort: split
 # 06b LeNet-5 as the 1998 paper built it.
 from .lenet5 import (
-    TABLE_I,
+    SDLM,
     LeNet5Loss,
     bitmap_codes,
     curvature_diagonal,
@@ -79,7 +81,6 @@ from .lenet5 import (
     mean_error_line,
     random_codes,
     run_seeds,
-    squash,
     step_schedule,
     train_lenet5,
 )

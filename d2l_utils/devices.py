@@ -126,11 +126,13 @@ class Speed:
     autocast: torch.dtype | None = None
     channels_last: bool = False
     compile: bool = False
+    # Replay each full batch's training step as one captured CUDA graph (d2l_utils.cuda_graph); opt-in until measured.
+    cuda_graph: bool = False
 
     def __post_init__(self) -> None:
         if self.autocast is not None and self.autocast not in _DTYPE_NAMES:
             raise ValueError(f"autocast must be None, torch.bfloat16 or torch.float16, got {self.autocast!r}")
-        for name in ("channels_last", "compile"):
+        for name in ("channels_last", "compile", "cuda_graph"):
             if not isinstance(getattr(self, name), bool):
                 # Speed(compile="False") would otherwise count as on: any non-empty string is true.
                 raise TypeError(f"Speed({name}=...) must be True or False, got {getattr(self, name)!r}")
@@ -146,6 +148,7 @@ class Speed:
         words = [f"{_DTYPE_NAMES[self.autocast]} autocast" if self.autocast else "float32"]
         words += ["channels-last"] if self.channels_last else []
         words += ["compiled"] if self.compile else []
+        words += ["CUDA graph"] if self.cuda_graph else []
         return ", ".join(words)
 
     def replace(self, **changes) -> Speed:
@@ -196,6 +199,16 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def tune_kernels(device: torch.device) -> None:
+    """On CUDA, let cuDNN time its convolution algorithms once per input shape and keep the fastest.
+
+    Set once before a training loop (as nanoGPT does): batches repeat a few shapes, so the timing is paid a few
+    times per run. Another algorithm changes results only at float rounding.
+    """
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
 
 
 def synchronize(device: torch.device) -> None:

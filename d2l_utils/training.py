@@ -25,7 +25,8 @@ import torch
 from torch import nn
 
 from . import config
-from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device
+from .cuda_graph import training_step
+from .devices import BOOK_SPEED, Speed, autocast, check_speed, choose_speed, resolve_device, tune_kernels
 from .guard_rails.checks import (
     NONFINITE_WARNING,
     PredictionCheck,
@@ -47,6 +48,7 @@ from .guard_rails.training_guards import (
     TrainingDivergedError,
     keep_finished_work,
     shape_errors_explained,
+    warn_if_at_chance,
 )
 from .plotting import TrainingProgress
 
@@ -153,6 +155,7 @@ class EpochMetrics:
         self.correct = torch.zeros((), device=device, dtype=torch.long)
         self.nonfinite = torch.zeros((), device=device, dtype=torch.long)
         self.examples = 0
+        self.num_classes = 0  # the width of the net's class scores, once a batch has been added
 
     def add(self, loss: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor) -> None:
         """Count one minibatch whose mean loss is ``loss``."""
@@ -162,6 +165,7 @@ class EpochMetrics:
             self.correct += (classes == check_labels(y_hat, y)).sum()
             self.nonfinite += (classes < 0).sum()
         self.examples += y.numel()
+        self.num_classes = y_hat.shape[1] if y_hat.ndim == 2 else self.num_classes
 
     @property
     def mean_loss(self) -> float:
@@ -179,13 +183,13 @@ class EpochMetrics:
 def train_epoch_ch6(
     net: nn.Module, train_iter: Iterable, loss: nn.Module, optimizer: torch.optim.Optimizer,
     device: torch.device | str, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
-    progress: TrainingProgress | None = None, epoch: int = 0,
+    progress: TrainingProgress | None = None, epoch: int = 0, step=train_step,
 ) -> EpochMetrics:  # fmt: skip
     """Train ``net`` for one epoch: a :func:`train_step` per minibatch; return the epoch's loss and accuracy sums.
 
     The sums stay on the device (no host sync per step). ``progress`` (``train_ch6``'s) wraps the batches to
     show progress and watch the loss. Use this function directly to write your own loop, e.g. to continue
-    training a net without re-initialising it.
+    training a net without re-initialising it. ``step`` replaces :func:`train_step` (e.g. by a CUDA graph's replay).
     """
     device = resolve_device(device)
     scaler = grad_scaler(device, speed) if scaler is None else scaler
@@ -197,7 +201,7 @@ def train_epoch_ch6(
     for X, y in batches if progress is None else progress.track(batches, metrics, epoch):
         X, y = to_layout(X.to(device, non_blocking=True), speed), y.to(device, non_blocking=True)
         with shape_errors_explained(net, X, first_step=metrics.examples == 0):
-            y_hat, batch_loss = train_step(net, X, y, loss, optimizer, scaler, precision)
+            y_hat, batch_loss = step(net, X, y, loss, optimizer, scaler, precision)
         metrics.add(batch_loss, y_hat, y)
     return metrics
 
@@ -250,20 +254,22 @@ def train_ch6(
     else:
         init_cnn_weights(net)
         history = TrainHistory(device=str(device))
-    guard = DivergenceGuard(net, lr, history)
+    guard, step = DivergenceGuard(net, lr, history), training_step(train_step, device, speed)
+    tune_kernels(device)
     progress = TrainingProgress(len(train_iter), num_epochs, history, progress, watchers=[guard.check_loss])
     print(f"training on {device}" + (f" ({speed.describe()})" if speed.describe() else ""))
     with keep_finished_work(history, progress, checkpoint):
         for epoch in range(len(history.epochs), num_epochs):
             start = time.perf_counter()
             metrics = train_epoch_ch6(model, train_iter, loss, optimizer, device, speed, scaler=scaler,
-                                      progress=progress, epoch=epoch)  # fmt: skip
+                                      progress=progress, epoch=epoch, step=step)  # fmt: skip
             seconds = time.perf_counter() - start
             check_epoch_had_batches(metrics, epoch)
             guard.check_epoch(metrics.mean_loss, progress.where(approximate=True))
             test_acc = evaluate_accuracy_gpu(net, test_iter, device, autocast_dtype=speed.autocast)
             history.add_epoch(epoch + 1, metrics, test_acc, seconds)
             progress.end_epoch(metrics, test_acc)
+            warn_if_at_chance(history, metrics.num_classes, net, lr)
             guard.epoch_done()
             if checkpoint is not None:
                 checkpoint.save(net, optimizer, history, train_iter)
@@ -320,6 +326,7 @@ class TrainHistory:
     seconds: list[float] = field(default_factory=list)
     examples: list[int] = field(default_factory=list)
     interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)  # e.g. training that sits at or collapses to chance
     figure: Any = field(default=None, repr=False, compare=False)
 
     @property

@@ -190,7 +190,7 @@ def test_constraints_must_be_true_or_false():
 def _tiny_data(batch_size=16, n=32):
     g = torch.Generator().manual_seed(0)
     images, labels = (torch.rand(n, 12, 12, generator=g) * 255).to(torch.uint8), torch.arange(n) % 2
-    return du.InMemoryBatches(images, labels, batch_size, shuffle=False)
+    return du.data.InMemoryBatches(images, labels, batch_size, shuffle=False)
 
 
 @pytest.mark.bad_input

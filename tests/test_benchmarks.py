@@ -189,3 +189,34 @@ def test_one_command_runs_both_pipelines_and_prints_the_tables(capsys):
     assert report.PARITY_HEADER in out and report.BOUND_HEADER in out
     assert "LeNet, 1,280 + 256 images (**subset**) | 1 × 2 |" in out
     assert "synthetic stand-in" in out
+
+
+def test_cuda_graph_both_runs_ours_eager_and_graphed_and_prints_the_ratio():
+    args = bench.parse_args(["--device", "cpu", "--cuda-graph", "both"])
+    assert [s.cuda_graph for s in args.speeds] == [False, True]
+    book = (report.Run("book", 0, 4.0, 0.9, 0.9),)
+    eager = report.Comparison("LeNet", 1, book, (report.Run("ours", 0, 1.0, 0.9, 0.9),))
+    graphed = report.Comparison("LeNet (ours: CUDA graph)", 1, book, (report.Run("ours", 0, 0.25, 0.9, 0.9),))
+    assert bench.graph_ratios([eager, graphed]) == [
+        "LeNet: ours with a CUDA graph is 4.00x as fast per epoch as ours eager."
+    ]
+
+
+def test_gpu_check_shares_the_time_left_and_says_where_fewer_epochs_ran():
+    from benchmarks import gpu_check
+
+    clock = gpu_check.Clock(budget=1000.0)
+    assert gpu_check.epochs_that_fit(["lenet"], clock, scale=1.0) == 10
+    assert gpu_check.epochs_that_fit(list(gpu_check.ORDER), gpu_check.Clock(budget=200.0), scale=1.0) == 5
+    assert gpu_check.epochs_that_fit(["vgg"], gpu_check.Clock(budget=20.0), scale=1.0) == 0
+    entry = {
+        "plan": {"lr": 0.05, "book_lr": 0.1, "batch_size": 128, "resize": 224}, "seed": 1, "epochs_planned": 10,
+        "epochs_run": 3, "epochs": [1, 2, 3], "test_acc": [0.2, 0.5, 0.1], "train_acc": [0.2, 0.5, 0.1],
+        "seconds": [5.0, 4.0, 4.0], "examples_per_sec": 15000.0, "warnings": ["Warning: collapsed to chance"],
+    }  # fmt: skip
+    table = gpu_check.render_plans({"environment": {"gpu": "NVIDIA H200"}, "results": {"nin": entry},
+                                    "not_run": ["vgg"]})  # fmt: skip
+    row = next(line for line in table.splitlines() if line.startswith("| NiN"))
+    assert "lr 0.05 (book 0.1)" in row and "0.200, 0.500, 0.100" in row and "| 4.00 | 15,000 |" in row
+    assert "3 of the plan's 10 epochs (time budget); Warning: collapsed to chance" in row
+    assert table.endswith("Not run (time budget): VGG-11/4.")

@@ -126,7 +126,7 @@ def test_download_verify_extract_and_read(mirror, tmp_path, capsys):
     assert "synthetic" not in capsys.readouterr().out.lower()
     assert (train_iter.num_examples, test_iter.num_examples) == (60, 10)
     assert train_iter.description == "Fashion-MNIST"
-    X, y = next(iter(test_iter))
+    X, y = (t.cpu() for t in next(iter(test_iter)))  # served on the training device (a GPU where there is one)
     assert torch.equal(y, torch.from_numpy(mirror.arrays["t10k-labels-idx1-ubyte"][:4]).long())
     torch.testing.assert_close(X[:, 0], torch.from_numpy(mirror.arrays["t10k-images-idx3-ubyte"][:4]).float() / 255)
 

@@ -37,6 +37,11 @@ def _as_multiset(X: torch.Tensor, y: torch.Tensor) -> list[tuple[int, bytes]]:
     return sorted(zip(y.tolist(), (x.numpy().tobytes() for x in X), strict=True))
 
 
+def _on_cpu(batches):
+    """The fast path keeps its batches on the training device (a GPU where there is one): compare them on the CPU."""
+    return ((X.cpu(), y.cpu()) for X, y in batches)
+
+
 def _epoch_order(batches) -> list[int]:
     """The order of one epoch, for data sets whose labels are example ids."""
     return torch.cat([y for _, y in batches]).tolist()
@@ -55,7 +60,7 @@ def test_fast_path_is_the_default():
 def test_same_examples_in_the_same_order_without_shuffle():
     (_, fast), (_, slow) = _loaders("fast"), _loaders("dataloader")
     assert len(fast) == len(slow) == 2
-    for (Xf, yf), (Xs, ys) in zip(fast, slow, strict=True):
+    for (Xf, yf), (Xs, ys) in zip(_on_cpu(fast), slow, strict=True):
         assert Xf.dtype == Xs.dtype == torch.float32 and yf.dtype == ys.dtype == torch.int64
         assert Xf.shape == Xs.shape and torch.equal(Xf, Xs) and torch.equal(yf, ys)
 
@@ -65,7 +70,7 @@ def test_same_examples_every_epoch_with_shuffle():
     expected = _as_multiset(*_epoch(slow))
     assert len(expected) == 600
     for _ in range(2):  # each epoch is a permutation of the same 600 examples
-        assert _as_multiset(*_epoch(fast)) == expected
+        assert _as_multiset(*_epoch(_on_cpu(fast))) == expected
 
 
 def test_scaling_to_unit_range_equals_to_tensor_exactly():
@@ -90,7 +95,7 @@ RESIZE_MEAN_ABS = 0.4 / 255
 @pytest.mark.parametrize("size", [224, 96])
 def test_resize_matches_torchvision_resize(size):
     (_, fast), (_, slow) = (_loaders(loader, 32, resize=size, train=8, test=32) for loader in ("fast", "dataloader"))
-    (Xf, yf), (Xs, ys) = next(iter(fast)), next(iter(slow))
+    (Xf, yf), (Xs, ys) = next(_on_cpu(fast)), next(iter(slow))
     assert Xf.shape == Xs.shape == (32, 1, size, size) and torch.equal(yf, ys)
     diff = (Xf - Xs).abs()
     assert diff.max().item() <= RESIZE_MAX_ABS

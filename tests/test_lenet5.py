@@ -375,7 +375,7 @@ def test_train_lenet5_takes_numpy_step_sizes():
 def test_an_empty_test_set_is_refused_before_training(mu):
     net = du.lenet5()
     before = _state(net)
-    empty = du.InMemoryBatches(
+    empty = du.data.InMemoryBatches(
         torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.long), 8, shuffle=False
     )
     with pytest.raises(ValueError, match="test_iter"):

@@ -78,15 +78,23 @@ BOOK_NAMES = {
     "resnet_block", "resnet18", "ResNeXtBlock", "conv_block", "transition_block", "DenseBlock",
 }  # fmt: skip
 CODE_BLOCK = re.compile(r"```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
 
 
 def names_notebooks_use() -> set[str]:
-    """``du.<name>``/``d2l.<name>`` in the notebooks' code cells and in their solutions' code blocks."""
+    """``du.<name>``/``d2l.<name>`` in the notebooks' code cells, their code blocks and the inline code of their text.
+
+    A name the text tells the learner to use (``speed=du.BOOK_SPEED``) is used by the notebook as much as a call.
+    """
     used = set()
     for path in (ROOT.parent / "notebooks").rglob("*.ipynb"):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
-            code = source if cell["cell_type"] == "code" else "\n".join(CODE_BLOCK.findall(source))
+            code = (
+                source
+                if cell["cell_type"] == "code"
+                else "\n".join(CODE_BLOCK.findall(source) + INLINE_CODE.findall(source))
+            )
             used |= set(re.findall(r"\b(?:du|d2l)\.([A-Za-z_]\w*)", code))
     return used
 

@@ -15,6 +15,16 @@ def test_cpu_gets_the_cpu_plan_and_gpu_the_books(monkeypatch):
     assert du.choose_plan("alexnet", "cpu", name="book").batch_size == 128
 
 
+@pytest.mark.parametrize(("network", "lr"), [("nin", 0.05), ("googlenet", 0.01)])
+def test_a_gpu_trains_nin_and_googlenet_at_the_books_later_lr(monkeypatch, network, lr):
+    """At the first edition's lr 0.1 NiN collapsed to chance and GoogLeNet diverged on a GPU; the book's record
+    stays the "book" plan."""
+    monkeypatch.setattr("d2l_utils.devices.num_gpus", lambda: 1)
+    gpu, book = du.choose_plan(network, torch.device("cuda")), du.TRAINING_PLANS[network]["book"]
+    assert (gpu.name, gpu.lr, book.lr) == ("gpu", lr, 0.1) and du.plans.D2L_1_0_PLANS[network].lr == lr
+    assert (gpu.num_epochs, gpu.batch_size, gpu.resize) == (book.num_epochs, book.batch_size, book.resize)
+
+
 def test_every_network_has_both_plans_and_the_cpu_plan_is_no_bigger():
     for network, plans in du.TRAINING_PLANS.items():
         assert set(plans) >= {"book", "cpu-quick"}, network

@@ -8,7 +8,9 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from d2l_utils import cuda_graph
 from d2l_utils import training as du_training
+from tests.helpers import assert_same_weights, make_batches, state_of
 
 CPU = torch.device("cpu")
 
@@ -176,3 +178,61 @@ def test_no_host_sync_per_step_on_an_accelerator(device_type, expected_reads):
     for _ in progress.track(range(20), metrics, epoch=0):
         pass
     assert metrics.reads == expected_reads
+
+
+# --- the training step as a CUDA graph (opt-in: Speed(cuda_graph=True)) --------------------------------------------
+
+
+def test_cuda_graph_falls_back_to_the_eager_step_on_a_cpu():
+    runs = []
+    for speed in (du.BOOK_SPEED, du.BOOK_SPEED.replace(cuda_graph=True)):
+        du.seed_everything(0)
+        net = du.lenet()
+        history = du.train_ch6(net, make_batches(3, 16), make_batches(1, 16, seed=1), 2, 0.9, "cpu", speed=speed,
+                               progress=False)  # fmt: skip
+        runs.append((history.train_loss, history.train_acc, history.test_acc, state_of(net)))
+    assert runs[0][:3] == runs[1][:3]
+    assert_same_weights(runs[0][3], runs[1][3], rtol=0, atol=0)
+    assert cuda_graph.training_step(du_training.train_step, CPU, du.Speed(cuda_graph=True)) is du_training.train_step
+
+
+def test_cuda_graph_is_off_by_default_and_refuses_non_booleans():
+    assert not du.BOOK_SPEED.cuda_graph and not du.choose_speed("cpu").cuda_graph
+    with pytest.raises(TypeError, match="cuda_graph"):
+        du.Speed(cuda_graph="yes")
+
+
+def _epochs_on_cuda(net, speed, graphed: bool, epochs: int = 2):
+    """``epochs`` of ``train_epoch_ch6`` on CUDA, eager or through a GraphedStep; the step and the net's state."""
+    device = torch.device("cuda")
+    train = make_batches(9, 32) + make_batches(1, 8, seed=2)  # the last, smaller batch runs eagerly
+    du.seed_everything(0)
+    net = du_training.prepare_net(net.to(device), speed)
+    du.init_cnn_weights(net)
+    optimizer, loss = du_training.sgd(net, 0.1, device), nn.CrossEntropyLoss()
+    step = cuda_graph.GraphedStep(du_training.train_step, device, speed.autocast) if graphed else du_training.train_step
+    losses = [du_training.train_epoch_ch6(net, train, loss, optimizer, device, speed, step=step).mean_loss
+              for _ in range(epochs)]  # fmt: skip
+    return step, losses, state_of(net)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("speed", [du.BOOK_SPEED, du.Speed(autocast=torch.bfloat16, channels_last=True)])
+def test_cuda_graph_replays_the_same_training_as_the_eager_step(speed):
+    """Batch norm's running statistics and every weight end as in eager training, to float rounding."""
+    _, eager_losses, eager_state = _epochs_on_cuda(du.bn_lenet(), speed, graphed=False)
+    step, graph_losses, graph_state = _epochs_on_cuda(du.bn_lenet(), speed, graphed=True)
+    assert step.graph is not None and step.steps == 18  # 3 warm-up steps, then replays; 2 smaller batches eager
+    tol = dict(rtol=1e-3, atol=1e-4) if speed.autocast is None else dict(rtol=5e-2, atol=5e-3)
+    assert graph_losses == pytest.approx(eager_losses, rel=tol["rtol"])
+    assert_same_weights(eager_state, graph_state, **tol)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_train_ch6_with_a_cuda_graph_learns_on_a_gpu():
+    train_iter, test_iter = du.load_data_fashion_mnist(128, synthetic=True, max_train_examples=3000,
+                                                       max_test_examples=500, device="cuda")  # fmt: skip
+    du.seed_everything(0)
+    speed = du.choose_speed("cuda").replace(cuda_graph=True)
+    history = du.train_ch6(du.bn_lenet(), train_iter, test_iter, 2, 0.1, "cuda", speed=speed, progress=False)
+    assert history.test_acc[-1] > 0.5 and not history.warnings

@@ -282,3 +282,62 @@ def test_ctrl_c_in_the_first_epoch(capsys):
     assert "Interrupted during epoch 1, step 1 of 3. 0 epoch(s) finished; the net keeps its current weights." in out
     assert out.rstrip().endswith("no epoch finished")
     assert_same_weights(state_of(net), data.weights_at_interrupt, rtol=0, atol=0)
+
+
+# --- training that sits at chance or collapses to it: one line, kept in the history; training goes on -----------
+
+
+class ClassPrior(nn.Module):
+    """A net that cannot learn from its input: the same scores for every image (only the class prior is learnt)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scores = nn.Parameter(torch.zeros(10))
+
+    def forward(self, X):
+        return self.scores.expand(len(X), 10)
+
+
+def test_a_net_that_cannot_learn_is_said_to_sit_at_chance(capsys):
+    balanced = torch.arange(20) % 10  # every class twice: the prior alone scores 1/10
+    batches = [(X, balanced) for X, _ in make_batches(4, 20)]
+    history = train_on_cpu(ClassPrior(), batches, batches, 3, 0.1)
+    assert len(history.epochs) == 3  # not stopped
+    assert len(history.warnings) == 1 and history.warnings[0].startswith("Warning: training at chance")
+    assert "after epoch 2" in history.warnings[0] and "Try another seed" in history.warnings[0]
+    assert history.warnings[0] in capsys.readouterr().out
+
+
+def _history(test_acc: list[float], train_acc: list[float] | None = None) -> du.TrainHistory:
+    n = len(test_acc)
+    return du.TrainHistory("cpu", epochs=list(range(1, n + 1)), train_loss=[1.0] * n, train_acc=train_acc or test_acc,
+                           test_acc=test_acc, seconds=[1.0] * n, examples=[1] * n)  # fmt: skip
+
+
+def test_a_collapse_to_chance_names_the_epoch_the_books_runs_and_the_later_lr():
+    from d2l_utils.guard_rails.training_guards import warn_if_at_chance
+
+    history = _history([0.183, 0.331, 0.468, 0.675, 0.103])  # NiN at lr 0.1 on a GPU (seed 1, real MNIST)
+    line = warn_if_at_chance(history, 10, du.nin(), 0.1)
+    assert line.startswith("Warning: collapsed to chance: test accuracy 0.103 at epoch 5, after 0.675 at epoch 4")
+    runs = du.plans.book_runs("nin")
+    assert f"The book's {len(runs)} runs of nin (lr=0.1)" in line
+    assert f"{sum(r.test_acc <= 0.13 for r in runs)} of them at chance" in line
+    assert "lr=0.05 (d2l 1.0)" in line and history.warnings == [line]
+    history.add_epoch(6, _Metrics(), 0.098, 1.0)
+    assert warn_if_at_chance(history, 10, du.nin(), 0.1) is None  # said once per run
+
+
+class _Metrics:
+    mean_loss, accuracy, examples = 2.3, 0.1, 1
+
+
+@pytest.mark.parametrize("test_acc", [
+    [0.2, 0.25, 0.11],  # never well above chance: not a collapse (and training left chance)
+    [0.9, 0.95, 0.97],
+])  # fmt: skip
+def test_learning_and_small_dips_are_not_flagged(test_acc):
+    from d2l_utils.guard_rails.training_guards import warn_if_at_chance
+
+    history = _history(test_acc, train_acc=[0.5, 0.6, 0.7])
+    assert warn_if_at_chance(history, 10, du.lenet(), 0.9) is None and history.warnings == []

@@ -283,3 +283,74 @@ def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) ->
 
             check_input_fits(net, X)
         raise
+
+
+# --- training that sits at chance or collapses to it ----------------------------------------------------------------
+
+CHANCE_MARGIN = 0.03  # within 3 points of 1/classes counts as chance
+WELL_ABOVE_CHANCE = 0.2  # a test accuracy this far above chance means the net had learnt something
+SITS_AFTER_EPOCH = 2  # the book's nets leave chance within their first two epochs when they learn at all
+
+
+def warn_if_at_chance(history, num_classes: int, net: nn.Module, lr: float) -> str | None:
+    """After an epoch: print and keep in ``history.warnings`` one line if training sits at chance or fell back to it.
+
+    Sitting: the training accuracy is still within :data:`CHANCE_MARGIN` of ``1/num_classes`` after epoch
+    :data:`SITS_AFTER_EPOCH`. Collapsing: the test accuracy falls back there after an epoch
+    :data:`WELL_ABOVE_CHANCE` above chance. Each is said once per run; training goes on.
+    """
+    if num_classes < 2 or not history.epochs:
+        return None
+    chance, epoch = 1 / num_classes, history.epochs[-1]
+    at_chance = lambda acc: acc <= chance + CHANCE_MARGIN  # noqa: E731
+    best = max(range(len(history.test_acc) - 1), key=history.test_acc.__getitem__, default=None)
+    if best is not None and history.test_acc[best] >= chance + WELL_ABOVE_CHANCE and at_chance(history.test_acc[-1]):
+        what = (f"collapsed to chance: test accuracy {history.test_acc[-1]:.3f} at epoch {epoch}, after "
+                f"{history.test_acc[best]:.3f} at epoch {history.epochs[best]} (chance: 1/{num_classes})")  # fmt: skip
+    elif epoch >= SITS_AFTER_EPOCH and at_chance(history.train_acc[-1]):
+        what = (f"training at chance: training accuracy {history.train_acc[-1]:.3f} after epoch {epoch} "
+                f"(chance: 1/{num_classes} = {chance:.3f}); the net has not started to learn")  # fmt: skip
+    else:
+        return None
+    if any(w.startswith(f"Warning: {what.split(':')[0]}:") for w in history.warnings):
+        return None
+    line = f"Warning: {what}. {_book_and_advice(network_of(net), lr, chance)}"
+    history.warnings.append(line)
+    print(line)
+    return line
+
+
+def _book_and_advice(network: str | None, lr: float, chance: float) -> str:
+    """What the book's runs of ``network`` show, and what to try."""
+    from ..plans import D2L_1_0_PLANS, TRAINING_PLANS, book_runs, book_spread
+
+    plan = network and network.removesuffix("-concise")  # the concise BN-LeNet trains with the same plan
+    later = D2L_1_0_PLANS.get(plan)
+    if later is not None and later.lr < lr:
+        advice = f"another seed (du.seed_everything), or the book's later lr={later.lr:g} (d2l 1.0)"
+    else:
+        advice = f"another seed (du.seed_everything), or a smaller learning rate, e.g. lr={lr / 2:g}"
+    try:
+        runs, spread = book_runs(network), book_spread(network)
+    except (KeyError, ValueError):  # not a network of the book, or no recorded runs
+        return f"Try {advice}."
+    stuck = sum(r.test_acc <= chance + CHANCE_MARGIN for r in runs)
+    return (f"The book's {spread.count} runs of {network} (lr={TRAINING_PLANS[plan]['book'].lr:g}) ended at "
+            f"{spread.low:.3f}-{spread.high:.3f}, median {spread.median:.3f}, {stuck} of them at chance. "
+            f"Try {advice}.")  # fmt: skip
+
+
+def network_of(net: nn.Module) -> str | None:
+    """Which of the book's networks ``net`` is (a plan key), by its parameters' shapes; None for any other net."""
+    from .. import models
+
+    builders = {
+        "lenet": models.lenet, "alexnet": models.alexnet, "nin": models.nin, "googlenet": models.googlenet,
+        "vgg": lambda: models.vgg(models.narrow_conv_arch(models.VGG11_CONV_ARCH, 4)),
+        "bn-lenet": lambda: models.bn_lenet(from_scratch=True), "bn-lenet-concise": models.bn_lenet,
+        "resnet18": models.resnet18, "densenet": models.densenet,
+    }  # fmt: skip
+    shapes = [tuple(p.shape) for p in net.parameters()]
+    with torch.device("meta"):  # shapes only: no memory, no initialisation work
+        return next((name for name, build in builders.items() if [tuple(p.shape) for p in build().parameters()]
+                     == shapes), None)  # fmt: skip

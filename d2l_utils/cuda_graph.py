@@ -1,0 +1,68 @@
+"""The training step captured once as a CUDA graph and replayed for every full batch (``Speed(cuda_graph=True)``).
+
+A small net's step is dozens of short kernels, each launched by Python; a graph launches them all at once. The
+recipe is the whole-network capture of PyTorch's CUDA Graphs notes: a few eager warm-up steps on a side stream
+(here they are real steps on the first batches, so no training is added), one capture into static input buffers,
+then for each full batch a copy into those buffers and a replay. Batches of another shape (the last, smaller one)
+run eagerly. Autocast runs with ``cache_enabled=False``, as the notes require inside a captured region.
+
+Where a graph cannot hold the step it falls back to the eager :func:`~d2l_utils.training.train_step`: not on
+CUDA, with fp16's gradient scaler (it reads a value back to the host every step) and with ``torch.compile``.
+The learning rate is fixed in the graph, as ``train_ch6`` keeps it for a run.
+"""
+
+from __future__ import annotations
+
+import torch
+
+WARMUP_STEPS = 3  # eager steps on the side stream before the capture, as in PyTorch's example
+
+
+def can_capture(device: torch.device, speed) -> bool:
+    """Whether :class:`GraphedStep` can capture the step on ``device`` with ``speed``."""
+    return speed.cuda_graph and device.type == "cuda" and not speed.compile and not speed.needs_grad_scaler(device)
+
+
+class GraphedStep:
+    """Called like ``train_step``; captures it at the first full batch after the warm-up, then replays it."""
+
+    def __init__(self, step, device: torch.device, autocast_dtype: torch.dtype | None) -> None:
+        self.step, self.steps = step, 0
+        self.precision = torch.autocast("cuda", dtype=autocast_dtype, enabled=autocast_dtype is not None,
+                                        cache_enabled=False)  # fmt: skip
+        self.side = torch.cuda.Stream(device)
+        self.graph = self.shape = self.static = None
+
+    def __call__(self, net, X, y, loss, optimizer, scaler, precision):
+        self.shape = X.shape if self.shape is None else self.shape
+        if X.shape != self.shape:
+            return self.step(net, X, y, loss, optimizer, scaler, self.precision)
+        self.steps += 1
+        if self.steps <= WARMUP_STEPS:
+            return self._on_side_stream(net, X, y, loss, optimizer, scaler)
+        if self.graph is None:
+            self._capture(net, X, y, loss, optimizer, scaler)
+        self.static[0].copy_(X, non_blocking=True)
+        self.static[1].copy_(y, non_blocking=True)
+        self.graph.replay()
+        return self.static[2]
+
+    def _on_side_stream(self, net, X, y, loss, optimizer, scaler):
+        self.side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(self.side):
+            out = self.step(net, X, y, loss, optimizer, scaler, self.precision)
+        torch.cuda.current_stream().wait_stream(self.side)
+        return out
+
+    def _capture(self, net, X, y, loss, optimizer, scaler) -> None:
+        static_X, static_y = X.clone(), y.clone()  # clone keeps X's memory format (channels-last)
+        optimizer.zero_grad(set_to_none=True)  # the gradients are then allocated from the graph's own pool
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            out = self.step(net, static_X, static_y, loss, optimizer, scaler, self.precision)
+        self.static = (static_X, static_y, out)
+
+
+def training_step(step, device: torch.device, speed):
+    """``step`` itself, or a :class:`GraphedStep` around it where ``speed`` asks for a graph and one can hold it."""
+    return GraphedStep(step, device, speed.autocast) if can_capture(device, speed) else step
