@@ -122,6 +122,11 @@ class DataSource:
 _LATEST: dict[str, DataSource] = {}  # keyed by the data set asked for
 
 
+def data_used() -> tuple[DataSource, ...]:
+    """The data sets this process has loaded, one entry each, the one loaded last at the end."""
+    return tuple(_LATEST.values())
+
+
 def _record_use(source: DataSource) -> None:
     """With ``D2L_DATA_LOG`` set, append the data set served or iterated over to that file (one JSON line)."""
     log = os.environ.get(config.DATA_LOG_ENV, "").strip()
@@ -483,6 +488,7 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, n
     source = DataSource(name, real, config.smoke_mode(), *counts)
     for it in iters:
         it.source = source
+    _LATEST.pop(info.name, None)  # the latest served data set goes last
     _LATEST[info.name] = source
     _record_use(source)
     return iters[0], iters[1]

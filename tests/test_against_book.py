@@ -5,9 +5,9 @@ import pytest
 
 import d2l_utils as du
 
-FASHION = du.DataSource("Fashion-MNIST", True, False, 60_000, 10_000)
-MNIST = du.DataSource("MNIST", True, False, 60_000, 10_000)
-STAND_IN = du.DataSource("synthetic Fashion-MNIST stand-in", False, True, 600, 100)
+FASHION = du.data.DataSource("Fashion-MNIST", True, False, 60_000, 10_000)
+MNIST = du.data.DataSource("MNIST", True, False, 60_000, 10_000)
+STAND_IN = du.data.DataSource("synthetic Fashion-MNIST stand-in", False, True, 600, 100)
 
 
 def history(*test_acc: float) -> du.TrainHistory:
