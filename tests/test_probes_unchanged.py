@@ -160,3 +160,14 @@ def test_a_net_on_the_meta_device_is_probed_and_left_on_it():
     net.train()
     rows = du.layer_summary(net, (1, 1, 28, 28), print_fn=None)
     assert rows[-1].output_shape == (1, 10) and net.training and net[0].weight.is_meta
+
+
+def test_a_buffer_registered_during_a_probe_is_removed():
+    class Caching(nn.Sequential):
+        def forward(self, X):
+            self.register_buffer("cache", X.detach())
+            return super().forward(X)
+
+    net = Caching(nn.Flatten(), nn.Linear(16, 2))
+    du.layer_summary(net, (1, 1, 4, 4), print_fn=None)
+    assert "cache" not in dict(net.named_buffers())
