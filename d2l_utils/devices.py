@@ -198,7 +198,7 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     """Mixed-precision autocast to ``dtype`` on ``device``'s type, or a no-op context when ``dtype`` is None."""
     if dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
+    return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
 
 
 def tune_kernels(device: torch.device) -> None:

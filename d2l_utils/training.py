@@ -110,22 +110,22 @@ def train_step(
 ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """One minibatch of SGD: forward, loss, backward, update; returns ``(y_hat, mean loss)``.
 
-    Outputs and labels are checked before the loss (``check_labels``): integer labels of any width become int64,
-    as the loss needs. ``precision`` is the run's autocast context (a no-op for float32); ``scaler`` scales fp16
-    losses so small gradients do not underflow, and passes everything else through unchanged.
+    ``precision`` is the run's autocast context (a no-op for float32); ``scaler`` scales fp16 losses so small
+    gradients do not underflow, and passes everything else through unchanged.
     """
     optimizer.zero_grad(set_to_none=True)
     with precision:
         y_hat = net(X)
-        batch_loss = mean_of_batch(loss(y_hat, check_labels(y_hat, y)))
+        batch_loss = mean_of_batch(loss(y_hat, y))
     scaler.scale(batch_loss).backward()
     scaler.step(optimizer)
     scaler.update()
     return y_hat, batch_loss
 
 
-def grad_scaler(device: torch.device, speed: Speed) -> torch.amp.GradScaler:
+def grad_scaler(device: torch.device | str, speed: Speed) -> torch.amp.GradScaler:
     """A gradient scaler that is active only when fp16 needs it (a no-op pass-through otherwise)."""
+    device = resolve_device(device)  # a device name ("cpu") too, as train_epoch_ch6 may be given one
     return torch.amp.GradScaler(device.type, enabled=speed.needs_grad_scaler(device))
 
 
@@ -182,7 +182,7 @@ class EpochMetrics:
 
 def train_epoch_ch6(
     net: nn.Module, train_iter: Iterable, loss: nn.Module, optimizer: torch.optim.Optimizer,
-    device: torch.device | str, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
+    device: torch.device, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
     progress: TrainingProgress | None = None, epoch: int = 0, step=train_step,
 ) -> EpochMetrics:  # fmt: skip
     """Train ``net`` for one epoch: a :func:`train_step` per minibatch; return the epoch's loss and accuracy sums.
@@ -191,7 +191,6 @@ def train_epoch_ch6(
     show progress and watch the loss. Use this function directly to write your own loop, e.g. to continue
     training a net without re-initialising it. ``step`` replaces :func:`train_step` (e.g. by a CUDA graph's replay).
     """
-    device = resolve_device(device)
     scaler = grad_scaler(device, speed) if scaler is None else scaler
     check_loss_reduction(loss)
     precision = autocast(device, speed.autocast)

@@ -226,8 +226,9 @@ def test_narrow_integer_labels_train(dtype):
     assert narrow.train_loss == run(du.lenet(), make_batches(2, 8)).train_loss
 
 
-def test_one_epoch_takes_a_device_name():
-    net = du.lenet()
+@pytest.mark.parametrize("autocast", [False, True], ids=["float32", "bf16"])
+def test_one_epoch_takes_a_device_name(autocast):
+    net, speed = du.lenet(), du.choose_speed("cpu", autocast=autocast)
     metrics = du.train_epoch_ch6(net, make_batches(2, 8), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), 0.1),
-                                 "cpu")  # fmt: skip
+                                 "cpu", speed)  # fmt: skip
     assert metrics.examples == 16

@@ -310,11 +310,15 @@ def check_batch(batch: Any, name: str) -> None:
 
 
 def checked_batches(data_iter: Iterable, name: str) -> Iterator:
-    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors."""
+    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors.
+
+    Integer labels of any width (int32 is numpy's default on Windows) come out as the int64 the loss needs.
+    """
     for i, batch in enumerate(data_iter):
         if i == 0:
             check_batch(batch, name)
-        yield batch
+        X, y = batch
+        yield X, y.long() if y.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32) else y
 
 
 def first_batch(data_iter: Iterable, name: str) -> tuple[torch.Tensor, torch.Tensor]:
