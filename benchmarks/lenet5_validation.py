@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
     deadline = time.time() + 60 * args.minutes
-    jobs = [(name, seed, deadline) for name in RECIPES for seed in args.seeds]
+    jobs = [(name, seed, deadline) for seed in args.seeds for name in RECIPES]  # every recipe's first seed first
     with mp.get_context("spawn").Pool(args.processes) as pool:
         runs = pool.map(run_one, jobs)
     record = {"what": "chapter 6b: LeNet-5 recipes on a validation split (train[:50000], validate on train[50000:])",

@@ -22,7 +22,6 @@ from .devices import (
     try_all_gpus,
     try_gpu,
 )
-from .exercises import run_solution
 from .seeding import seed_everything
 
 # isort: split

@@ -21,7 +21,7 @@ def _close_figures():
 
 
 def test_a_fashion_mnist_run_is_placed_inside_above_or_below_the_books_final_accuracies():
-    finals = [r.test_acc for r in du.book_runs("lenet")]
+    finals = [r.test_acc for r in du.plans.book_runs("lenet")]
     low, high = min(finals), max(finals)
     mid = du.plot_against_book(history(*[0.5] * 9, (low + high) / 2), "lenet", data=FASHION)
     assert mid.startswith(f"your run {(low + high) / 2:.3f}: inside the book's {len(finals)} runs")
@@ -31,7 +31,7 @@ def test_a_fashion_mnist_run_is_placed_inside_above_or_below_the_books_final_acc
 
 
 def test_the_band_shows_final_and_best_epochs_of_one_edition(capsys):
-    en = du.book_runs("vgg", edition="en")
+    en = du.plans.book_runs("vgg", edition="en")
     line = du.plot_against_book(history(*[0.9] * 10), "vgg", edition="en", data=FASHION)
     assert f"the book's {len(en)} runs" in line and "best epochs" in line
     assert capsys.readouterr().out.strip() == line
@@ -44,7 +44,7 @@ def test_a_shorter_run_than_the_books_says_so():
 
 
 def test_real_mnist_is_compared_with_the_courses_record_never_the_books():
-    record = du.real_mnist_result("bn-lenet")
+    record = du.plans.real_mnist_result("bn-lenet")
     line = du.plot_against_book(history(0.95, 0.97, 0.96), "bn-lenet", data=MNIST)
     assert "real MNIST, not the book's Fashion-MNIST" in line and f"{record['test_acc'][-1]:.3f}" in line
     assert record["date"] in line and "book's" not in line.split("Fashion-MNIST", 1)[1]

@@ -96,7 +96,7 @@ def _two_cell_notebook(load: str) -> nbformat.NotebookNode:
 def test_the_kernel_reports_the_stand_in_and_the_build_refuses(monkeypatch, tmp_path):
     monkeypatch.setenv("D2L_SMOKE", "1")  # restored afterwards: the build sets it for its kernel
     nb = _two_cell_notebook('du.load_data_mnist(64, synthetic=True, max_train_examples=64, device="cpu")')
-    uses, _ = execute_reporting_data(nb, tmp_path, real_data=True, timeout=300)
+    uses = execute_reporting_data(nb, tmp_path, real_data=True, timeout=300)
     assert [len(uses[0]), len(uses[1])] == [1, 1]  # the load, then one pass over the test batches
     assert not uses[1][0]["verified_real"] and "synthetic" in uses[1][0]["name"]
     (problem,) = real_data_problems(nb, uses, real_run=True, name="t.ipynb")
@@ -107,11 +107,11 @@ def test_the_kernel_reports_the_stand_in_and_the_build_refuses(monkeypatch, tmp_
 def test_the_kernel_reports_real_mnist_and_the_build_keeps_it(monkeypatch, real_mnist_dir, tmp_path):
     monkeypatch.setenv("D2L_SMOKE", "1")
     nb = _two_cell_notebook(f'du.load_data_mnist(64, data_dir="{real_mnist_dir}", device="cpu")')
-    uses, _ = execute_reporting_data(nb, tmp_path, real_data=True, timeout=300)
+    uses = execute_reporting_data(nb, tmp_path, real_data=True, timeout=300)
     assert uses[1] == [{"name": "MNIST", "verified_real": True, "smoke": False, "num_train": 60_000,
                         "num_test": 10_000}]  # fmt: skip
     assert real_data_problems(nb, uses, real_run=True, name="t.ipynb") == []
     assert nb.cells[1].outputs[0]["text"] == "True\n"
-    smoke_uses, _ = execute_reporting_data(nb, tmp_path, real_data=False, timeout=300)
+    smoke_uses = execute_reporting_data(nb, tmp_path, real_data=False, timeout=300)
     (problem,) = real_data_problems(nb, smoke_uses, real_run=False, name="t.ipynb")
     assert "ran in smoke mode" in problem and smoke_uses[1][0]["smoke"]

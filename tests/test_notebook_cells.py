@@ -20,14 +20,16 @@ sys.path.insert(0, str(ROOT))
 import course  # noqa: E402
 from tools.notebook_cells import (  # noqa: E402
     NOTEBOOKS,
+    RUN_ALL_COST,
     badge_markdown,
+    colab_badge,
     colab_url,
     header_is_current,
     repository_url,
     setup_source,
 )
 
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted((NOTEBOOKS / "solutions").glob("*.ipynb"))
 REBUILD = "run `python tools/build_notebooks.py {}` to refresh its header cells"
 
 
@@ -35,12 +37,27 @@ def test_there_are_notebooks():
     assert NOTEBOOK_PATHS, "notebooks/ holds no notebooks"
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
 def test_notebook_starts_with_the_current_header(path):
     nb = nbformat.read(path, as_version=4)
     assert header_is_current(nb, path), REBUILD.format(path.relative_to(ROOT))
     assert nb.cells[0].outputs == [] and nb.cells[0].execution_count is None, "the set-up cell is saved unexecuted"
-    assert colab_url(path).endswith(f"/blob/main/notebooks/{path.name}")
+    assert colab_url(path).endswith(f"/blob/main/{path.relative_to(ROOT).as_posix()}")
+
+
+def test_every_chapter_says_what_run_all_costs_and_its_solutions_notebook_does_not():
+    chapters = sorted(NOTEBOOKS.glob("*.ipynb"))
+    assert sorted(RUN_ALL_COST) == [p.stem for p in chapters], "one Run-all cost per chapter in RUN_ALL_COST"
+    for path in chapters:
+        line = badge_markdown(path).splitlines()[-1]
+        assert line.startswith("**Run all** on a 2-core CPU: about ") and "; on a GPU: " in line
+        assert "Run all" not in badge_markdown(NOTEBOOKS / "solutions" / path.name)
+
+
+@pytest.mark.bad_input
+def test_a_chapter_without_a_measured_run_all_cost_is_named_with_the_fix():
+    with pytest.raises(KeyError, match="99_new: no Run-all cost in tools/notebook_cells.py RUN_ALL_COST"):
+        badge_markdown(NOTEBOOKS / "99_new.ipynb")
 
 
 def test_setup_cell_is_identical_everywhere():
@@ -82,7 +99,7 @@ def test_repository_address_is_written_in_one_place():
 
 def test_readme_links_every_notebook_to_colab():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = [path.name for path in NOTEBOOK_PATHS if badge_markdown(path) not in readme]
+    missing = [path.name for path in sorted(NOTEBOOKS.glob("*.ipynb")) if colab_badge(path) not in readme]
     assert missing == [], f"README.md lacks the Colab badge of {missing}"
 
 

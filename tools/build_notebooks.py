@@ -3,6 +3,7 @@
     python tools/build_notebooks.py                       # every notebook
     python tools/build_notebooks.py notebooks/06_lenet.ipynb
     python tools/build_notebooks.py --real-data notebooks/06_lenet.ipynb   # a real run, for real-data cells
+    python tools/build_notebooks.py notebooks/solutions/06_lenet.ipynb     # a chapter's solutions notebook
 
 Each notebook gets the current header cells (tools/notebook_cells.py), is executed top to bottom in smoke mode
 (D2L_SMOKE=1: synthetic data, one short epoch), and is saved keeping outputs only where they do not depend on
@@ -29,11 +30,10 @@ the notebook is opened alone (JupyterLab from ``course.py lab``, which serves ``
 A link to a local file (``../img/x.png``) would be broken there, so it stops the build, as does a missing figure.
 ``--figures-only`` refreshes the attachments without executing the notebook.
 
-Solutions (tools/solutions.py): from the first ``<details><summary>Solution`` on, each solution's code is folded
-into its ``<details>`` block with what it prints, and a collapsed one-line runner (``du.run_solution``) takes the
-code cell's place, saved without outputs. While the notebook runs, the runners record what each solution printed
-(``D2L_SOLUTIONS_RECORD``) and the build refreshes the printed blocks from it (real-data ones only in a real
-build). Prose left outside ``<details>`` there stops the build.
+Solutions (tools/solutions.py) live in a companion notebook per chapter, notebooks/solutions/<chapter>.ipynb,
+built like any notebook; its stored real-data results are Markdown ("The real run printed:"), which the build
+leaves alone. A chapter that holds solution material, or whose Exercises section does not end with the link to
+its companion, stops the build.
 """
 
 from __future__ import annotations
@@ -52,12 +52,11 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tools.notebook_cells import NOTEBOOKS, with_header_cells  # noqa: E402
-from tools.solutions import RUNNER, hide_solutions, update_printed  # noqa: E402
+from tools.solutions import chapter_problems, chapters, companions, is_companion  # noqa: E402
 
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 KEEP_TAG = "keep-output"
 REAL_DATA_TAG = "real-data"
-SOLUTIONS_RECORD_ENV = "D2L_SOLUTIONS_RECORD"  # d2l_utils.exercises.RECORD_ENV: what each solution printed
 DATA_LOG_ENV = "D2L_DATA_LOG"  # d2l_utils.config.DATA_LOG_ENV: the kernel's loaders write what they serve there
 # What a committed output must never show: results of the synthetic stand-in, this machine's paths, tracebacks.
 FORBIDDEN_OUTPUT = re.compile(r"synthetic|/tmp/|/work/|/root/|/home/[a-z]|Traceback", re.IGNORECASE)
@@ -176,7 +175,7 @@ def strip_untrusted_outputs(nb: nbformat.NotebookNode, name: str) -> nbformat.No
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        if keeps_output(cell) and not RUNNER.match(cell.source.strip()):
+        if keeps_output(cell):
             if FORBIDDEN_OUTPUT.search("\n".join(str(o) for o in cell.outputs)):
                 raise SystemExit(f"{name} cell {index}: a kept output shows synthetic data, a local path or an error")
         else:
@@ -187,18 +186,14 @@ def strip_untrusted_outputs(nb: nbformat.NotebookNode, name: str) -> nbformat.No
 
 
 def execute_reporting_data(nb: nbformat.NotebookNode, folder: Path, real_data: bool, timeout: int = 900):
-    """Execute ``nb`` (smoke mode unless ``real_data``); return the data sets the kernel used, by cell index,
-    and what the solution runners printed."""
+    """Execute ``nb`` (smoke mode unless ``real_data``); return the data sets the kernel used, by cell index."""
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     os.environ["D2L_SMOKE"] = "0" if real_data else "1"
     uses: dict[int, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="d2l-build-") as tmp:
         log = Path(tmp) / "data-used.jsonl"
         log.touch()
-        printed_log = Path(tmp) / "solutions-printed.jsonl"
-        printed_log.touch()
         os.environ[DATA_LOG_ENV] = str(log)
-        os.environ[SOLUTIONS_RECORD_ENV] = str(printed_log)
         offset = 0
 
         def collect(cell, cell_index, **_):
@@ -216,25 +211,24 @@ def execute_reporting_data(nb: nbformat.NotebookNode, folder: Path, real_data: b
             client.execute()
         finally:
             os.environ.pop(DATA_LOG_ENV, None)
-            os.environ.pop(SOLUTIONS_RECORD_ENV, None)
-        printed = [json.loads(line) for line in printed_log.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return uses, printed
+    return uses
 
 
 def build(path: Path, timeout: int = 900, execute: bool = True, real_data: bool = False) -> None:
     nb = nbformat.read(path, as_version=4)
-    nb = hide_solutions(embed_figures(with_header_cells(nb, path), path.name), path.name)
+    nb = embed_figures(with_header_cells(nb, path), path.name)
+    problems = [] if is_companion(path) else chapter_problems(nb, path)
+    if problems:
+        raise SystemExit(f"{path.name}: " + "; ".join(problems))
     if not execute:
         nbformat.write(nb, path)
         print(f"embedded figures in {path.relative_to(NOTEBOOKS.parent)}")
         return
-    uses, printed = execute_reporting_data(nb, path.parent, real_data, timeout)
+    uses = execute_reporting_data(nb, path.parent, real_data, timeout)
     problems = real_data_problems(nb, uses, real_data, str(path.relative_to(NOTEBOOKS.parent)))
     if problems:
         raise SystemExit("Not saved:\n" + "\n".join(f"  - {p}" for p in problems))
-    if FORBIDDEN_OUTPUT.search("\n".join(entry["printed"] for entry in printed)):
-        raise SystemExit(f"{path.name}: a solution printed synthetic data, a local path or an error")
-    nb = strip_untrusted_outputs(update_printed(nb, printed, real_run=real_data), path.name)
+    nb = strip_untrusted_outputs(nb, path.name)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     print(f"built {path.relative_to(NOTEBOOKS.parent)}")
@@ -248,7 +242,7 @@ def main() -> None:
         "--real-data", action="store_true", help="run outside smoke mode (D2L_SMOKE=0): keeps real-data cells' outputs"
     )
     args = parser.parse_args()
-    for path in args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")):
+    for path in args.notebooks or [*chapters(), *companions()]:
         build(path.resolve(), execute=not args.figures_only, real_data=args.real_data)
 
 

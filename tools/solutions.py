@@ -1,200 +1,102 @@
-"""Worked solutions stay folded: prose, code and printed answer inside ``<details>``, one hidden line to run them.
+"""Each chapter's exercises are answered in a companion notebook, ``notebooks/solutions/<chapter>.ipynb``.
 
-A notebook's solutions section starts at its first ``<details><summary>Solution`` and runs to the end. There,
-every Markdown cell keeps all its text inside ``<details>...</details>`` blocks, and a solution's code lives in
-its block too, as a ```` ```python ```` block followed by what it prints (```` ```text ```` under ``It prints:``,
-or under ``The real run printed:`` for a stored real-data result). JupyterLab, GitHub and Colab all show such a
-block closed, so neither the code nor its output gives the answer away before the reader opens it. The only code
-cells are one-line runners, ``du.run_solution("<notebook>", "<summary label>")``, collapsed with
-``jupyter: {source_hidden: true, outputs_hidden: true}`` and saved without outputs; they run the block's code and
-check its printed answer (``d2l_utils/exercises.py``), so nbval still tests every solution.
-
-The build folds a plain solution code cell into the block above it (:func:`fold_solution_code`: a cell marked
-``# NBVAL_CHECK_OUTPUT`` gets an ``It prints:`` block), refreshes the printed blocks from what the runners printed
-(:func:`update_printed`), and refuses prose outside ``<details>``; the tests check every committed notebook.
+A chapter's Exercises section holds the exercise texts only and ends with one line that links the companion
+(and opens it on Colab), so Run all never executes a solution and the chapter page gives none away. The
+companion starts with the header cells, a title that links back to its chapter and a setup cell that rebuilds
+the chapter state its solutions use (cheaply: no long training); then, for each exercise, the exercise text, the
+solution's prose and its code as plain cells. nbval runs it like every notebook: a cell marked
+``# NBVAL_CHECK_OUTPUT`` has its printed answer checked; a stored result of a real-data run is a Markdown block
+labelled "The real run printed:", shown and never re-run as if real.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 
-from d2l_utils.exercises import CODE_BLOCK, DETAILS, OUTPUT_BLOCK, find_solution, solution_pieces, summary_matches
+from tools.notebook_cells import NOTEBOOKS, colab_url
 
-SOLUTION_START = re.compile(r"<details>\s*<summary>\s*Solution", re.IGNORECASE)
-DETAILS_BLOCK = re.compile(r"<details>.*?</details>", re.IGNORECASE | re.DOTALL)
-RUNNER = re.compile(r'\Adu\.run_solution\("([^"]+)", "([^"]+)"\)\Z')
-HIDDEN = {"source_hidden": True, "outputs_hidden": True}
-CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
-REAL_DATA_TAG = "real-data"
-CHECKED_LABEL, REAL_LABEL = "It prints:", "The real run printed:"
+SOLUTIONS = NOTEBOOKS / "solutions"
+EXERCISES = re.compile(r"^#+ .*Exercises", re.MULTILINE)
+EXERCISE_ITEM = re.compile(r"^(\d+)\. ", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"## Exercise (\d+)\n\n(.*)\Z", re.DOTALL)  # a companion's cell: heading and text
+# What a chapter must not hold: a solution runner, a folded solution, the label of a stored answer.
+SOLUTION_TRACE = re.compile(r"run_solution|<summary>\s*Solution|^It prints:|^The real run printed:", re.I | re.M)
 
 
-def solutions_start(nb: nbformat.NotebookNode) -> int | None:
-    """Index of the cell holding the first ``<details><summary>Solution``; None if the notebook has none."""
+def chapters() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def companions() -> list[Path]:
+    return sorted(SOLUTIONS.glob("*.ipynb"))
+
+
+def is_companion(notebook: Path) -> bool:
+    return Path(notebook).resolve().parent == SOLUTIONS
+
+
+def companion(chapter: Path) -> Path:
+    return SOLUTIONS / Path(chapter).name
+
+
+def solutions_link(chapter: Path) -> str:
+    """The line that ends a chapter's Exercises section: the companion, on disk and on Colab."""
+    name = Path(chapter).name
+    return f"Solutions: [solutions/{name}](solutions/{name}) · [Open in Colab]({colab_url(companion(chapter))})"
+
+
+def exercises_start(nb: nbformat.NotebookNode) -> int | None:
+    """Index of the Markdown cell with the Exercises heading; None if the notebook has none."""
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and SOLUTION_START.search(cell.source):
+        if cell.cell_type == "markdown" and EXERCISES.search(cell.source):
             return index
     return None
 
 
-def prose_outside_details(markdown: str, *, first: bool = False) -> str:
-    """The text of a solutions-section Markdown cell that is not inside a ``<details>`` block.
-
-    In the ``first`` cell, text before the first solution (the section's heading and introduction) is allowed.
-    """
-    if first:
-        markdown = markdown[SOLUTION_START.search(markdown).start() :]
-    return DETAILS_BLOCK.sub("", markdown).strip()
-
-
-def is_hidden(cell) -> bool:
-    """True for a code cell whose source and outputs are both collapsed."""
-    jupyter = cell.get("metadata", {}).get("jupyter", {})
-    return all(jupyter.get(key) is True for key in HIDDEN)
+def exercise_texts(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """The chapter's exercises by number, as its Exercises section lists them (continuation lines unindented)."""
+    start = exercises_start(nb)
+    text = "\n\n".join(c.source for c in nb.cells[start:] if c.cell_type == "markdown") if start is not None else ""
+    text = text.split("\n\nSolutions: [")[0]
+    items = list(EXERCISE_ITEM.finditer(text))
+    ends = [m.start() for m in items[1:]] + [len(text)]
+    return {int(m.group(1)): "\n".join(line.removeprefix("   ") for line in text[m.end() : end].strip().splitlines())
+            for m, end in zip(items, ends, strict=True)}  # fmt: skip
 
 
-def _code_cell_problems(nb: nbformat.NotebookNode, index: int, name: str) -> list[str]:
-    cell = nb.cells[index]
-    runner = RUNNER.match(cell.source.strip())
-    if runner is None:
-        return [f"cell {index}: solution code is in a code cell, not folded into its <details> block"]
-    problems = [] if is_hidden(cell) else [f"cell {index}: runner not collapsed (jupyter source_hidden/outputs_hidden)"]
-    if cell.outputs:
-        problems.append(f"cell {index}: runner has stored outputs (they would show the answer)")
-    if runner.group(1) != name:
-        problems.append(f"cell {index}: runner names {runner.group(1)!r}, not this notebook {name!r}")
-    try:
-        find_solution(nb.cells, runner.group(2))
-    except LookupError as err:
-        problems.append(f"cell {index}: {err}")
+def chapter_problems(nb: nbformat.NotebookNode, chapter: Path) -> list[str]:
+    """What shows or runs a solution in a chapter, or leaves its exercises unanswered: one line each."""
+    start = exercises_start(nb)
+    if start is None or not exercise_texts(nb):
+        return ["no '## Exercises' section with numbered exercises"]
+    problems = [f"cell {i}: solution material ({m.group(0)!r}) belongs in {companion(chapter).relative_to(NOTEBOOKS)}"
+                for i, c in enumerate(nb.cells) if (m := SOLUTION_TRACE.search(c.source))]  # fmt: skip
+    problems += [f"cell {i}: code in the Exercises section; solutions go to the companion notebook"
+                 for i in range(start, len(nb.cells)) if nb.cells[i].cell_type == "code"]  # fmt: skip
+    if not nb.cells[-1].source.rstrip().endswith(solutions_link(chapter)):
+        problems.append(f"the last cell does not end with the line {solutions_link(chapter)!r}")
+    if not companion(chapter).is_file():
+        problems.append(f"its solutions notebook {companion(chapter).relative_to(NOTEBOOKS)} does not exist")
     return problems
 
 
-def _unrun_solutions(nb: nbformat.NotebookNode, start: int) -> list[str]:
-    """Summaries of folded blocks with code that no runner runs."""
-    labels = [RUNNER.match(c.source.strip()) for c in nb.cells[start:] if c.cell_type == "code"]
-    run = {m.group(2) for m in labels if m}
-    with_code = [s.strip() for c in nb.cells[start:] if c.cell_type == "markdown"
-                 for s, body in DETAILS.findall(c.source) if solution_pieces(body)]  # fmt: skip
-    return [s for s in with_code if not any(summary_matches(s, label) for label in run)]
-
-
-def solution_problems(nb: nbformat.NotebookNode, name: str) -> list[str]:
-    """What shows a solution before the reader opens it, or leaves one untested: one line each (empty: all well)."""
-    start = solutions_start(nb)
-    if start is None:
-        return []
-    problems = []
-    for index in range(start, len(nb.cells)):
-        cell = nb.cells[index]
-        if cell.cell_type == "code":
-            problems += _code_cell_problems(nb, index, name)
-        elif cell.cell_type == "markdown":
-            left = prose_outside_details(cell.source, first=index == start)
-            if left:
-                problems.append(f"cell {index}: solution text outside <details>: {left[:60]!r}")
-    problems += [f"folded block {s[:40]!r} has code but no runner cell" for s in _unrun_solutions(nb, start)]
+def companion_problems(nb: nbformat.NotebookNode, path: Path) -> list[str]:
+    """What a companion lacks: the link back to its chapter, a section per exercise, code that runs."""
+    chapter = NOTEBOOKS / Path(path).name
+    if not chapter.is_file():
+        return [f"no chapter {chapter.name} in notebooks/ for this solutions notebook"]
+    markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    problems = [] if f"(../{chapter.name})" in markdown else [f"no link back to its chapter (../{chapter.name})"]
+    wanted = exercise_texts(nbformat.read(chapter, as_version=4))
+    cells = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    answered = dict(m.groups() for source in cells if (m := EXERCISE_HEADING.match(source)))
+    if [int(n) for n in answered] != list(wanted):
+        problems.append(f"'## Exercise N' sections {[int(n) for n in answered]}, but the chapter lists {list(wanted)}")
+    problems += [f"Exercise {n}'s text differs from the chapter's; copy it from {chapter.name}"
+                 for n, text in answered.items() if int(n) in wanted and text.strip() != wanted[int(n)]]  # fmt: skip
+    if not any(c.cell_type == "code" for c in nb.cells[2:]):
+        problems.append("no code cell after the header: nbval would check no solution")
     return problems
-
-
-def _printed(cell) -> str:
-    streams = [o for o in cell.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout"]
-    return "".join(o.get("text", "") for o in streams)
-
-
-def _piece_markdown(cell) -> str:
-    """A code cell as a ```python block, plus its printed output under the label its kind calls for."""
-    lines = [line.split("  # fmt: skip")[0] for line in cell.source.splitlines() if line.strip() != CHECK_MARKER]
-    code = "\n".join(lines)
-    text = f"```python\n{code.strip()}\n```\n"
-    if CHECK_MARKER in cell.source.splitlines():
-        text += f"\n{CHECKED_LABEL}\n\n```text\n{_printed(cell).rstrip()}\n```\n"
-    elif REAL_DATA_TAG in cell.metadata.get("tags", []) and _printed(cell):
-        text += f"\n{REAL_LABEL}\n\n```text\n{_printed(cell).rstrip()}\n```\n"
-    return text
-
-
-def _fold_into(markdown: nbformat.NotebookNode, cell, name: str) -> str:
-    """Put ``cell``'s code at the end of the last ``<details>`` block of ``markdown``; return that block's label."""
-    blocks = list(DETAILS.finditer(markdown.source))
-    if not blocks:
-        raise SystemExit(f"{name}: a solution code cell follows a Markdown cell without a <details> block")
-    last = blocks[-1]
-    end = markdown.source.rindex("</details>", last.start(), last.end())
-    markdown.source = markdown.source[:end].rstrip() + "\n\n" + _piece_markdown(cell) + "\n" + markdown.source[end:]
-    return last.group(1).split(":")[0].strip()
-
-
-def fold_solution_code(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Fold every plain solution code cell into the ``<details>`` block above it and leave a runner in its place.
-
-    Consecutive code cells join the same block (one runner runs them in order). Runners are left as they are.
-    """
-    start = solutions_start(nb)
-    if start is None:
-        return nb
-    cells, markdown, runner_for_markdown = list(nb.cells[:start]), None, False
-    for cell in nb.cells[start:]:
-        if cell.cell_type == "markdown":
-            cells.append(cell)
-            markdown, runner_for_markdown = cell, False
-            continue
-        if cell.cell_type != "code" or RUNNER.match(cell.source.strip()) or markdown is None:
-            cells.append(cell)
-            continue
-        label = _fold_into(markdown, cell, name)
-        if not runner_for_markdown:
-            tags = [t for t in cell.metadata.get("tags", []) if t == REAL_DATA_TAG]
-            runner = nbformat.v4.new_code_cell(f'du.run_solution("{name}", "{label}")')
-            runner.metadata.update({"tags": tags} if tags else {})
-            cells.append(runner)
-            runner_for_markdown = True
-    nb.cells = cells
-    return nb
-
-
-def update_printed(nb: nbformat.NotebookNode, printed: list[dict], *, real_run: bool) -> nbformat.NotebookNode:
-    """Refresh each printed block from what the runners printed (``It prints:`` always, real ones in a real run)."""
-    for entry in printed:
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                cell.source = _replace_printed(cell.source, entry, real_run)
-    return nb
-
-
-def _replace_printed(source: str, entry: dict, real_run: bool) -> str:
-    def replace(details: re.Match) -> str:
-        if not summary_matches(details.group(1), entry["label"]):
-            return details.group(0)
-        body = details.group(2)
-        code_blocks = list(CODE_BLOCK.finditer(body))
-        if entry["index"] >= len(code_blocks):
-            return details.group(0)
-        out = OUTPUT_BLOCK.match(body, code_blocks[entry["index"]].end())
-        if out is None or (out.group(1) != CHECKED_LABEL.rstrip(":") and not real_run):
-            return details.group(0)
-        start, end = out.span(2)
-        body = body[:start] + entry["printed"].rstrip("\n") + "\n" + body[end:]
-        return details.group(0).replace(details.group(2), body, 1)
-
-    return DETAILS.sub(replace, source)
-
-
-def hide_solutions(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Fold solution code, collapse and empty the runners; stop with the cells at fault if a solution shows."""
-    nb = fold_solution_code(nb, name)
-    start = solutions_start(nb)
-    if start is None:
-        return nb
-    for cell in nb.cells[start:]:
-        if cell.cell_type == "code":
-            cell.metadata["jupyter"] = {**cell.metadata.get("jupyter", {}), **HIDDEN}
-    problems = [p for p in solution_problems(nb, name) if "stored outputs" not in p]
-    if problems:
-        raise SystemExit(
-            f"{name}: " + "; ".join(problems) + ". Put each solution's text and code inside "
-            "<details><summary>Solution N: ...</summary> ... </details>, then build again."
-        )
-    return nb
