@@ -554,6 +554,11 @@ def main(argv: list[str]) -> int:
         print(unknown_command_message(argv[0]), file=sys.stderr)
         return 2
     torch_choice, extra = split_torch_choice(argv[1:])
+    unknown = [arg for arg in extra if arg not in HELP_FLAGS]
+    if argv[0] == "setup" and unknown:
+        print(f"course.py setup: unknown option {unknown[0]!r}. Its options: --torch auto|cpu|cuda, -h/--help.",
+              file=sys.stderr)  # fmt: skip
+        return 2
     answered = help_answer(argv[0], extra)
     if answered is not None:
         return answered
@@ -569,6 +574,13 @@ def main(argv: list[str]) -> int:
             f"Run the same command again once that is fixed; delete {VENV} to start from scratch.",
             file=sys.stderr,
         )
+        return 1
+    except OSError as error:  # e.g. an empty or half-copied .venv/bin/python: it cannot even start
+        if str(error.filename) != str(venv_python()):
+            raise
+        print(f"{VENV} is broken: its Python {error.filename} cannot be run ({error.strerror}).\nDelete {VENV} "
+              "(Linux and macOS: `rm -rf .venv`; Windows: `rmdir /s /q .venv`), then run the same command again to "
+              "set it up afresh.", file=sys.stderr)  # fmt: skip
         return 1
 
 

@@ -34,6 +34,10 @@ class NetworkSpec:
     book: str | None = None
     plan: str | None = None
 
+    def __post_init__(self) -> None:
+        if isinstance(self.build, nn.Module):  # a built net, not its builder: every probe measures it unchanged
+            object.__setattr__(self, "build", lambda net=self.build: net)
+
     @property
     def example_shape(self) -> tuple[int, int, int]:
         """One Fashion-MNIST image at the book's training size: ``(1, side, side)``."""
@@ -84,7 +88,6 @@ def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, i
     """
     net = spec.build()
     params = sum(p.numel() for p in net.parameters())
-    net.eval()
     flops = count_flops(net, torch.zeros(1, *spec.example_shape))
     memory = activation_memory(net, (memory_batch, *spec.example_shape)) // memory_batch
     return params, flops, memory
@@ -108,7 +111,13 @@ def compare_networks(
     real_mnist = real_mnist_accuracies() if real_mnist is None else real_mnist
     rows = []
     for spec in specs:
-        params, flops, memory = network_costs(spec)
+        try:
+            params, flops, memory = network_costs(spec)
+        except (RuntimeError, ValueError) as err:
+            raise ValueError(
+                f"{spec.name} cannot take input_size={spec.input_size} (images of 1×{spec.input_size}×"
+                f"{spec.input_size}): {err}. Give its NetworkSpec the side the net is built for."
+            ) from err
         book = book_spread(spec.book) if spec.book else None
         real = real_mnist.get(spec.plan) if spec.plan else None
         rows.append(NetworkRow(spec.name, spec.input_size, params, flops, memory, speeds.get(spec.name), book, real))

@@ -88,6 +88,8 @@ def default_data_dir() -> Path:
 def data_dir() -> Path:
     """The one directory all notebooks share for downloaded (and synthetic) data."""
     configured = os.environ.get(DATA_DIR_ENV, "").strip()
+    if len(configured) > 1 and configured[0] == configured[-1] and configured[0] in "'\"":
+        configured = configured[1:-1].strip()  # quotes a shell or a .env file left around the path
     return Path(configured).expanduser().resolve() if configured else default_data_dir()
 
 

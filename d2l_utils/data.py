@@ -301,10 +301,10 @@ def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
     """``resize`` as (height, width), or None; a side length ``n`` means (n, n). Rejects anything else."""
     if resize is None:
         return None
-    pair = (resize, resize) if isinstance(resize, int) else tuple(resize) if isinstance(resize, (tuple, list)) else ()
+    pair = tuple(resize) if isinstance(resize, (tuple, list)) else (resize, resize) if is_positive_int(resize) else ()
     if len(pair) != 2 or not all(is_positive_int(n) for n in pair):
         raise ValueError(f"resize must be a positive integer or a (height, width) pair of them, got {resize!r}")
-    return pair
+    return int(pair[0]), int(pair[1])
 
 
 def default_num_workers() -> int:

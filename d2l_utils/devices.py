@@ -183,6 +183,8 @@ def choose_speed(
     mixed precision (bf16 on the CPU), or a dtype. ``channels_last``: None means on for CUDA and the CPU.
     """
     device = torch.device(device)
+    if device.type == "cuda":  # its capability is read from the GPU itself: a missing one gets the course's message
+        device = resolve_device(device)
     if autocast is None:
         dtype = best_autocast_dtype(device)
     elif autocast is True:
@@ -197,7 +199,7 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     """Mixed-precision autocast to ``dtype`` on ``device``'s type, or a no-op context when ``dtype`` is None."""
     if dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
+    return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
 
 
 def synchronize(device: torch.device) -> None:

@@ -21,31 +21,30 @@ def confusion_matrix(
     """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``, over the whole data set (on the CPU).
 
     A label or prediction outside ``0 … num_classes - 1`` raises ``ValueError`` (it would be counted in the
-    wrong cell otherwise). Examples whose outputs are NaN or infinite belong to no cell: they are left out, and
-    a warning says how many.
+    wrong cell otherwise); labels are checked before anything is left out. Examples whose outputs are NaN or
+    infinite belong to no cell: they are left out, and a warning says how many.
     """
     num_classes = check_positive_int(num_classes, "num_classes")
     matrix, seen = torch.zeros(num_classes * num_classes, dtype=torch.long), 0
     for y_hat, y in predictions(net, data_iter, device):
         seen += len(y)
+        _check_classes("label", y, num_classes)
         y_hat, y = y_hat[y_hat >= 0], y[y_hat >= 0]
         if len(y):
-            _check_classes(y_hat, y, num_classes)
+            _check_classes("predicted class", y_hat, num_classes)
             matrix = matrix.to(y.device) + torch.bincount(y.long() * num_classes + y_hat, minlength=num_classes**2)
     if not seen:
         raise ValueError("data_iter yielded no examples")
     return matrix.reshape(num_classes, num_classes).cpu()
 
 
-def _check_classes(y_hat: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
-    for what, values in (("label", y), ("predicted class", y_hat)):
-        low, high = int(values.min()), int(values.max())
-        if low < 0 or high >= num_classes:
-            bad = low if low < 0 else high
-            raise ValueError(
-                f"a {what} is {bad}, outside 0 … {num_classes - 1}: pass num_classes= the number of classes "
-                "(the net's number of outputs)"
-            )
+def _check_classes(what: str, values: torch.Tensor, num_classes: int) -> None:
+    low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"a {what} is {low if low < 0 else high}, outside 0 … {num_classes - 1}: pass num_classes= the number "
+            "of classes (the net's number of outputs)"
+        )
 
 
 def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:

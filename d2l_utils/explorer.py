@@ -9,6 +9,7 @@ one static frame for the settings it was given, so the result is deterministic.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,6 +40,11 @@ class ExplorerSettings:
     col: int = 0
 
     def __post_init__(self):
+        for name in ("kernel_size", "padding", "stride", "dilation", "row", "col"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, got {value!r}: write e.g. {name}=3, not {name}='3'")
+            object.__setattr__(self, name, int(value))  # numpy integers become plain ints
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         for name in ("kernel_size", "stride", "dilation"):
@@ -147,8 +153,8 @@ def channel_terms(channels: np.ndarray, kernels: np.ndarray, s: ExplorerSettings
 
 
 def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """A made-up three-channel input (the image, its transpose, 9 − image) and one kernel slice per channel."""
-    channels = np.stack([image, image.T, 9 - image])
+    """A made-up three-channel input (the image, upside down, 9 − image) and one kernel slice per channel."""
+    channels = np.stack([image, image[::-1], 9 - image])
     k = edge_kernel(kernel_size)
     return channels, np.stack([k, k.T, np.ones_like(k)])
 
@@ -196,7 +202,7 @@ def _draw_single(fig, image: np.ndarray, s: ExplorerSettings) -> None:
     kernel = edge_kernel(s.kernel_size)
     output = slide(image, s, kernel)
     padded = np.pad(np.asarray(image, dtype=float), s.padding)  # printed as 0s; max pooling treats them as −∞
-    side = padded.shape[0]
+    side = padded.shape[1]
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [side, max(s.kernel_size, 2), max(output.shape[1], 2)]})
     cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
     show_matrix(axes[0], padded, f"padded input {padded.shape[0]}x{padded.shape[1]}", boxes=cells,
@@ -212,17 +218,28 @@ def _draw_single(fig, image: np.ndarray, s: ExplorerSettings) -> None:
 
 
 def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
-    """Input depth columns → one output channel: each channel's window, its kernel slice, and the sum."""
+    """Input depth columns → one output channel: each channel's window, its kernel slice, and the sum.
+
+    Pooling has no kernel and does not sum over channels: each channel is pooled on its own, one output each.
+    """
     from .matrices import show_matrix
 
-    s = replace(s, mode="cross-correlation")
     channels, kernels = three_channels(image, s.kernel_size)
-    terms = channel_terms(channels, kernels, s)
     axes = fig.subplots(2, 4)
     cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
     fontsize = _cell_fontsize(channels.shape[1] + 2 * s.padding)
-    for c, (x, k, term) in enumerate(zip(channels, kernels, terms, strict=True)):
+    for c, x in enumerate(channels):
         show_matrix(axes[0, c], np.pad(x, s.padding), f"input channel {c}", boxes=cells, fontsize=fontsize)
+        if s.mode != "cross-correlation":
+            show_matrix(axes[1, c], slide(x, s), f"output channel {c}", boxes=[(s.row, s.col, 1, 1)],
+                        cmap="Oranges", fontsize=fontsize)  # fmt: skip
+    if s.mode != "cross-correlation":
+        axes[0, 3].axis("off")
+        axes[1, 3].axis("off")
+        axes[0, 3].text(0.5, 0.5, f"{s.mode}:\nno weights; each\nchannel is pooled\non its own", ha="center")
+        return
+    terms = channel_terms(channels, kernels, s)
+    for c, (k, term) in enumerate(zip(kernels, terms, strict=True)):
         show_matrix(axes[1, c], k, f"kernel slice {c}: {term:g}", cmap="coolwarm")
     output = sum(slide(x, s, k) for x, k in zip(channels, kernels, strict=True))
     show_matrix(axes[0, 3], output, "one output channel", boxes=[(s.row, s.col, 1, 1)], cmap="Oranges",

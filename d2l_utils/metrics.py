@@ -66,11 +66,12 @@ def size(x: torch.Tensor) -> int:
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate).
 
-    NaN or infinite outputs count as wrong, and a warning says how many there were.
+    NaN or infinite outputs count as wrong, and a warning says how many there were; a label that is no class of
+    the outputs is refused.
     """
     check = PredictionCheck()
     classes, y = check(y_hat, y)
-    check.warn()
+    check.finish()
     return float((classes == y).sum())
 
 

@@ -246,10 +246,17 @@ def stage_costs(net: nn.Sequential, input_shape: Sequence[int], names: Sequence[
     with unchanged(net), eval_mode(net), torch.no_grad():
         X = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0)).to(module_device(net))
         for index, stage in enumerate(net):
-            flops = count_flops(stage, X)
+            name = names[index] if names else type(stage).__name__
+            try:
+                flops = count_flops(stage, X)
+            except (RuntimeError, ValueError) as err:
+                raise ValueError(
+                    f"stage {index} ({name}) cannot take its input of shape {tuple(X.shape)}, from input_shape="
+                    f"{input_shape} ({err}): pass the input shape the net is built for"
+                ) from err
             X = stage(X)
             params = sum(p.numel() for p in stage.parameters())
-            rows.append(LayerCost(index, names[index] if names else type(stage).__name__, X.shape, params, flops))
+            rows.append(LayerCost(index, name, X.shape, params, flops))
     return rows
 
 

@@ -109,6 +109,7 @@ _MERGE_FUNCTIONS = {operator.add, operator.sub, operator.mul, operator.truediv, 
                     torch.sub, torch.mul, torch.cat}  # fmt: skip
 _MERGE_METHODS = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_"}
 _NON_TENSOR_METHODS = {"size", "dim"}
+_NON_TENSOR_ATTRIBUTES = {"shape", "ndim", "dtype", "device", "is_cuda", "requires_grad"}
 _UNDER_REPORTING_FUNCTIONS = {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
 
 
@@ -214,7 +215,9 @@ def _kind(gm: fx.GraphModule, node: fx.Node) -> str:
         return "elementwise"
     if target in _MERGE_FUNCTIONS or target in _MERGE_METHODS:
         return _merge_kind(node)
-    if target in _NON_TENSOR_METHODS or target is getattr:
+    if target is getattr:  # x.data holds x's values; x.mT, x.T swap height and width
+        return "pass" if node.args[1] == "data" else "none" if node.args[1] in _NON_TENSOR_ATTRIBUTES else "unknown"
+    if target in _NON_TENSOR_METHODS:
         return "none"
     if target is operator.getitem and isinstance(node.args[1], int):
         return "pass"  # one output of a layer that returns several, e.g. MaxPool2d(return_indices=True)
@@ -322,6 +325,8 @@ def _source_node(node: fx.Node, state: dict) -> fx.Node:
 def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
     if node.op == "call_module":
         what = f"{node.target} ({type(gm.get_submodule(node.target)).__name__})"
+    elif node.target is getattr:
+        what = f"the attribute .{node.args[1]} of the output of {_row_name(gm, node.args[0])}"
     else:
         what = f"{_function_name(node.target) if not isinstance(node.target, str) else node.target} in " + (
             _enclosing(node)
@@ -338,7 +343,8 @@ def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow
     check_module(net)
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
-    gm = _trace(net)
+    with unchanged(net):  # tracing runs forward, which may assign to the net's attributes
+        gm = _trace(net)
     rows, nodes, last = _walk(gm, axis)
     if not rows:
         raise ValueError(

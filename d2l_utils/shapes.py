@@ -45,8 +45,10 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     their values back, gradients accumulated by the probe are dropped (the net's own ``.grad`` tensors are kept
     aside, not added to), and every submodule gets back its own training flag, so a part frozen in eval mode
     stays frozen. Only tensors whose values changed are written back, so a net that the probe did not touch is
-    not written at all (an autograd graph the caller still holds stays valid). Lazy layers (``nn.LazyLinear``)
-    that receive their shapes during the probe keep them: giving them shapes is what a first forward pass is for.
+    not written at all (an autograd graph the caller still holds stays valid); a buffer that ``forward`` replaces
+    (``self.calls = self.calls + 1``) or registers is put back as it was, and tensors on the meta device hold no
+    values to restore. Lazy layers (``nn.LazyLinear``) that receive their shapes during the probe keep them: giving them
+    shapes is what a first forward pass is for.
     """
     check_module(net)
     if id(net) in _GUARDED:  # a probe inside a probe (layer_costs runs layer_summary): the outer one restores
@@ -57,7 +59,9 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     params = list(net.parameters())
     grads = [p.grad for p in params]
     flags = [p.requires_grad for p in params]
-    tensors = [(t, t.detach().clone()) for t in (*params, *net.buffers()) if not is_lazy(t)]
+    stores = [(store, dict(store)) for m in net.modules() for store in (m._parameters, m._buffers)]
+    tensors = [(t, t.detach().clone()) for _, saved in stores for t in saved.values()
+               if t is not None and not is_lazy(t) and not t.is_meta]  # fmt: skip
     for p in params:
         p.grad = None
     try:
@@ -66,6 +70,9 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
         _GUARDED.discard(id(net))
         for module, training in modes:
             module.training = training
+        for store, saved in stores:  # a buffer forward replaced or registered: the net gets its own entries back
+            store.clear()
+            store.update(saved)
         with torch.no_grad():
             for tensor, saved in tensors:
                 if tensor.shape != saved.shape:

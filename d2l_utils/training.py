@@ -30,6 +30,7 @@ from .guard_rails.checks import (
     NONFINITE_WARNING,
     PredictionCheck,
     check_epoch_had_batches,
+    check_first_outputs,
     check_labels,
     check_loss_reduction,
     check_module,
@@ -61,8 +62,8 @@ def predictions(
 
     A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
     layer; batches must be ``(X, y)`` pairs, outputs one row of scores per example and labels integer class
-    indices of shape (N,). An example whose outputs are NaN or infinite gets the predicted class -1 (wrong
-    whatever its label). Afterwards every submodule is back in the mode it was in.
+    indices of shape (N,), each a class of the outputs. An example whose outputs are NaN or infinite gets the
+    predicted class -1 (wrong: labels are never negative). Afterwards every submodule is back in the mode it was in.
     """
     check_module(net)
     device = module_device(net) if device is None else resolve_device(device)
@@ -73,7 +74,7 @@ def predictions(
             with shape_errors_explained(net, X, first_step=step == 0):
                 y_hat = net(X)
             yield check(y_hat, y)
-    check.warn()
+    check.finish()
 
 
 def evaluate_accuracy_gpu(
@@ -121,8 +122,9 @@ def train_step(
     return y_hat, batch_loss
 
 
-def grad_scaler(device: torch.device, speed: Speed) -> torch.amp.GradScaler:
+def grad_scaler(device: torch.device | str, speed: Speed) -> torch.amp.GradScaler:
     """A gradient scaler that is active only when fp16 needs it (a no-op pass-through otherwise)."""
+    device = resolve_device(device)  # a device name ("cpu") too, as train_epoch_ch6 may be given one
     return torch.amp.GradScaler(device.type, enabled=speed.needs_grad_scaler(device))
 
 
@@ -246,9 +248,11 @@ def train_ch6(
     checkpoint = CheckpointFile.for_run(checkpoint, resume)
     num_epochs = config.smoke_epochs(num_epochs)
     net.to(device)
-    X = first_batch(test_iter, "test_iter")[0][:1].to(device)
+    X, y = first_batch(test_iter, "test_iter")
+    X = X[:1].to(device)
     with eval_mode(net), torch.no_grad(), shape_errors_explained(net, X, first_step=True):
-        net(X)  # gives lazy layers their shapes; a layer the data misses is named before any work
+        y_hat = net(X)  # gives lazy layers their shapes; a layer the data misses is named before any work
+    check_first_outputs(y_hat, y)  # a net without its last Flatten, or a label beyond its outputs, named now
     model = prepare_net(net, speed)
     optimizer, loss, scaler = sgd(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
     if resume and checkpoint.path.exists():

@@ -121,8 +121,10 @@ def test_resume_from_a_file_that_is_not_a_checkpoint(tmp_path, content):
     net = du.lenet()
     before = state_of(net)
     data = make_batches(1, 16)
+    what = {"garbage": "a file torch.load cannot read", "state_dict": "a plain state_dict", "other_net": "a run of 1"}
     with pytest.raises(ValueError, match=rf"Cannot resume from {re.escape(str(path))}: it is not a checkpoint of "
-                                         r"this net written by train_ch6 \(.*\)\. Delete the file"):  # fmt: skip
+                                         rf"this net written by train_ch6 \({what[content]}.*\)\. Pass a checkpoint "
+                                         "train_ch6 wrote for this net, or a new path"):  # fmt: skip
         train_on_cpu(net, data, data, 2, 0.9, checkpoint=path, resume=True)
     assert path.exists(), "the file is left for the learner to inspect"
     if content != "other_net":  # a mismatched state dict may have copied matching layers before failing

@@ -99,3 +99,26 @@ def test_stage_costs_add_up_to_the_whole_net_and_check_names():
         du.stage_costs(net, (1, 1, 96, 96), names=("stem",))
     with pytest.raises(TypeError, match="nn.Sequential"):
         du.stage_costs(du.Residual(3, 3), (1, 3, 8, 8))
+
+
+@pytest.mark.bad_input
+def test_stage_costs_name_the_stage_an_input_does_not_fit():
+    with pytest.raises(ValueError, match=r"stage 7 \(classifier\) cannot take its input of shape \(1, 144\), from "
+                                         r"input_shape=\(1, 1, 20, 20\)"):  # fmt: skip
+        du.stage_costs(du.lenet(), (1, 1, 20, 20), names=[*"abcdefg", "classifier", *"hijk"])
+
+
+@pytest.mark.bad_input
+def test_compare_networks_names_the_network_and_the_input_size_it_cannot_take():
+    with pytest.raises(ValueError, match=r"AlexNet cannot take input_size=28 \(images of 1×28×28\)"):
+        compare.compare_networks([compare.NetworkSpec("AlexNet", du.alexnet, 28)], real_mnist={})
+
+
+def test_a_built_net_in_place_of_its_builder_is_measured_unchanged():
+    net = du.lenet().train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    (built,) = compare.compare_networks([compare.NetworkSpec("LeNet", net, 28)], real_mnist={})
+    (builder,) = compare.compare_networks([compare.NetworkSpec("LeNet", du.lenet, 28)], real_mnist={})
+    assert (built.params, built.flops, built.activation_bytes) == (builder.params, builder.flops,
+                                                                   builder.activation_bytes)  # fmt: skip
+    assert net.training and all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())

@@ -270,3 +270,27 @@ def test_a_filter_that_selects_nothing_is_named_with_a_hint(monkeypatch, capfd):
     err = capfd.readouterr().err
     assert "No test ran: `-k 'nothing_matches'` with `tests/test_screenshot_lab.py` selected none" in err
     assert "python3 course.py test --collect-only -q" in err
+
+
+@pytest.mark.bad_input
+def test_an_unknown_setup_option_is_refused_with_the_valid_ones(tmp_path):
+    result = _course_in_empty_folder(tmp_path, "setup", "--no-such-option")
+    assert result.returncode == 2
+    assert "unknown option '--no-such-option'" in result.stderr and "--torch auto|cpu|cuda, -h/--help" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course.py"], "nothing set up"
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("command", ["test", "lab"])
+@pytest.mark.parametrize("mode", [0o755, 0o644], ids=["empty", "not-executable"])
+def test_a_broken_venv_python_says_to_delete_the_venv(tmp_path, command, mode):
+    python = tmp_path / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python.parent.mkdir(parents=True)
+    python.write_bytes(b"")  # e.g. a copy cut off half-way
+    python.chmod(mode)
+    result = _course_in_empty_folder(tmp_path, command)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{tmp_path / '.venv'} is broken: its Python {python} cannot be run" in result.stderr
+    assert (
+        "Delete" in result.stderr and "rm -rf .venv" in result.stderr and "run the same command again" in result.stderr
+    )

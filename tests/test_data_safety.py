@@ -13,12 +13,14 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torchvision
 from test_download import OFFLINE, assert_intact, mirror  # noqa: F401 (the fixture)
 
 import d2l_utils as du
+from d2l_utils import config
 from d2l_utils import data as du_data
 from d2l_utils.guard_rails.checks import atomic_write
 from d2l_utils.guard_rails.files import idx_problem
@@ -197,3 +199,30 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         tmp.write_bytes(b"new")
     assert path.read_bytes() == b"new" and oct(path.stat().st_mode & 0o777) == oct(0o644)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("name", ["t10k-labels-idx1-ubyte", "t10k-labels-idx1-ubyte.gz"])
+def test_a_data_file_replaced_by_a_folder_is_named_with_the_fix(mirror, tmp_path, name):  # noqa: F811
+    raw = du_data.ensure_fashion_mnist(tmp_path)
+    (raw / name).unlink()
+    (raw / name).mkdir()
+    with pytest.raises(du.DataUnavailableError) as info:
+        du.load_data_fashion_mnist(4, synthetic=False, data_dir=tmp_path)
+    assert f"{raw / name} is a folder, not a file: move it away or delete it" in str(info.value)
+    assert (raw / name).is_dir(), "the learner's folder is left as it was"
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_quotes_around_the_data_dir_are_not_part_of_its_name(monkeypatch, tmp_path, quote):
+    monkeypatch.setenv("D2L_DATA_DIR", f"{quote}{tmp_path / 'data'}{quote}")
+    assert config.data_dir() == (tmp_path / "data").resolve()
+    monkeypatch.setenv("D2L_DATA_DIR", f"{tmp_path / 'data'}{quote}")  # one quote alone is part of the name
+    assert config.data_dir().name == "data" + quote
+
+
+def test_a_numpy_integer_is_a_resize(tmp_path):
+    train_iter, _ = du.load_data_fashion_mnist(4, resize=np.int64(32), synthetic=True, data_dir=tmp_path,
+                                               max_train_examples=4, max_test_examples=4)  # fmt: skip
+    assert train_iter.resize == (32, 32) and next(iter(train_iter))[0].shape == (4, 1, 32, 32)

@@ -61,6 +61,16 @@ def test_missing_gpu_says_what_is_available(machine):
 
 
 @pytest.mark.bad_input
+def test_choose_speed_for_a_missing_gpu_says_what_is_available(machine):
+    machine()
+    with pytest.raises(du.DeviceNotAvailableError, match=r"cuda was requested, but this machine has 0 CUDA GPU"):
+        du.choose_speed("cuda")
+    machine(cuda=1)
+    with pytest.raises(du.DeviceNotAvailableError, match=r"cuda:1 was requested, but this machine has 1 CUDA GPU"):
+        du.choose_speed("cuda:1")
+
+
+@pytest.mark.bad_input
 @pytest.mark.parametrize(("request_", "message"), [
     ("mps", "mps was requested, but Apple's Metal backend is not available here. Available here: cpu."),
     ("banana", "'banana' is not a device name. Available here: cpu."),

@@ -143,3 +143,46 @@ def test_widget_updates_the_shape_when_a_slider_moves(monkeypatch):
     padding.value = 1
     assert "(7, 7)" in label.value
     plt.close("all")
+
+
+def _texts(fig) -> list[str]:
+    return [text.get_text() for ax in fig.axes for text in (ax.title, *ax.texts)] + [t.get_text() for t in fig.texts]
+
+
+@pytest.mark.parametrize("mode", ["max pooling", "average pooling"])
+def test_pooling_in_the_channel_view_has_no_kernel_and_one_output_per_channel(mode):
+    fig = plt.figure()
+    settings = ex.ExplorerSettings(kernel_size=2, stride=2, mode=mode, row=1, col=2)
+    assert ex.draw_frame(fig, IMAGE, settings, channels=True) == (3, 3)
+    texts = _texts(fig)
+    assert not any("kernel slice" in t for t in texts) and any("no weights" in t for t in texts)
+    pool = F.max_pool2d if mode == "max pooling" else F.avg_pool2d
+    channels, _ = ex.three_channels(IMAGE, 2)
+    for c in range(3):
+        assert f"output channel {c}" in texts
+        assert ex.slide(channels[c], settings) == pytest.approx(pool(_torch(channels[c]), 2)[0, 0].numpy())
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("channels", [False, True])
+def test_a_non_square_image_is_explored(channels):
+    image = np.arange(35.0).reshape(5, 7) % 9
+    fig = plt.figure()
+    assert ex.draw_frame(fig, image, ex.ExplorerSettings(), channels=channels) == (3, 5)
+    plt.close(fig)
+    stack, kernels = ex.three_channels(image, 3)
+    settings = ex.ExplorerSettings(row=2, col=4)
+    conv = F.conv2d(torch.tensor(stack)[None], torch.tensor(kernels)[None])
+    assert sum(ex.channel_terms(stack, kernels, settings)) == pytest.approx(conv[0, 0, 2, 4].item())
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("field", ["kernel_size", "padding", "stride", "dilation", "row"])
+def test_a_setting_given_as_text_is_named(field):
+    with pytest.raises(ValueError, match=rf"{field} must be a whole number, got '3': write e.g. {field}=3"):
+        ex.ExplorerSettings(**{field: "3"})
+
+
+def test_numpy_integers_are_settings():
+    settings = ex.ExplorerSettings(kernel_size=np.int64(3), padding=np.int32(1))
+    assert settings == ex.ExplorerSettings(kernel_size=3, padding=1) and type(settings.kernel_size) is int

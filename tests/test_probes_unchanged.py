@@ -123,3 +123,51 @@ def test_nested_probes_snapshot_once():
 def test_unchanged_needs_a_module():
     with pytest.raises(TypeError, match=r"function lenet, not a network: call it .*du\.lenet\(\)"), unchanged(du.lenet):
         pass
+
+
+class CallCounting(nn.Sequential):
+    """``bn_net`` that counts its forward passes in two buffers: one replaced, one changed in place."""
+
+    def __init__(self):
+        super().__init__(*bn_net())
+        self.register_buffer("calls", torch.zeros(()))
+        self.register_buffer("seen", torch.zeros(()))
+
+    def forward(self, X):
+        self.calls = self.calls + 1  # a new tensor: the module's buffer is replaced
+        self.seen.add_(X.shape[0])
+        return super().forward(X)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("name", list(PROBES))
+def test_probe_gives_back_buffers_that_forward_replaces(name):
+    net = CallCounting()
+    calls, before = net.calls, snapshot(net)
+    PROBES[name](net)
+    assert net.calls is calls and net.calls.item() == 0 and net.seen.item() == 0
+    assert_unchanged(net, before)
+    if name == "plot_architecture":
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+
+
+def test_a_net_on_the_meta_device_is_probed_and_left_on_it():
+    """A meta net holds shapes but no values: the probe runs, and there is nothing to restore but its modes."""
+    with torch.device("meta"):
+        net = du.lenet()
+    net.train()
+    rows = du.layer_summary(net, (1, 1, 28, 28), print_fn=None)
+    assert rows[-1].output_shape == (1, 10) and net.training and net[0].weight.is_meta
+
+
+def test_a_buffer_registered_during_a_probe_is_removed():
+    class Caching(nn.Sequential):
+        def forward(self, X):
+            self.register_buffer("cache", X.detach())
+            return super().forward(X)
+
+    net = Caching(nn.Flatten(), nn.Linear(16, 2))
+    du.layer_summary(net, (1, 1, 4, 4), print_fn=None)
+    assert "cache" not in dict(net.named_buffers())

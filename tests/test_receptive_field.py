@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
-from d2l_utils.receptive_field import UNDER_REPORT_WARNING, field_box, format_receptive_fields
+from d2l_utils.receptive_field import UNDER_REPORT_WARNING, ReceptiveFieldError, field_box, format_receptive_fields
 
 matplotlib.use("Agg")
 
@@ -138,3 +138,25 @@ def test_overlay_draws_one_box_per_position():
     outlines = [(p.get_x(), p.get_y(), p.get_width(), p.get_height()) for p in ax.patches if not p.get_fill()]
     assert outlines == [(-2.5, -2.5, 16, 16), (13.5, 13.5, 16, 16)]
     plt.close(fig)
+
+
+class TwoConvs(nn.Module):
+    """Two 3×3 convolutions with an attribute of the tensor read between them."""
+
+    def __init__(self, attribute):
+        super().__init__()
+        self.a, self.b, self.attribute = nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3), attribute
+
+    def forward(self, X):
+        return self.b(getattr(self.a(X), self.attribute))
+
+
+def test_x_data_is_followed_through():
+    assert [r.size for r in du.receptive_fields(TwoConvs("data"))] == [3, 5]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("attribute", ["mT", "T"])
+def test_a_transpose_between_layers_is_refused_not_dropped(attribute):
+    with pytest.raises(ReceptiveFieldError, match=rf"how the attribute \.{attribute} of the output of a: Conv2d"):
+        du.receptive_fields(TwoConvs(attribute))

@@ -177,3 +177,41 @@ def test_a_net_returning_a_tuple_is_named():
         du.accuracy((logits, logits), y)
     with pytest.raises(TypeError, match="labels must be a tensor"):
         du.accuracy(logits, list(range(8)))
+
+
+@pytest.mark.bad_input
+def test_nan_outputs_never_match_a_label_of_minus_one():
+    """NaN rows are no class at all: a label -1 beside them is refused, never scored as a correct -1."""
+    nan, y, X = torch.full((4, 10), float("nan")), torch.full((4,), -1), torch.zeros(4, 1, 4, 4)
+    for score in (lambda: du.accuracy(nan, y), lambda: du.evaluate_accuracy_gpu(FixedOutputs([nan]), [(X, y)]),
+                  lambda: du.accuracy(torch.full((4,), float("nan")), y)):  # fmt: skip
+        with pytest.raises(ValueError, match=r"a label is -1, but class indices run 0 .*leave out examples without"):
+            score()
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("outputs", ["finite", "nan"])
+def test_a_label_beyond_the_nets_outputs_is_refused_by_every_score(outputs):
+    """Label 10 from a 10-class net: refused alike by accuracy, evaluate_accuracy_gpu and confusion_matrix, also
+    when that example's outputs are NaN (checked before NaN rows are left out), and in a batch after the first."""
+    logits, y = half_right_logits()
+    if outputs == "nan":
+        logits[5] = float("nan")
+    bad = y.clone()
+    bad[5] = 10
+    X, net = torch.zeros(8, 1, 4, 4), FixedOutputs([logits])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the NaN warning is not what this test is about
+        for score in (lambda: du.accuracy(logits, bad), lambda: du.evaluate_accuracy_gpu(net, [(X, y), (X, bad)])):
+            with pytest.raises(ValueError, match=r"a label is 10, but class indices run 0 … 9 .*subtract 1"):
+                score()
+        with pytest.raises(ValueError, match=r"a label is 10, outside 0 … 9"):
+            du.confusion_matrix(net, [(X, bad)])
+        with pytest.raises(ValueError, match=r"a label is 12, outside 0 … 9"):
+            du.confusion_matrix(FixedOutputs([torch.full((8, 10), float("nan"))]), [(X, torch.full((8,), 12))])
+
+
+def test_labels_inside_the_outputs_score_as_before():
+    logits, y = half_right_logits()
+    assert du.accuracy(logits, y) == 4.0
+    assert du.evaluate_accuracy_gpu(FixedOutputs([logits]), [(torch.zeros(8, 1, 4, 4), y)]) == 0.5

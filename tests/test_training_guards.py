@@ -67,7 +67,7 @@ def test_an_error_mid_epoch_keeps_the_finished_epochs_and_says_which_weights_rem
 
 
 @pytest.mark.bad_input
-@pytest.mark.parametrize("kind", ["list", "DataLoader", "InMemoryBatches"])
+@pytest.mark.parametrize("kind", ["list", "DataLoader", "InMemoryBatches", "sampler"])
 def test_a_last_batch_of_one_for_batchnorm1d_is_refused_before_any_step(kind):
     g = torch.Generator().manual_seed(0)
     X, y = torch.rand(17, 1, 28, 28, generator=g), torch.randint(0, 10, (17,), generator=g)
@@ -75,6 +75,9 @@ def test_a_last_batch_of_one_for_batchnorm1d_is_refused_before_any_step(kind):
         data = [(X[:8], y[:8]), (X[8:16], y[8:16]), (X[16:], y[16:])]
     elif kind == "DataLoader":
         data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8)
+    elif kind == "sampler":  # 9 of the 17 examples drawn: the sampler's length counts, not the dataset's
+        sampler = torch.utils.data.SubsetRandomSampler(range(9))
+        data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8, sampler=sampler)
     else:
         data = du.data.InMemoryBatches((X[:, 0] * 255).to(torch.uint8), y, 8, shuffle=False)
     net = du.bn_lenet()
@@ -175,3 +178,57 @@ def test_a_home_relative_checkpoint_goes_under_home(tmp_path, monkeypatch):
     run(du.lenet(), make_batches(1, 8), checkpoint="~/nets/lenet.pt")
     assert (tmp_path / "nets" / "lenet.pt").is_file()
     assert not (tmp_path / "~").exists()
+
+
+@pytest.mark.bad_input
+def test_a_plain_state_dict_as_checkpoint_is_named_without_suggesting_a_resume(tmp_path):
+    path = tmp_path / "weights.pt"
+    torch.save(du.lenet().state_dict(), path)  # what learners save by hand
+    saved = path.read_bytes()
+    net = CountingNet()
+    with pytest.raises(FileExistsError) as info:
+        run(net, make_batches(1, 8), checkpoint=path)
+    message = str(info.value)
+    assert "is a plain state_dict (10 tensors" in message and "not a checkpoint" in message
+    assert "weights, optimizer, epoch and history" in message and "new path" in message
+    assert "resume=True" not in message and "a run of" not in message
+    with pytest.raises(ValueError, match=r"Cannot resume .*\(a plain state_dict \(10 tensors"):
+        run(net, make_batches(1, 8), checkpoint=path, resume=True)
+    assert net.train_calls == 0 and path.read_bytes() == saved
+
+
+@pytest.mark.bad_input
+def test_a_net_without_its_last_flatten_is_named_before_training():
+    """A NiN whose global pooling is not flattened outputs (N, 10, 1, 1): named by the check before any step."""
+    net = nn.Sequential(nn.Conv2d(1, 10, 5), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+    before = state_of(net)
+    with pytest.raises(ValueError, match=r"outputs have shape \(1, 10, 1, 1\).*add nn\.Flatten\(\)"):
+        run(net, make_batches(2, 8))
+    assert all(torch.equal(before[k], v) for k, v in state_of(net).items()), "no step ran"
+
+
+@pytest.mark.bad_input
+def test_a_test_label_beyond_the_nets_outputs_is_refused_before_training():
+    net, test = CountingNet(), make_batches(1, 8)
+    test[0][1][3] = 10
+    with pytest.raises(ValueError, match=r"a label is 10, but class indices run 0 … 9"):
+        train_on_cpu(net, make_batches(2, 8), test, 1, 0.1)
+    assert net.train_calls == 0
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int16])
+def test_narrow_integer_labels_train(dtype):
+    """Labels made with numpy (int32 is its default on Windows) train as the book's int64 ones do."""
+    data = [(X, torch.from_numpy(y.numpy().astype(dtype))) for X, y in make_batches(2, 8)]
+    torch.manual_seed(0)
+    narrow = run(du.lenet(), data)
+    torch.manual_seed(0)
+    assert narrow.train_loss == run(du.lenet(), make_batches(2, 8)).train_loss
+
+
+@pytest.mark.parametrize("autocast", [False, True], ids=["float32", "bf16"])
+def test_one_epoch_takes_a_device_name(autocast):
+    net, speed = du.lenet(), du.choose_speed("cpu", autocast=autocast)
+    metrics = du.train_epoch_ch6(net, make_batches(2, 8), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), 0.1),
+                                 "cpu", speed)  # fmt: skip
+    assert metrics.examples == 16

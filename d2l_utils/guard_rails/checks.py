@@ -166,15 +166,46 @@ def predicted_classes(y_hat: torch.Tensor) -> torch.Tensor:
     return torch.where(y_hat.isfinite().all(dim=1), y_hat.argmax(dim=1), -1)
 
 
+def check_label_range(low: int, high: int, classes: int | None) -> None:
+    """Labels from ``low`` to ``high`` must be classes of outputs with ``classes`` scores (None: any label ≥ 0).
+
+    A label outside them can match no prediction, or worse, match the -1 that NaN outputs get.
+    """
+    if low >= 0 and (classes is None or high < classes):
+        return
+    limit = f"0 … {classes - 1} (one per output of the net)" if classes else "0 or more"
+    fix = (
+        "leave out examples without a label"
+        if low < 0
+        else ("labels counted from 1? subtract 1. Or give the net's last layer one output per class")
+    )
+    raise ValueError(f"a label is {low if low < 0 else high}, but class indices run {limit}: {fix}")
+
+
+def check_first_outputs(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Before any step: the net's outputs for the first test batch are class scores, its labels are classes.
+
+    A net without its last ``Flatten`` (outputs of shape (N, 10, 1, 1)) or a label beyond the net's outputs is
+    named here, not at the first step or after an epoch of training. ``y_hat`` may hold one example's outputs.
+    """
+    check_predictions(y_hat)
+    y = check_labels(y_hat.expand(len(y) if y.ndim else 1, *y_hat.shape[1:]), y)
+    if len(y):
+        check_label_range(int(y.min()), int(y.max()), y_hat.shape[1] if y_hat.ndim == 2 else None)
+
+
 class PredictionCheck:
     """Checks each batch's outputs and labels, and counts the non-finite outputs to report them once at the end.
 
-    ``check(y_hat, y)`` returns ``(predicted classes, int64 labels)``; the count stays on the device until
-    :meth:`warn` (one host synchronisation), which warns if any output was NaN or infinite.
+    ``check(y_hat, y)`` returns ``(predicted classes, int64 labels)``; the count and the labels' range stay on the
+    device until :meth:`finish` (one host synchronisation), which refuses labels that are no class of the outputs
+    and warns if any output was NaN or infinite.
     """
 
     def __init__(self) -> None:
         self.bad: torch.Tensor | None = None
+        self.span: torch.Tensor | None = None  # (-smallest label, largest label) so far
+        self.classes: int | None = None  # scores per example; None when the outputs are classes already
         self.total = 0
 
     def __call__(self, y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -182,11 +213,18 @@ class PredictionCheck:
         classes = predicted_classes(y_hat)
         bad = (classes < 0).sum()
         self.bad = bad if self.bad is None else self.bad + bad
+        if y.numel():
+            span = torch.stack((-y.min(), y.max()))
+            self.span = span if self.span is None else torch.maximum(self.span, span)
+        self.classes = y_hat.shape[1] if y_hat.ndim == 2 else None
         self.total += y.numel()
         return classes, y
 
-    def warn(self, stacklevel: int = 3) -> None:
-        bad = 0 if self.bad is None else int(self.bad)
+    def finish(self, stacklevel: int = 3) -> None:
+        if self.span is None:
+            return
+        bad, low, high = torch.cat((self.bad.view(1), self.span)).tolist()
+        check_label_range(-low, high, self.classes)
         if bad:
             warnings.warn(NONFINITE_WARNING.format(bad=bad, total=self.total), stacklevel=stacklevel)
 
@@ -272,11 +310,15 @@ def check_batch(batch: Any, name: str) -> None:
 
 
 def checked_batches(data_iter: Iterable, name: str) -> Iterator:
-    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors."""
+    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors.
+
+    Integer labels of any width (int32 is numpy's default on Windows) come out as the int64 the loss needs.
+    """
     for i, batch in enumerate(data_iter):
         if i == 0:
             check_batch(batch, name)
-        yield batch
+        X, y = batch
+        yield X, y.long() if y.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32) else y
 
 
 def first_batch(data_iter: Iterable, name: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -336,14 +378,11 @@ def last_batch_size(data_iter: Any) -> int | None:
     """How many examples the last batch of an epoch holds, where that can be known without iterating."""
     if hasattr(data_iter, "last_batch_size"):  # the course's in-memory batches
         return data_iter.last_batch_size
-    dataset, batch_size = getattr(data_iter, "dataset", None), getattr(data_iter, "batch_size", None)
-    if (
-        dataset is not None
-        and batch_size
-        and not getattr(data_iter, "drop_last", False)
-        and hasattr(dataset, "__len__")
-    ):
-        return len(dataset) % batch_size or batch_size
+    # A DataLoader's sampler says how many examples an epoch draws (a SubsetRandomSampler: fewer than the dataset)
+    drawn = getattr(data_iter, "sampler", getattr(data_iter, "dataset", None))
+    batch_size = getattr(data_iter, "batch_size", None)
+    if drawn is not None and batch_size and not getattr(data_iter, "drop_last", False) and hasattr(drawn, "__len__"):
+        return len(drawn) % batch_size or batch_size
     if isinstance(data_iter, (list, tuple)) and data_iter:
         last = data_iter[-1]
         if isinstance(last, (list, tuple)) and last and isinstance(last[-1], torch.Tensor) and last[-1].ndim:

@@ -266,6 +266,9 @@ def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] |
     ``mirrors=None`` means: do not download.
     """
     path = raw / file.name
+    folders = [p for p in (path, raw / file.gz_name) if p.is_dir()]
+    if folders:
+        return f"{folders[0]} is a folder, not a file: move it away or delete it, then run again"
     found = idx_problem(path, file.count)
     if found is None and is_verified(raw, file):
         return None

@@ -178,21 +178,33 @@ class CheckpointFile:
                 raise ValueError("resume=True needs checkpoint=<file> to resume from")
             return None
         file = cls(checkpoint)
-        if resume is None and file.path.exists():
+        if resume is not None or not file.path.exists():
+            return file
+        epoch, what = file.describe()
+        if epoch is None:
             raise FileExistsError(
-                f"checkpoint={str(file.path)!r} already exists ({file.describe()}). Training afresh would replace "
-                "it. Pass resume=True to continue that run, or start a new one under a new path; to overwrite "
-                "it on purpose, pass resume=False."
+                f"checkpoint={str(file.path)!r} is {what}, not a checkpoint: checkpoint= names the file train_ch6 "
+                "writes after every epoch (weights, optimizer, epoch and history), and training would replace this "
+                "one. Pass a new path; to overwrite this file on purpose, pass resume=False."
             )
-        return file
+        raise FileExistsError(
+            f"checkpoint={str(file.path)!r} already exists ({what}). Training afresh would replace it. Pass "
+            "resume=True to continue that run, or start a new one under a new path; to overwrite it on purpose, "
+            "pass resume=False."
+        )
 
-    def describe(self) -> str:
-        """What the existing file holds, for messages."""
+    def describe(self) -> tuple[int | None, str]:
+        """The epoch the existing file holds (None when train_ch6 did not write it) and what it is, for messages."""
         try:
-            epoch = torch.load(self.path, map_location="cpu", weights_only=True).get("epoch")
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception:
-            return "not readable as a train_ch6 checkpoint"
-        return f"a run of {epoch} epoch(s)"
+            return None, "a file torch.load cannot read"
+        if isinstance(state, dict) and all(key in state for key in self.KEYS):
+            return state["epoch"], f"a run of {state['epoch']} epoch(s)"
+        if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor) for v in state.values()):
+            return None, f"a plain state_dict ({len(state)} tensors, as torch.save(net.state_dict(), path) writes)"
+        missing = [key for key in self.KEYS if key not in state] if isinstance(state, dict) else self.KEYS
+        return None, f"a {type(state).__name__} without {', '.join(missing)}"
 
     def save(self, net: nn.Module, optimizer: torch.optim.Optimizer, history, train_iter) -> None:
         """Write the state a resumed run needs; an interrupted save never leaves a half-written file."""
@@ -247,7 +259,8 @@ class CheckpointFile:
             optimizer.load_state_dict(before[1])
             raise ValueError(
                 f"Cannot resume from {self.path}: it is not a checkpoint of this net written by train_ch6 "
-                f"({type(err).__name__}, shown above). Delete the file (or pass another checkpoint) to start afresh."
+                f"({self.describe()[1]}; {type(err).__name__}, shown above). Pass a checkpoint train_ch6 wrote for "
+                "this net, or a new path to start afresh."
             ) from err
         return state
 
