@@ -1,9 +1,5 @@
-"""Two measurements behind the ResNet chapter's claims: how large a residual branch starts, and how the gradient
-reaches each layer of a deep stack.
-
-Both work on a copy of the network (training mode, so batch norm uses the batch's statistics as in training), so
-the network passed in is left exactly as it was.
-"""
+"""The ResNet chapter's two measurements: how large a residual branch starts, and how the gradient reaches each
+layer of a deep stack; both run on a copy in training mode, so the network passed in is left as it was."""
 
 from __future__ import annotations
 

@@ -64,10 +64,8 @@ def size(x: torch.Tensor) -> int:
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
-    """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate).
-
-    NaN or infinite outputs count as wrong, and a warning says how many there were.
-    """
+    """Number of correct predictions, as the book's ``d2l.accuracy`` (a float count, not a rate); NaN or
+    infinite outputs count as wrong, with a warning saying how many."""
     check = PredictionCheck()
     classes, y = check(y_hat, y)
     check.warn()
