@@ -49,8 +49,7 @@ class NetworkRow:
     real_mnist: float | None = None
 
 
-# The book's networks in the order the course teaches them, each at the size the book trains it at, with the
-# book's runs of the network the course builds (d2l_utils.plans.BOOK_RUNS: every executed run of both editions).
+# The book's networks in the order the course teaches them, each at the size the book trains it at.
 COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("LeNet", models.lenet, 28, "lenet", "lenet"),
     NetworkSpec("AlexNet", models.alexnet, 224, "alexnet", "alexnet"),
@@ -62,9 +61,8 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("DenseNet", models.densenet, 96, "densenet", "densenet"),
 )
 
-# The design-space chapter's networks: the book's RegNetX32 (d2l 1.0 §8.8; the book's builds store no result for
-# it) and the RegNetX-like net of seven blocks that chapter trains on MNIST. Kept apart from COURSE_NETWORKS because
-# they have no book runs to show (``book`` is None), which the comparison chapter's book-run cells do not expect.
+# The design-space chapter's RegNetX32 (d2l 1.0 §8.8) and its seven-block net for MNIST: apart from COURSE_NETWORKS,
+# whose book-run cells expect book runs, which these have none of (``book`` is None).
 DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
     NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),

@@ -35,12 +35,7 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
 
 def set_axes(ax, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear", legend=None):
     """Label, limit and scale one matplotlib axes in a single call."""
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_xscale(xscale)
-    ax.set_yscale(yscale)
-    ax.set_xlim(xlim)
-    ax.set_ylim(ylim)
+    ax.set(xlabel=xlabel, ylabel=ylabel, xscale=xscale, yscale=yscale, xlim=xlim, ylim=ylim)
     if legend:
         ax.legend(legend)
     ax.grid(True)

@@ -448,11 +448,10 @@ def _measurement_warnings(gm: fx.GraphModule) -> None:
 def gradient_receptive_field(
     net: nn.Module, input_shape: Sequence[int], position: tuple[int, int] | None = None, exact: bool = True
 ) -> tuple[int, int]:
-    """Measure ``(height, width)`` of one output element's field (default the centre): the input pixels its
-    gradient reaches, through the spatial part of ``net`` on an ``input_shape`` input; ``net`` is left as it was.
-    ``exact=True`` linearises a copy (weights 1, no activations, max pooling as a window sum), so the result equals
-    :func:`receptive_fields` inside the image; ``exact=False`` runs a copy as it is and warns where ReLU, max pooling
-    or batch statistics make the gradient under- or over-report."""
+    """Measure ``(height, width)`` of one output element's field (default the centre) from the input pixels its gradient
+    reaches, ``net`` left as it was: ``exact=True`` linearises a copy (weights 1, no activations, max pooling as a
+    window sum) to equal :func:`receptive_fields` inside the image; ``exact=False`` runs a copy as it is and warns where
+    ReLU, max pooling or batch statistics make the gradient under- or over-report."""
     check_module(net)
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list, torch.Size)) else None
     if shape is None or len(shape) not in (3, 4) or not all(is_positive_int(s) for s in shape):
