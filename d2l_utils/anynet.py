@@ -345,10 +345,3 @@ def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
     ax.axis("off")
     fig.tight_layout()
     return fig
-
-
-__all__ = [
-    "REGNETX32_ARCH", "REGNETX_MNIST_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_head", "anynet_model",
-    "anynet_stage", "anynet_stem", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost",
-    "plot_edfs", "plot_parts", "regnetx32", "regnetx_mnist", "regnetx_stages",
-]  # fmt: skip

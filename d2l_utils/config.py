@@ -85,9 +85,3 @@ def data_dir() -> Path:
 def banner(message: str) -> None:
     """Print a one-line notice that a run is not the book's: synthetic data, smoke limits, CPU fallbacks."""
     print(f"[d2l_utils] {message}", flush=True)
-
-
-__all__ = [
-    "DATA_DIR_ENV", "DATA_LOG_ENV", "SMOKE_ENV", "SMOKE_LIMITS", "SYNTHETIC_ENV", "SmokeLimits", "banner", "data_dir",
-    "default_data_dir", "smoke_epochs", "smoke_mode", "synthetic_mode",
-]  # fmt: skip

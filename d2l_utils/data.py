@@ -472,10 +472,3 @@ def _dataloader_iters(root, info, sizes, request, seed, num_workers) -> list[dat
                             persistent_workers=workers > 0, generator=torch.Generator().manual_seed(seed))
         )  # fmt: skip
     return iters
-
-
-__all__ = [
-    "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "DataUnavailableError", "IDX_FILES", "InMemoryBatches",
-    "TEXT_LABELS", "default_num_workers", "ensure_fashion_mnist", "ensure_mnist",
-    "get_fashion_mnist_labels", "get_mnist_labels", "load_data_fashion_mnist", "load_data_mnist",
-]  # fmt: skip

@@ -31,6 +31,3 @@ def conv_gradient_norms(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> lis
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     grads = torch.autograd.grad(loss, [c.weight for c in convs])
     return [g.norm().item() for g in grads]
-
-
-__all__ = ["branch_ratio", "conv_gradient_norms"]

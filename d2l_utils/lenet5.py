@@ -489,11 +489,3 @@ def format_ablation(results: dict[str, Sequence[SeedRun]]) -> str:
         cpu, wall = (statistics.fmean(getattr(r, k) for r in runs) for k in ("cpu_minutes", "wall_minutes"))
         lines.append(f"{name:<{width}}{f'{mean:.2f}% ± {sd:.2f}%':>16}{len(runs):>7}{cpu:>14.1f}{wall:>15.1f}")
     return "\n".join(lines)
-
-
-__all__ = [
-    "DIGIT_BITMAPS", "PAPER_STEP_SIZES", "SDLM", "TABLE_I", "EuclideanRBF", "LayerCount", "LeNet5Loss", "PaperInput",
-    "PartialConv2d", "ScaledTanh", "SeedRun", "Subsampling", "bitmap_codes", "curvature_diagonal", "format_ablation",
-    "format_layer_counts", "init_lenet5", "layer_counts", "lenet5", "mean_error_line", "random_codes", "run_seeds",
-    "squash", "squash_gain", "step_schedule", "train_lenet5",
-]  # fmt: skip

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["Box", "corr2d", "show_matrix"]
-
 Box = tuple[int, int, int, int]  # (row, column, height, width) of a window, in matrix cells
 
 

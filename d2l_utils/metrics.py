@@ -70,6 +70,3 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     classes, y = check(y_hat, y)
     check.warn()
     return float((classes == y).sum())
-
-
-__all__ = ["Accumulator", "Timer", "accuracy", "size"]

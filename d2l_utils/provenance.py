@@ -36,6 +36,3 @@ def provenance(data_iter, device: torch.device | str | None = None) -> str:
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
     sizes = f"{source.num_train:,} training and {source.num_test:,} test images"
     return f"{data_label(data_iter)} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"
-
-
-__all__ = ["data_label", "provenance"]

@@ -23,11 +23,6 @@ from .guard_rails.checks import check_module, is_positive_int
 from .models import BatchNorm as CourseBatchNorm
 from .shapes import int_pair, unchanged
 
-__all__ = [
-    "DROPOUT_WARNING", "STATISTICS_WARNING", "UNDER_REPORT_WARNING", "FieldRow", "ReceptiveFieldError", "field_box",
-    "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
-]  # fmt: skip
-
 UNDER_REPORT_WARNING = (
     "gradients under-report the receptive field through ReLU and max pooling (they zero some paths); "
     "use exact=True to measure the field of the linearised network"
