@@ -69,6 +69,3 @@ def misclassified(
     if not images:
         raise ValueError("data_iter yielded no examples")
     return torch.cat(images), torch.cat(predicted), torch.cat(true)
-
-
-__all__ = ["confusion_matrix", "misclassified", "per_class_accuracy"]

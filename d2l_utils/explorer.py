@@ -11,12 +11,6 @@ import numpy as np
 from .config import smoke_mode
 from .shapes import conv_output_size
 
-__all__ = [
-    "IMAGES", "MODES", "ExplorerSettings", "camera_image", "channel_terms", "check_pool_padding", "clamp_position",
-    "convolution_explorer", "draw_frame", "edge_kernel", "explorer_output_shape", "load_image", "made_up_image",
-    "pad_image", "shape_formula", "slide", "three_channels", "window_cells", "window_value",
-]  # fmt: skip
-
 MODES = ("cross-correlation", "max pooling", "average pooling")
 IMAGES = ("made-up 7x7", "camera() 16x16")
 

@@ -340,9 +340,3 @@ def plot_layer_costs(costs: dict[str, Sequence[LayerCost]]):
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
-
-
-__all__ = [
-    "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_layer_costs",
-    "weighted_layer_names",
-]  # fmt: skip

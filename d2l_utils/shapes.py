@@ -470,10 +470,3 @@ def layer_summary(
         for row in rows:
             print_fn(row.layer_type, "output shape:\t", row.output_shape)
     return rows
-
-
-__all__ = [
-    "eval_mode", "is_leaf", "leaf_modules", "module_device", "unchanged",
-    "LayerRow", "ShapeMismatchError", "check_batch_dimension", "check_input_fits", "checked_shape", "conv_output_size",
-    "layer_summary", "output_shape",
-]  # fmt: skip

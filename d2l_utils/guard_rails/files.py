@@ -296,9 +296,3 @@ def ensure_files(
             f"  3. run on the synthetic stand-in instead: set {config.SYNTHETIC_ENV}=1 ({stand_in})."
         )
     return raw
-
-
-__all__ = [
-    "DataUnavailableError", "RawFile", "archive_proof", "check_data_folder", "check_mirrors", "ensure_file",
-    "ensure_files", "idx_problem", "is_verified", "md5_of", "unwritable", "write_idx",
-]  # fmt: skip
