@@ -1,6 +1,5 @@
-"""Designing network design spaces (d2l 1.0 §8.8, after Radosavovic et al., CVPR 2020,
-https://arxiv.org/abs/2003.13678): AnyNet's parts (also defined in chapter 13b's cells), :class:`DesignSpace`,
-RegNetX, :func:`evaluate_sample` to train a sample and :func:`edf`/:func:`plot_edfs` to compare spaces."""
+"""Designing network design spaces (d2l 1.0 §8.8, after Radosavovic et al., https://arxiv.org/abs/2003.13678): AnyNet's
+parts (as chapter 13b defines them), :class:`DesignSpace`, RegNetX, and EDFs to compare spaces."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""The training step captured once as a CUDA graph and replayed for every full batch (``Speed(cuda_graph=True)``),
-after PyTorch's CUDA Graphs notes: warm-up steps on a side stream (real steps), one capture into static buffers,
-a copy and a replay per batch; other shapes run eagerly. Not on the CPU, with fp16's scaler or ``torch.compile``."""
+"""The training step captured once as a CUDA graph and replayed for every full batch (``Speed(cuda_graph=True)``), after
+PyTorch's CUDA Graphs notes; other shapes, the CPU, fp16's scaler and ``torch.compile`` run eagerly."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""MNIST and Fashion-MNIST for the course: the book's ``load_data_fashion_mnist`` and its twin ``load_data_mnist``,
-reading checked files from one data directory (or the synthetic stand-in) into fast in-memory batches
-(:class:`InMemoryBatches`) or, with ``loader="dataloader"``, the book's torchvision DataLoader."""
+"""MNIST and Fashion-MNIST as the book's ``load_data_fashion_mnist`` serves them: checked files from one data directory
+(or the synthetic stand-in), in fast in-memory batches or the book's torchvision DataLoader."""
 
 from __future__ import annotations
 
