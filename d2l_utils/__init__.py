@@ -1,15 +1,9 @@
 """d2l_utils: the tested helpers the course notebooks share, under the book's names (``import d2l_utils as du``).
 
-Two tiers. The learner tier reads in book order: ``training.py`` holds the book's loop (``evaluate_accuracy_gpu``,
-one SGD step, ``train_epoch_ch6``, ``train_ch6``) in one file; beside it ``metrics``, ``shapes``, ``data``,
-``models``, ``devices`` and ``plotting``, and one module per chapter topic. The guard-rail tier, the folder
-``guard_rails/``, catches learners' mistakes before they cost work; a first reading can skip it.
-
-The names below are the ones the notebooks use and the book's own, grouped by the chapter that introduces them;
-everything else is imported from its module. ``import d2l_utils as d2l`` runs the book's chapter code of d2l-en 0.17
-and d2l-zh (``d2l.train_ch6``, ``d2l.Animator``, ``d2l.tensor``, ...) and of d2l-en 1.0 (``d2l.Classifier``,
-``d2l.Trainer``, ``d2l.FashionMNIST``, ``d2l.ResNeXtBlock``, ...).
-"""
+``training.py`` holds the book's loop in one file; beside it one module per topic, and ``guard_rails/``, which catches
+learners' mistakes before they cost work (a first reading can skip it). Exported are the names the notebooks use,
+grouped by chapter, and the book's own, so ``import d2l_utils as d2l`` runs the chapter code of d2l-en 0.17, d2l-zh and
+d2l-en 1.0 (``d2l.train_ch6``, ``d2l.Animator``, ``d2l.Trainer``, ...); everything else is imported from its module."""
 
 # Set-up of every notebook: modes, seeds, devices, the folded solutions' runner.
 from .config import smoke_mode, synthetic_mode

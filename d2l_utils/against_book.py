@@ -63,13 +63,8 @@ def _check(history, network: str, edition: str | None, data) -> DataSource:
 
 
 def plot_against_book(history, network: str, *, edition: str | None = None, data: DataSource | None = None) -> str:
-    """Draw ``history``'s per-epoch test accuracy over the book's runs of ``network``; print and return one line.
-
-    The bands are the range and median of the book's final test accuracies and of their best epochs (runs whose
-    build stored a curve), of one ``edition`` (``"en"``, ``"zh"``, ``"en-0.17.1"``) or all. ``data`` is what the
-    run trained on, by default the data set loaded last: the book's runs are Fashion-MNIST runs, so a run on real
-    MNIST is drawn against the course's own real-MNIST record, and one on the synthetic stand-in against nothing.
-    """
+    """Draw ``history``'s per-epoch test accuracy over the bands of the book's runs of ``network`` (final and
+    best epochs, one ``edition`` or all), or of our real-MNIST record for a run on MNIST; prints and returns a line."""
     data = _check(history, network, edition, data)
     ax = plt.subplots(figsize=(5, 3), layout="constrained")[1]
     ax.grid(True)

@@ -1,10 +1,5 @@
-"""Designing network design spaces: AnyNet, its constrained versions, RegNetX, and the EDF that compares them.
-
-After d2l 1.0 §8.8, which follows Radosavovic et al., "Designing Network Design Spaces" (CVPR 2020,
-https://arxiv.org/abs/2003.13678). Chapter 13b defines AnyNet's parts (stem, stage, head, :func:`anynet_model`)
-in its own cells, and a test keeps those cells and this file the same code. :class:`DesignSpace` counts and
-samples spaces, :func:`evaluate_sample` trains a sample, :func:`edf` and :func:`plot_edfs` compare them.
-"""
+"""Designing network design spaces (d2l 1.0 §8.8, after Radosavovic et al., https://arxiv.org/abs/2003.13678): AnyNet's
+parts (as chapter 13b defines them), :class:`DesignSpace`, RegNetX, and EDFs to compare spaces."""
 
 from __future__ import annotations
 
@@ -81,11 +76,8 @@ def regnetx32(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
 
 def regnetx_stages(depth: int, w0: float, wa: float, wm: float, groups: int, bot_mul: float = 1.0,
                    quantum: int = 8) -> tuple[Stage, ...]:  # fmt: skip
-    """The RegNet rule (Radosavovic et al. 2020, §3.3): block widths on a linear ramp, quantised into stages.
-
-    Block ``j`` would have width ``u_j = w0 + wa * j``; writing ``u_j = w0 * wm**s_j`` and rounding ``s_j`` (and the
-    width to a multiple of ``quantum``) puts it on ``w0 · wm**k``; consecutive blocks of equal width form a stage.
-    """
+    """The RegNet rule (Radosavovic et al. 2020, §3.3): block widths ``w0 + wa * j`` on a linear ramp, rounded
+    to ``w0 · wm**k`` (multiples of ``quantum``); consecutive blocks of equal width form a stage."""
     check_positive_ints("regnetx_stages", depth=depth, groups=groups, quantum=quantum)
     if not (all(checks.is_positive_number(v) for v in (w0, wa + 1, wm - 1)) and wa >= 0):
         raise ValueError(f"regnetx_stages needs w0 > 0, wa >= 0 and wm > 1; got w0={w0}, wa={wa}, wm={wm}")
@@ -178,11 +170,8 @@ class DesignSpace:
         )  # fmt: skip
 
     def sample(self, n: int, seed: int = 0) -> list[tuple[Stage, ...]]:
-        """``n`` configurations drawn uniformly (with repetition) with a generator of their own seeded by ``seed``.
-
-        Each parameter is drawn uniformly (a shared one once per network); a draw that breaks a constraint is drawn
-        again, so every valid configuration is equally likely.
-        """
+        """``n`` configurations drawn uniformly (with repetition) by a generator seeded with ``seed``; a draw that
+        breaks a constraint is drawn again, so every valid configuration is equally likely."""
         check_positive_ints("sample", n=n)
         if self.size() == 0:
             raise ValueError(f"design space {self.name} has no valid configuration; allow more widths or groups")
@@ -268,13 +257,8 @@ def evaluate_sample(
     device: torch.device | str = "cpu", seed: int = 0, report: Callable[[str], None] | None = print,
     build: Callable[..., nn.Module] | None = None,
 ) -> list[SampledNet]:  # fmt: skip
-    """Build, train and test each configuration in ``archs``: the sample's errors for an EDF.
-
-    Each net is seeded with ``seed + i``, Xavier-initialised as ``train_ch6`` does, trained for ``num_epochs``
-    with the book's SGD and tested on all of ``test_iter``. ``report`` gets one line per net (``None``: silent).
-    ``build(arch, stem_channels, in_channels)`` makes each net (default :func:`anynet_model`), e.g. to try another
-    block in the same stages.
-    """
+    """Build (default :func:`anynet_model`), train (``num_epochs``, the book's SGD, seed ``seed + i``) and test
+    each configuration in ``archs``: the sample's errors for an EDF; ``report`` gets one line per net."""
     check_positive_ints("evaluate_sample", stem_channels=stem_channels, num_epochs=num_epochs)
     check_positive_number(lr, "lr")
     first_batch(train_iter, "train_iter")
@@ -306,10 +290,7 @@ def format_arch(arch: Sequence[Stage]) -> str:
 
 
 def edf(errors: Sequence[float]) -> tuple[list[float], list[float]]:
-    """The empirical distribution function of ``errors``: sorted errors ``e_i`` and ``F(e_i)``, the share ≤ ``e_i``.
-
-    ``F(e) = (1/n) · #{i : e_i <= e}``, a step function rising by ``1/n`` at each error (more at ties).
-    """
+    """The empirical distribution function of ``errors``: sorted errors ``e_i`` and ``F(e_i)``, the share ≤ ``e_i``."""
     values = [float(e) for e in errors]
     bad = [(i, e) for i, e in enumerate(values) if not math.isfinite(e)]
     if not values or bad:
@@ -320,11 +301,8 @@ def edf(errors: Sequence[float]) -> tuple[list[float], list[float]]:
 
 
 def plot_edfs(errors: dict[str, Sequence[float]], pairs: Sequence[tuple[str, str]] | None = None, percent: bool = True):
-    """The book's figure: one panel per pair of spaces, each space's error EDF as a step curve; returns the figure.
-
-    ``pairs`` defaults to consecutive spaces in ``errors`` (A vs B, B vs C, …). The legend gives each space's
-    smallest and mean error. A curve further left/higher means more of the space's networks reach a low error.
-    """
+    """The book's figure: one panel per pair of spaces (default consecutive ones), each space's error EDF as a
+    step curve, its smallest and mean error in the legend; returns the figure."""
     import matplotlib.pyplot as plt
 
     names = list(errors)
@@ -345,12 +323,8 @@ def plot_edfs(errors: dict[str, Sequence[float]], pairs: Sequence[tuple[str, str
 
 
 def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
-    """A network's named parts (stem, stages or body, head) as a chain of boxes; returns the figure.
-
-    Each box names a top-level part of ``net`` and gives its output shape, parameters and forward FLOPs for an
-    input of ``input_shape`` (with the batch, e.g. ``(1, 1, 96, 96)``), measured by :func:`~d2l_utils.compare.
-    stage_costs`; ``net`` is left unchanged.
-    """
+    """A network's named top-level parts as a chain of boxes with output shape, parameters and FLOPs
+    (:func:`~d2l_utils.compare.stage_costs`) for a batched ``input_shape``; returns the figure, ``net`` unchanged."""
     import matplotlib.pyplot as plt
 
     names = [name for name, _ in net.named_children()]
@@ -370,10 +344,3 @@ def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
     ax.axis("off")
     fig.tight_layout()
     return fig
-
-
-__all__ = [
-    "REGNETX32_ARCH", "REGNETX_MNIST_ARCH", "DesignSpace", "SampledNet", "Stage", "anynet_head", "anynet_model",
-    "anynet_stage", "anynet_stem", "anynetx_spaces", "edf", "evaluate_sample", "format_arch", "network_cost",
-    "plot_edfs", "plot_parts", "regnetx32", "regnetx_mnist", "regnetx_stages",
-]  # fmt: skip

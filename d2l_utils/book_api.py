@@ -1,9 +1,5 @@
-"""d2l 1.0's training API (§3.2 "Object-Oriented Design for Implementation", §4.3, §7.6) and the tensor shortcuts.
-
-The book's names, arguments and hooks (``class LeNet(d2l.Classifier)``, ``d2l.Trainer(max_epochs=10,
-num_gpus=1).fit(model, data)``), so its sections run with ``import d2l_utils as d2l``; underneath are the course's
-in-memory loaders (smoke mode and the stand-in too), devices, speed settings and divergence guard.
-"""
+"""d2l 1.0's training API (``d2l.Classifier``, ``d2l.Trainer``, ...) and the tensor shortcuts, so the book's
+sections run with ``import d2l_utils as d2l`` on the course's loaders, devices, speed settings and guards."""
 
 from __future__ import annotations
 
@@ -67,10 +63,8 @@ class HyperParameters:
 
 
 class ProgressBoard(HyperParameters):
-    """The book's plot: ``draw(x, y, label, every_n)`` adds the mean of every ``every_n`` points to a curve.
-
-    One figure, updated in place in a notebook; in smoke mode and scripts it shows once (no ``clear_output`` frames).
-    """
+    """The book's plot: ``draw(x, y, label, every_n)`` adds the mean of every ``every_n`` points to a curve,
+    in one figure updated in place (shown once in smoke mode and scripts)."""
 
     def __init__(self, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear",  # noqa: PLR0913
                  ls=("-", "--", "-.", ":"), colors=("C0", "C1", "C2", "C3"), fig=None, axes=None, figsize=(3.5, 2.5),
@@ -209,10 +203,8 @@ class DataModule(HyperParameters):
 
 
 class FashionMNIST(DataModule):
-    """The book's Fashion-MNIST module on ``du.load_data_fashion_mnist`` (:class:`MNIST`: the same on MNIST).
-
-    Real files, or the labelled stand-in offline and in smoke mode; on the CPU until a :class:`Trainer` moves them.
-    """
+    """The book's Fashion-MNIST module on ``du.load_data_fashion_mnist`` (:class:`MNIST`: the same on MNIST),
+    on the CPU until a :class:`Trainer` moves it."""
 
     def __init__(self, batch_size=64, resize=(28, 28), *, dataset=datasets.FASHION_MNIST):
         super().__init__()
@@ -232,12 +224,8 @@ class MNIST(FashionMNIST):
 
 
 class Trainer(HyperParameters):
-    """The book's trainer: ``fit(model, data)`` runs ``max_epochs`` of training and validation steps.
-
-    ``num_gpus=1``: ``du.try_gpu()`` (CUDA or MPS), else the CPU (saying so). ``speed``: a ``du.Speed``, by default
-    ``du.choose_speed(device)``; ``du.BOOK_SPEED`` is the book's float32. Smoke mode caps the epochs; a NaN or
-    exploded loss raises ``TrainingDivergedError``, the weights put back to the last finished epoch.
-    """
+    """The book's trainer: ``fit(model, data)`` runs ``max_epochs`` of training and validation steps on
+    ``du.try_gpu()`` at ``du.choose_speed``'s speed; a diverged loss raises ``TrainingDivergedError``."""
 
     def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0, *, speed=None):
         self.save_hyperparameters(ignore=("speed",))

@@ -1,10 +1,5 @@
-"""Every network of the course side by side: what it costs, how fast it trains here, and what the book reports.
-
-One row per network: parameters, forward FLOPs and measured activation memory per image at the book's size,
-examples/s on this machine (probed, or from a dated speed record), and the spread of the book's own runs (quoted,
-not measured: reproducing them takes a GPU). The measuring lives in :mod:`d2l_utils.profiling`, the book's runs in
-:mod:`d2l_utils.plans`.
-"""
+"""Every network of the course side by side: parameters, FLOPs and activation memory per image, examples/s here, and the
+spread of the book's own runs (quoted, not measured: they take a GPU)."""
 
 from __future__ import annotations
 
@@ -24,9 +19,8 @@ from .profiling import (
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """A network to compare: its name, how to build it, the image side the book trains it at, the key of the
-    book's runs of it in :data:`d2l_utils.plans.BOOK_RUNS` (None: no book runs to show), and the key of its
-    training plans in :data:`d2l_utils.plans.TRAINING_PLANS` (None: no real-MNIST run to show)."""
+    """A network to compare: its name, builder, the book's image side, and the keys of its book runs and of its training
+    plans (None: nothing to show)."""
 
     name: str
     build: Callable[[], nn.Module]
@@ -59,8 +53,7 @@ class NetworkRow:
     real_mnist: float | None = None
 
 
-# The book's networks in the order the course teaches them, each at the size the book trains it at, with the
-# book's runs of the network the course builds (d2l_utils.plans.BOOK_RUNS: every executed run of both editions).
+# The book's networks in the order the course teaches them, each at the size the book trains it at.
 COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("LeNet", models.lenet, 28, "lenet", "lenet"),
     NetworkSpec("AlexNet", models.alexnet, 224, "alexnet", "alexnet"),
@@ -72,9 +65,8 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("DenseNet", models.densenet, 96, "densenet", "densenet"),
 )
 
-# The design-space chapter's networks: the book's RegNetX32 (d2l 1.0 §8.8; the book's builds store no result for
-# it) and the RegNetX-like net of seven blocks that chapter trains on MNIST. Kept apart from COURSE_NETWORKS because
-# they have no book runs to show (``book`` is None), which the comparison chapter's book-run cells do not expect.
+# The design-space chapter's RegNetX32 (d2l 1.0 §8.8) and its seven-block net for MNIST: apart from COURSE_NETWORKS,
+# whose book-run cells expect book runs, which these have none of (``book`` is None).
 DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
     NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),
@@ -82,10 +74,8 @@ DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
 
 
 def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, int]:
-    """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size.
-
-    Activation memory is measured on a batch of ``memory_batch`` images (batch norm needs two) and divided by it.
-    """
+    """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size, the memory
+    measured on ``memory_batch`` images (batch norm needs two)."""
     net = spec.build()
     params = sum(p.numel() for p in net.parameters())
     flops = count_flops(net, torch.zeros(1, *spec.example_shape))
@@ -97,13 +87,8 @@ def compare_networks(
     specs: Sequence[NetworkSpec] = COURSE_NETWORKS, speeds: dict[str, float] | None = None,
     real_mnist: dict[str, float] | None = None,
 ) -> list[NetworkRow]:  # fmt: skip
-    """One :class:`NetworkRow` per network: parameters, FLOPs and activation memory per image, measured here.
-
-    ``speeds`` maps network names to examples/s (from :func:`measure_speeds` or a record's
-    ``"examples_per_sec"``); networks it does not name get ``None``. ``real_mnist`` maps plan keys to the final
-    test accuracy of their CPU plan on real MNIST; ``None`` reads the course's record
-    (:func:`~d2l_utils.plans.real_mnist_accuracies`).
-    """
+    """One :class:`NetworkRow` per network, measured here; ``speeds`` maps names to examples/s (missing: ``None``) and
+    ``real_mnist`` plan keys to our real-MNIST accuracy (``None``: read the course's record)."""
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         raise ValueError(f"network names must be unique, got {names}")
@@ -125,11 +110,8 @@ def compare_networks(
 
 
 def format_comparison(rows: Sequence[NetworkRow], *, speed: bool = True) -> str:
-    """A plain-text table of ``rows``; ``speed=False`` leaves out the measured examples/s (which vary by run).
-
-    When any row has a real-MNIST result, a last column gives it: one run of the course's CPU plan on real MNIST,
-    a different data set from the book's Fashion-MNIST, so never a column to compare with the book's.
-    """
+    """A plain-text table of ``rows`` (``speed=False`` leaves out examples/s, which vary by run), with our real-MNIST
+    run in a last column of its own: other data than the book's."""
     header = f"{'network':<10} {'input':>7} {'parameters':>12} {'MFLOPs/image':>13} {'act. MiB/image':>15}"
     header += f" {'examples/s':>11}" if speed else ""
     header += f"  {'book test acc: median (range, runs)':<35}"
@@ -188,13 +170,8 @@ def _plot_real_mnist(ax, y: list[int], rows: Sequence[NetworkRow]) -> None:
 
 
 def plot_comparison(rows: Sequence[NetworkRow]):
-    """One figure, one panel per measure (log scale), one bar per network; returns the figure.
-
-    Panels: parameters, FLOPs per image, activation memory per image, examples/s (only if any row has a speed)
-    and the book's test accuracy on a linear axis from 0: the median of its runs (bar), their range (thin
-    whisker) and mean ± sd (dot and thick bar). When any row has a real-MNIST result, a last panel of its own
-    shows it (the course's CPU plan, one run): other data than the book's, so never drawn on the book's axis.
-    """
+    """One figure, one log-scale panel per measure and one bar per network, the book's test accuracy as median, range
+    and mean ± sd, and our real-MNIST run in a panel of its own; returns the figure."""
     import matplotlib.pyplot as plt
 
     panels = [

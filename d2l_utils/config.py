@@ -1,16 +1,7 @@
-"""Where the course keeps its data and which mode it runs in.
-
-Everything here is read from environment variables at call time, so a notebook, a script and the test suite
-can each switch mode without touching code:
-
-- ``D2L_DATA_DIR``: the one data directory (default: ``~/.cache/d2l-course/data``), independent of the
-  current working directory, so every notebook finds the same download.
-- ``D2L_SYNTHETIC=1``: use the learnable synthetic Fashion-MNIST stand-in at full size.
-- ``D2L_SMOKE=1``: continuous-integration smoke mode: synthetic data, a small subset, at most one epoch and no
-  live plot redraws. The notebooks keep the book's settings; the helpers apply these limits.
-- ``D2L_DATA_LOG``: a file to which the loaders append one JSON line per data set served or iterated over
-  (set by ``tools/build_notebooks.py``, which keeps real-data outputs only when that log shows real data).
-"""
+"""Where the course keeps its data and which mode it runs in, read from the environment at call time:
+``D2L_DATA_DIR`` (one data folder, default ``~/.cache/d2l-course/data``), ``D2L_SYNTHETIC=1`` (the stand-in),
+``D2L_SMOKE=1`` (CI: stand-in, small subset, one epoch, no redraws) and ``D2L_DATA_LOG`` (one JSON line per data
+set served, which ``tools/build_notebooks.py`` reads to keep only real-data outputs)."""
 
 from __future__ import annotations
 
@@ -96,9 +87,3 @@ def data_dir() -> Path:
 def banner(message: str) -> None:
     """Print a one-line notice that a run is not the book's: synthetic data, smoke limits, CPU fallbacks."""
     print(f"[d2l_utils] {message}", flush=True)
-
-
-__all__ = [
-    "DATA_DIR_ENV", "DATA_LOG_ENV", "SMOKE_ENV", "SMOKE_LIMITS", "SYNTHETIC_ENV", "SmokeLimits", "banner", "data_dir",
-    "default_data_dir", "smoke_epochs", "smoke_mode", "synthetic_mode",
-]  # fmt: skip

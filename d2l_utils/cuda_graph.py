@@ -1,15 +1,5 @@
-"""The training step captured once as a CUDA graph and replayed for every full batch (``Speed(cuda_graph=True)``).
-
-A small net's step is dozens of short kernels, each launched by Python; a graph launches them all at once. The
-recipe is the whole-network capture of PyTorch's CUDA Graphs notes: a few eager warm-up steps on a side stream
-(here they are real steps on the first batches, so no training is added), one capture into static input buffers,
-then for each full batch a copy into those buffers and a replay. Batches of another shape (the last, smaller one)
-run eagerly. Autocast runs with ``cache_enabled=False``, as the notes require inside a captured region.
-
-Where a graph cannot hold the step it falls back to the eager :func:`~d2l_utils.training.train_step`: not on
-CUDA, with fp16's gradient scaler (it reads a value back to the host every step) and with ``torch.compile``.
-The learning rate is fixed in the graph, as ``train_ch6`` keeps it for a run.
-"""
+"""The training step captured once as a CUDA graph and replayed for every full batch (``Speed(cuda_graph=True)``), after
+PyTorch's CUDA Graphs notes; other shapes, the CPU, fp16's scaler and ``torch.compile`` run eagerly."""
 
 from __future__ import annotations
 
@@ -64,11 +54,8 @@ class GraphedStep:
 
 
 def training_step(step, device: torch.device, speed):
-    """``step`` itself, or a :class:`GraphedStep` around it where ``speed`` asks for a graph and one can hold it.
-
-    With a graph the batch shapes repeat, so cuDNN may time its convolution algorithms once per shape and keep the
-    fastest (set once before the loop, as nanoGPT does); another algorithm changes results only at float rounding.
-    """
+    """``step`` itself, or a :class:`GraphedStep` around it where ``speed`` asks for a graph and one can hold it;
+    then cuDNN may also time its algorithms once per (repeating) shape and keep the fastest."""
     if not can_capture(device, speed):
         return step
     torch.backends.cudnn.benchmark = True

@@ -1,13 +1,5 @@
-"""MNIST and Fashion-MNIST for the course: one data directory, checked files, synthetic and smoke modes, fast batches.
-
-``load_data_fashion_mnist`` is the book's function of the same name; ``load_data_mnist`` is the same for the
-handwritten digits. By default each reads the real data set with torchvision (downloading it once into
-:func:`d2l_utils.config.data_dir`) and serves batches from an in-memory tensor (:class:`InMemoryBatches`),
-which is several times faster than a DataLoader that converts PIL images in worker processes.
-``loader="dataloader"`` gives the classic torchvision DataLoader pipeline. Both are described by one
-:class:`DataSetInfo` each (:data:`MNIST`, :data:`FASHION_MNIST`); the checks behind them live in
-:mod:`d2l_utils.guard_rails.files`.
-"""
+"""MNIST and Fashion-MNIST as the book's ``load_data_fashion_mnist`` serves them: checked files from one data directory
+(or the synthetic stand-in), in fast in-memory batches or the book's torchvision DataLoader."""
 
 from __future__ import annotations
 
@@ -38,12 +30,7 @@ Loader = Literal["fast", "dataloader"]
 @dataclass(frozen=True)
 class DataSetInfo:
     """One data set of 28×28 grey images: where it lives, how its files are checked, what its classes are called.
-
-    The mirrors and the archives' MD5 sums are torchvision's, read when needed (``torchvision.datasets.<reader>``),
-    so the course names no download address of its own. ``content_md5s`` are the published MD5 sums of the
-    uncompressed files, where the data set publishes them: a copy re-compressed or extracted elsewhere then
-    verifies too.
-    """
+    Mirrors and archive MD5s are torchvision's; ``content_md5s`` also verify re-compressed or extracted copies."""
 
     name: str  # in messages: "MNIST"
     folder: str  # files live in <data_dir>/<folder>/raw, torchvision's layout
@@ -106,11 +93,8 @@ TEXT_LABELS = FASHION_MNIST.class_names
 
 @dataclass(frozen=True)
 class DataSource:
-    """What a loader served: the data set's name, whether real files that passed the MD5 checks, and smoke mode.
-
-    ``train_iter.source`` and ``test_iter.source`` carry it; the ``D2L_DATA_LOG`` file lists every one a process
-    used, which is how ``tools/build_notebooks.py`` tells a real run from a smoke or synthetic one.
-    """
+    """What a loader served (``train_iter.source``): the data set, whether real verified files, and smoke mode;
+    the ``D2L_DATA_LOG`` file lists each one, which is how a real run is told from a smoke one."""
 
     name: str  # "MNIST", or the stand-in's name
     verified_real: bool
@@ -153,23 +137,16 @@ def _text_labels(info: DataSetInfo, labels: Sequence[int] | torch.Tensor, synthe
 
 
 def get_fashion_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | None = None) -> list[str]:
-    """Text labels for numeric Fashion-MNIST labels, as the book's function.
-
-    On the synthetic stand-in (``synthetic=None`` follows ``D2L_SYNTHETIC``/``D2L_SMOKE``) the names say so, e.g.
-    ``"synthetic 7 (sneaker-like)"``: its classes only resemble Fashion-MNIST's, and a plot must not pretend.
-    """
+    """Text labels for numeric Fashion-MNIST labels, as the book's function; on the stand-in
+    (``synthetic=None`` follows the modes) they say so, e.g. ``"synthetic 7 (sneaker-like)"``."""
     if synthetic is None:
         synthetic = config.synthetic_mode()
     return _text_labels(FASHION_MNIST, labels, synthetic)
 
 
 def get_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | None = None) -> list[str]:
-    """The digits ``"0"`` to ``"9"`` for numeric MNIST labels.
-
-    ``synthetic=None`` follows what the latest ``load_data_mnist`` call served (before any call:
-    ``D2L_SYNTHETIC``/``D2L_SMOKE``). On the synthetic stand-in the names say so, e.g. ``"synthetic 7
-    (sneaker-like)"``: its classes are garment-like shapes, and a plot must not call them digits.
-    """
+    """The digits ``"0"`` to ``"9"`` for numeric MNIST labels; after ``load_data_mnist`` served the stand-in
+    (or under the modes, ``synthetic=None``) they say "synthetic", since its shapes are not digits."""
     if synthetic is None:
         latest = _LATEST.get(MNIST.name)
         synthetic = config.synthetic_mode() if latest is None else not latest.verified_real
@@ -186,38 +163,22 @@ def _ensure(info: DataSetInfo, root: Path | None, download: bool, mirrors, timeo
 def ensure_fashion_mnist(
     root: Path | None = None, *, download: bool = True, mirrors: Sequence[str] | None = None, timeout: float = 30.0
 ) -> Path:
-    """Make sure the four real Fashion-MNIST files are in ``root/FashionMNIST/raw``; return that folder.
-
-    Files are fetched from torchvision's mirrors (or ``mirrors``, a list of base addresses), checked against
-    torchvision's MD5 sums, and only then renamed into place and extracted; a stamp records each verified
-    extraction, so files from anywhere else (the synthetic stand-in included) are never accepted as
-    Fashion-MNIST. A folder that already holds verified files is only read (it may be read-only). Anything
-    missing or damaged that cannot be fetched raises :class:`DataUnavailableError` saying where the course
-    looked and how to get the files.
-    """
+    """Make sure the four real Fashion-MNIST files are in ``root/FashionMNIST/raw`` and return it: fetched
+    and MD5-checked before they are moved in, else :class:`DataUnavailableError` saying where to put them."""
     return _ensure(FASHION_MNIST, root, download, mirrors, timeout)
 
 
 def ensure_mnist(
     root: Path | None = None, *, download: bool = True, mirrors: Sequence[str] | None = None, timeout: float = 30.0
 ) -> Path:
-    """Make sure the four real MNIST files are in ``root/MNIST/raw``; return that folder.
-
-    As :func:`ensure_fashion_mnist`, and a file also verifies when its uncompressed content has MNIST's published
-    MD5 sum, so archives re-compressed elsewhere, or files already extracted, are accepted; nothing else is.
-    """
+    """As :func:`ensure_fashion_mnist` for MNIST in ``root/MNIST/raw``; a file whose uncompressed content has
+    MNIST's published MD5 sum is accepted too."""
     return _ensure(MNIST, root, download, mirrors, timeout)
 
 
 class InMemoryBatches:
-    """Minibatches of (Fashion-)MNIST served from one uint8 tensor: the fast path.
-
-    The data set is decoded once; each epoch shuffles indices, gathers a batch, scales it to [0, 1] and, when
-    asked, resizes it with bilinear interpolation on whatever device holds the data. ``to(device)`` moves the
-    whole data set to the training device (``load_data_fashion_mnist`` does this when it fits), so a GPU never
-    waits for a CPU worker. Iterating yields ``(X, y)`` with ``X`` of shape (batch, 1, H, W), like the DataLoader path.
-    ``source`` (a :class:`DataSource`, from the loaders) says what the batches are: real and verified, or not.
-    """
+    """Minibatches of (Fashion-)MNIST served from one uint8 tensor, the fast path: decoded once, shuffled,
+    scaled and resized on the device that holds it (``to(device)``), yielding ``(X, y)`` like the DataLoader path."""
 
     def __init__(
         self,
@@ -308,11 +269,8 @@ def _resize_pair(resize: int | Sequence[int] | None) -> tuple[int, int] | None:
 
 
 def default_num_workers() -> int:
-    """Worker processes for the DataLoader path: none on Windows and macOS, where workers are spawned.
-
-    Spawned workers re-import the notebook's code and fail with BrokenPipe/freeze_support errors in Jupyter;
-    on Linux they are forked and safe. Capped at the number of CPUs (the book hard-codes 4).
-    """
+    """Worker processes for the DataLoader path, at most the CPUs: none on Windows and macOS, whose
+    spawned workers fail in Jupyter (BrokenPipe, freeze_support); forked workers on Linux are safe."""
     if sys.platform in ("win32", "darwin"):
         return 0
     return min(4, os.cpu_count() or 1)
@@ -333,11 +291,8 @@ def _torchvision_split(root: Path, train: bool, info: DataSetInfo, transform=Non
 
 
 def _placement(device: torch.device | str | None, nbytes: int) -> torch.device:
-    """Where the fast loader keeps a data set of ``nbytes``: ``device``, or by default the best accelerator.
-
-    By default a CUDA GPU holds the data only when it takes under a quarter of the GPU's free memory; the rest
-    is left for the net, its gradients and activations.
-    """
+    """Where the fast loader keeps ``nbytes`` of data: ``device``, or by default a CUDA GPU only when it takes
+    under a quarter of its free memory (the rest is the net's), else the best accelerator or the CPU."""
     if device is not None:
         return resolve_device(device)
     best = try_gpu()
@@ -362,27 +317,9 @@ def load_data_fashion_mnist(
     device: torch.device | str | None = None,
 ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST, as the book's function of the same name.
-
-    Args:
-        batch_size: examples per minibatch.
-        resize: side length (or (height, width)) to resize the 28×28 images to, e.g. 224 for AlexNet.
-        synthetic: use the synthetic stand-in; ``None`` follows ``D2L_SYNTHETIC``/``D2L_SMOKE``.
-        loader: ``"fast"`` (in-memory tensors, the default) or ``"dataloader"`` (the book's torchvision
-            DataLoader with ``ToTensor``/``Resize`` transforms).
-        num_workers: DataLoader worker processes (``"dataloader"`` only); default :func:`default_num_workers`.
-        data_dir: overrides ``D2L_DATA_DIR`` and the default cache folder.
-        seed: seeds the training set's shuffling, so runs repeat.
-        max_train_examples, max_test_examples: keep only the first examples of each split, for a quick run
-            on a slow machine (smoke mode caps them further).
-        device: where the fast loader keeps the decoded data set, so batches are made where training runs.
-            ``None``: ``try_gpu()`` if the data takes under a quarter of its free memory, else the CPU. The
-            DataLoader path always yields CPU batches (``train_ch6`` moves each one).
-
-    The real data is downloaded once into the data directory. Offline without it, a
-    :class:`DataUnavailableError` explains where the files go. In smoke mode (``D2L_SMOKE=1``) the data is
-    synthetic and cut to a small subset; both modes print a banner saying so. Each iterator's ``source``
-    (a :class:`DataSource`) says what was served.
-    """
+    ``resize``: a side (e.g. 224) or (height, width); ``loader``: "fast" (in-memory) or the book's "dataloader" (with
+    ``num_workers``); ``synthetic``: the stand-in (None follows the modes); ``data_dir`` overrides ``D2L_DATA_DIR``;
+    ``seed`` fixes the shuffling; ``max_*_examples`` keep the first ones; ``device`` holds the fast loader's data."""
     request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples)
     root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     use_synthetic = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
@@ -405,17 +342,8 @@ def load_data_mnist(
     max_test_examples: int | None = None,
     device: torch.device | str | None = None,
 ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
-    """Return ``(train_iter, test_iter)`` over MNIST's handwritten digits; arguments as :func:`load_data_fashion_mnist`.
-
-    The real files are downloaded once into ``<data_dir>/MNIST/raw`` through torchvision's mirrors, or taken
-    from that folder when someone put them there (the official archives, re-compressed copies or extracted files:
-    each must pass its MD5 check). Where the modes ask for synthetic data (``D2L_SMOKE=1`` or
-    ``D2L_SYNTHETIC=1``), verified real files already on disk are still used (never downloaded): smoke mode then
-    cuts them to its small subset. Only when they are absent does the synthetic stand-in serve, and then every
-    banner, description and label (:func:`get_mnist_labels`) says "synthetic": its garment-like shapes are not
-    digits. ``synthetic=True`` always takes the stand-in; ``synthetic=False`` insists on the real files outside
-    smoke mode. ``train_iter.source.verified_real`` says which one came.
-    """
+    """Return ``(train_iter, test_iter)`` over MNIST's digits, arguments as :func:`load_data_fashion_mnist`;
+    under the modes verified real files on disk still serve, else the stand-in, labelled "synthetic" everywhere."""
     request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples)
     root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
@@ -543,10 +471,3 @@ def _dataloader_iters(root, info, sizes, request, seed, num_workers) -> list[dat
                             persistent_workers=workers > 0, generator=torch.Generator().manual_seed(seed))
         )  # fmt: skip
     return iters
-
-
-__all__ = [
-    "FASHION_MNIST", "MNIST", "DataSetInfo", "DataSource", "DataUnavailableError", "IDX_FILES", "InMemoryBatches",
-    "TEXT_LABELS", "default_num_workers", "ensure_fashion_mnist", "ensure_mnist",
-    "get_fashion_mnist_labels", "get_mnist_labels", "load_data_fashion_mnist", "load_data_mnist",
-]  # fmt: skip

@@ -1,17 +1,7 @@
-"""Where tensors live (CUDA GPUs, Apple's MPS, the CPU), and how fast each device trains.
-
-The first half chooses a device, as the book's ``try_gpu``. The second half is :class:`Speed`: the autocast
-dtype (``None``: plain float32, as the book), whether images use the channels-last memory layout, and whether
-the net is compiled with ``torch.compile``. :data:`BOOK_SPEED` is the book's arithmetic; :func:`choose_speed` is
-``train_ch6``'s default, picked from what the device does well:
-
-- CUDA with native bf16 (compute capability 8.0 and later: Ampere, Hopper, ...): bf16 autocast, channels-last.
-- Older CUDA GPUs (e.g. Colab's free T4, compute capability 7.5): fp16 autocast with a gradient scaler (fp16's
-  small range would otherwise let small gradients underflow to zero), channels-last. Their tensor cores run fp16
-  but not bf16; emulated bf16 would be slower than float32. Not yet measured against float32 on such a GPU.
-- CPU: float32, channels-last (oneDNN's convolutions run faster on it; same results to float rounding).
-- Apple's MPS: float32 in the default layout (the book's settings).
-"""
+"""Where tensors live (CUDA, Apple's MPS, the CPU), as the book's ``try_gpu``, and how fast each trains
+(:class:`Speed`). :func:`choose_speed` picks what the device does well: bf16 autocast and channels-last on CUDA
+from compute capability 8.0; fp16 with a gradient scaler on older GPUs (no bf16 tensor cores; not yet measured
+against float32 there); float32 channels-last on the CPU (faster oneDNN convolutions); the book's float32 on MPS."""
 
 from __future__ import annotations
 
@@ -65,12 +55,8 @@ def available_devices() -> list[str]:
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """Turn ``None``, a string or a device into a device that exists here, or explain what does.
-
-    ``None`` picks the best accelerator (``try_gpu()``). Asking for ``cuda:3`` on a machine with one GPU raises
-    :class:`DeviceNotAvailableError` naming the devices that are available. Strings may have any case and
-    surrounding spaces (``"CUDA"``, ``" cpu"``), as learners type them.
-    """
+    """Turn ``None`` (the best accelerator), a string of any case and spacing, or a device into one that
+    exists here; otherwise raise :class:`DeviceNotAvailableError` naming the devices that are available."""
     if device is None:
         return try_gpu()
     if isinstance(device, str):
@@ -177,11 +163,8 @@ def choose_speed(
     device: torch.device | str, *, autocast: bool | torch.dtype | None = None, channels_last: bool | None = None,
     compile: bool = False,
 ) -> Speed:  # fmt: skip
-    """The fastest settings for ``device`` that keep the book's accuracy; arguments override one setting each.
-
-    ``autocast``: None picks by device (see the module's notes), False means float32, True the device's best
-    mixed precision (bf16 on the CPU), or a dtype. ``channels_last``: None means on for CUDA and the CPU.
-    """
+    """The fastest settings for ``device`` that keep the book's accuracy; ``autocast`` (None: by device,
+    False: float32, True: best mixed precision, or a dtype) and ``channels_last`` each override one setting."""
     device = torch.device(device)
     if device.type == "cuda":  # its capability is read from the GPU itself: a missing one gets the course's message
         device = resolve_device(device)

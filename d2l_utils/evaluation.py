@@ -1,7 +1,4 @@
-"""Where a trained classifier errs: a confusion matrix over a whole data set, per-class accuracy, the errors.
-
-The accuracy itself, ``evaluate_accuracy_gpu``, lives with the training loop in :mod:`d2l_utils.training`.
-"""
+"""Where a trained classifier errs: a confusion matrix over a whole data set, per-class accuracy, the errors."""
 
 from __future__ import annotations
 
@@ -18,12 +15,8 @@ from .training import predictions
 def confusion_matrix(
     net: nn.Module, data_iter: Iterable, num_classes: int = 10, device: torch.device | str | None = None
 ) -> torch.Tensor:
-    """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``, over the whole data set (on the CPU).
-
-    A label or prediction outside ``0 … num_classes - 1`` raises ``ValueError`` (it would be counted in the
-    wrong cell otherwise); labels are checked before anything is left out. Examples whose outputs are NaN or
-    infinite belong to no cell: they are left out, and a warning says how many.
-    """
+    """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j`` over the data set (on the CPU); an
+    out-of-range label or prediction raises ``ValueError``, and NaN outputs are left out with a warning."""
     num_classes = check_positive_int(num_classes, "num_classes")
     matrix, seen = torch.zeros(num_classes * num_classes, dtype=torch.long), 0
     for y_hat, y in predictions(net, data_iter, device):
@@ -56,11 +49,8 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
 def misclassified(
     net: nn.Module, data_iter: Iterable, max_count: int = 24
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The first ``max_count`` examples ``net`` gets wrong: ``(images, predicted, true)``, in data order, on the CPU.
-
-    Runs in eval mode under ``no_grad`` and stops reading ``data_iter`` once it has enough; fewer come back when
-    the net errs less often. The net is left in the mode it was in.
-    """
+    """The first ``max_count`` examples ``net`` gets wrong, ``(images, predicted, true)`` on the CPU, in eval mode;
+    stops reading once it has enough, and leaves the net in its mode."""
     max_count = check_positive_int(max_count, "max_count")
     device = module_device(net)
     images, predicted, true = [], [], []
@@ -78,6 +68,3 @@ def misclassified(
     if not images:
         raise ValueError("data_iter yielded no examples")
     return torch.cat(images), torch.cat(predicted), torch.cat(true)
-
-
-__all__ = ["confusion_matrix", "misclassified", "per_class_accuracy"]

@@ -1,11 +1,6 @@
-"""A convolution explorer: drag sliders for kernel size, padding, stride, dilation and pooling type, and watch
-the window, the numbers and the output shape change together.
-
-The arithmetic lives in small pure functions (``window_cells``, ``slide``, ``explorer_output_shape``, ...)
-that the tests check against PyTorch; ``convolution_explorer`` only draws them. In a live Jupyter kernel it
-shows ipywidgets sliders; anywhere else (a script, nbval, smoke mode, a notebook rendered on GitHub) it draws
-one static frame for the settings it was given, so the result is deterministic.
-"""
+"""A convolution explorer: sliders for kernel size, padding, stride, dilation and pooling, showing the window, the
+numbers and the output shape together. Small pure functions do the arithmetic (tested against PyTorch); outside a
+live kernel one static frame is drawn, so the result is deterministic."""
 
 from __future__ import annotations
 
@@ -16,12 +11,6 @@ import numpy as np
 
 from .config import smoke_mode
 from .shapes import conv_output_size
-
-__all__ = [
-    "IMAGES", "MODES", "ExplorerSettings", "camera_image", "channel_terms", "check_pool_padding", "clamp_position",
-    "convolution_explorer", "draw_frame", "edge_kernel", "explorer_output_shape", "load_image", "made_up_image",
-    "pad_image", "shape_formula", "slide", "three_channels", "window_cells", "window_value",
-]  # fmt: skip
 
 MODES = ("cross-correlation", "max pooling", "average pooling")
 IMAGES = ("made-up 7x7", "camera() 16x16")
@@ -264,11 +253,8 @@ def _live_kernel() -> bool:
 def convolution_explorer(
     image: str = IMAGES[0], settings: ExplorerSettings | None = None, channels: bool = False, interactive=None
 ):
-    """Show the explorer: sliders in a live Jupyter kernel, else one static frame for ``settings``.
-
-    ``image`` is one of ``IMAGES``; ``channels=True`` starts in the multi-channel view; ``interactive``
-    forces (True) or suppresses (False) the sliders. Returns the widget, or None after drawing a frame.
-    """
+    """Show the explorer: sliders in a live Jupyter kernel (``interactive`` forces or suppresses them), else one frame
+    for ``settings``; ``image`` is one of ``IMAGES``. Returns the widget, or None."""
     import matplotlib.pyplot as plt
 
     settings = settings or ExplorerSettings()

@@ -1,9 +1,5 @@
-"""Two measurements behind the ResNet chapter's claims: how large a residual branch starts, and how the gradient
-reaches each layer of a deep stack.
-
-Both work on a copy of the network (training mode, so batch norm uses the batch's statistics as in training), so
-the network passed in is left exactly as it was.
-"""
+"""The ResNet chapter's two measurements: how large a residual branch starts, and how the gradient reaches each
+layer of a deep stack; both run on a copy in training mode, so the network passed in is left as it was."""
 
 from __future__ import annotations
 
@@ -35,6 +31,3 @@ def conv_gradient_norms(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> lis
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     grads = torch.autograd.grad(loss, [c.weight for c in convs])
     return [g.norm().item() for g in grads]
-
-
-__all__ = ["branch_ratio", "conv_gradient_norms"]

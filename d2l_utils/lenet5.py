@@ -1,10 +1,6 @@
-"""LeNet-5 as LeCun, Bottou, Bengio and Haffner built it in 1998 (section II-B, appendices A and C of the paper).
-
-Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning applied to document recognition",
-Proc. IEEE 86(11):2278-2324, 1998, https://doi.org/10.1109/5.726791. Chapter 06b defines the parts (from
-:func:`squash` to :func:`lenet5`) in its own cells, and a test keeps those cells and this file the same code; the
-rest (counting, the training loop, the paper's SDLM optimiser, seed runs) is the package's.
-"""
+"""LeNet-5 as LeCun, Bottou, Bengio and Haffner built it in "Gradient-based learning applied to document
+recognition", Proc. IEEE 86(11), 1998, https://doi.org/10.1109/5.726791: the parts (also defined in chapter 06b's
+cells), the paper's counts, its training loop and SDLM optimiser, and seed runs."""
 
 from __future__ import annotations
 
@@ -270,12 +266,8 @@ class LayerCount:
 
 
 def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28)) -> list[LayerCount]:
-    """Trainable parameters and connections of each top-level layer of ``net``, as the paper counts them.
-
-    A connection is one input (or the bias) of one unit: a layer shares parameters across units, so it has
-    more connections than parameters. Fixed buffers (the RBF codes) are not parameters. The net runs once on the
-    batch ``X`` (a tensor or a shape (N, C, H, W)) in eval mode and is left exactly as it was.
-    """
+    """Trainable parameters and connections (inputs and bias of each unit) of each top-level layer, as the paper
+    counts them, from one eval-mode run on the batch ``X`` (a tensor or an (N, C, H, W) shape); ``net`` is unchanged."""
     X = torch.zeros(*X) if not isinstance(X, torch.Tensor) else X
     if X.ndim != 4:
         raise ValueError(f"layer_counts: X must be a batch of images (N, C, H, W), e.g. (1, 1, 28, 28); got shape "
@@ -331,12 +323,8 @@ def train_lenet5(
     loss_fn: nn.Module | None = None, momentum: float = 0.0, mu: float | None = None, curvature_images: int = 500,
     device: torch.device | str | None = None,
 ) -> TrainHistory:  # fmt: skip
-    """Train ``net`` (not re-initialised) one pass per step size in ``lrs``; return the per-pass history.
-
-    ``mu=None``: minibatch SGD (with ``momentum``). ``mu`` given: the paper's :class:`SDLM`, each weight at
-    ``lr / (mu + h_kk)``, h_kk re-estimated on the first ``curvature_images`` images of each pass. ``loss_fn``
-    defaults to :class:`LeNet5Loss`. Every argument is checked before the first step.
-    """
+    """Train ``net`` one pass per step size in ``lrs`` with SGD (``mu=None``) or the paper's :class:`SDLM`
+    (h_kk re-estimated on ``curvature_images`` each pass), all arguments checked first; returns the history."""
     if mu is not None and momentum:
         raise ValueError(f"SDLM (mu={mu!r}) has no momentum; pass momentum=0 with mu, or mu=None for SGD with momentum")
     lrs = _checked_lrs(lrs)
@@ -392,12 +380,8 @@ def _affine(layer: nn.Module, X: torch.Tensor, weight: torch.Tensor, bias: torch
 
 
 def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float = 2.0) -> dict[str, torch.Tensor]:
-    """The paper's estimate h_kk of the loss's second derivative for every weight of a :func:`lenet5`, over ``X``.
-
-    Appendix C's Gauss-Newton recursion from F6 down (∂²E/∂a² = f'(a)² Σ w² ∂²E/∂x², h = Σ ∂²E/∂a² x² over a
-    weight's connections; 2 at F6) is the backward pass of a copy of the net with squared weights, inputs and
-    squashing slopes, so autograd computes it. One tensor per parameter name; ``net`` is unchanged.
-    """
+    """The paper's Gauss-Newton estimate h_kk (appendix C) of the loss's second derivative for each
+    weight of a :func:`lenet5` over ``X``: a backward pass with squared weights, inputs and slopes."""
     if not isinstance(getattr(net, "input", None), PaperInput):
         raise TypeError(
             f"curvature_diagonal follows the paper's LeNet-5 (du.lenet5(), squashed after every layer); got a "
@@ -424,11 +408,8 @@ def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float 
 
 
 class SDLM(torch.optim.Optimizer):
-    """Stochastic diagonal Levenberg-Marquardt: each weight steps by lr / (mu + h_kk) times its gradient.
-
-    Call :meth:`set_curvature` with :func:`curvature_diagonal`'s h_kk before the first step (the paper: on 500
-    images before each pass); ``mu`` (the paper: 0.02) keeps the step finite where h_kk is near 0.
-    """
+    """Stochastic diagonal Levenberg-Marquardt: each weight steps by lr / (mu + h_kk) times its gradient, h_kk set
+    by :meth:`set_curvature` from :func:`curvature_diagonal` (the paper: 500 images per pass, ``mu`` 0.02)."""
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float, mu: float = 0.02) -> None:
         for name, value in (("lr", lr), ("mu", mu)):
@@ -508,11 +489,3 @@ def format_ablation(results: dict[str, Sequence[SeedRun]]) -> str:
         cpu, wall = (statistics.fmean(getattr(r, k) for r in runs) for k in ("cpu_minutes", "wall_minutes"))
         lines.append(f"{name:<{width}}{f'{mean:.2f}% ± {sd:.2f}%':>16}{len(runs):>7}{cpu:>14.1f}{wall:>15.1f}")
     return "\n".join(lines)
-
-
-__all__ = [
-    "DIGIT_BITMAPS", "PAPER_STEP_SIZES", "SDLM", "TABLE_I", "EuclideanRBF", "LayerCount", "LeNet5Loss", "PaperInput",
-    "PartialConv2d", "ScaledTanh", "SeedRun", "Subsampling", "bitmap_codes", "curvature_diagonal", "format_ablation",
-    "format_layer_counts", "init_lenet5", "layer_counts", "lenet5", "mean_error_line", "random_codes", "run_seeds",
-    "squash", "squash_gain", "step_schedule", "train_lenet5",
-]  # fmt: skip

@@ -1,8 +1,5 @@
-"""Small matrices, computed and drawn: the book's ``corr2d`` and a picture of a matrix with its numbers.
-
-The convolution chapters write ``corr2d`` from scratch once (chapter 2) and import it from here afterwards;
-``show_matrix`` draws every small input, kernel and output table in those chapters the same way.
-"""
+"""Small matrices, computed and drawn: the book's ``corr2d`` (written from scratch in chapter 2, imported after)
+and ``show_matrix``, which draws every small input, kernel and output in the convolution chapters alike."""
 
 from __future__ import annotations
 
@@ -10,8 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-
-__all__ = ["Box", "corr2d", "show_matrix"]
 
 Box = tuple[int, int, int, int]  # (row, column, height, width) of a window, in matrix cells
 
@@ -41,12 +36,8 @@ def show_matrix(
     box_color: str = "red",
     fontsize: float = 9,
 ):
-    """Draw the small matrix ``A`` on ``ax`` as coloured cells with their numbers written in.
-
-    ``boxes`` outlines windows ``(row, column, height, width)``; ``shade`` (same shape as ``A``) colours the
-    cells by other values than the printed ones, e.g. to set padding apart from the input. Colours run from
-    min(A, 0) to 1.3 × max(A, 1) so the numbers stay readable on the darkest cell.
-    """
+    """Draw the small matrix ``A`` on ``ax`` as coloured cells with their numbers, ``boxes`` outlining windows
+    ``(row, column, height, width)`` and ``shade`` colouring cells by other values (e.g. to set padding apart)."""
     A = np.asarray(A, dtype=float)
     colours = A if shade is None else np.asarray(shade, dtype=float)
     ax.imshow(colours, cmap=cmap, vmin=min(colours.min(), 0), vmax=max(colours.max(), 1) * 1.3)

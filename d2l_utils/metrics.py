@@ -64,15 +64,9 @@ def size(x: torch.Tensor) -> int:
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
-    """Number of correct predictions, as the book's ``d2l.accuracy`` returns it (a float count, not a rate).
-
-    NaN or infinite outputs count as wrong, and a warning says how many there were; a label that is no class of
-    the outputs is refused.
-    """
+    """Number of correct predictions, as the book's ``d2l.accuracy`` (a float count, not a rate); NaN or
+    infinite outputs count as wrong, with a warning saying how many; a label that is no class is refused."""
     check = PredictionCheck()
     classes, y = check(y_hat, y)
     check.finish()
     return float((classes == y).sum())
-
-
-__all__ = ["Accumulator", "Timer", "accuracy", "size"]

@@ -1,8 +1,4 @@
-"""The networks the course trains, as the book defines them, for benchmarks, tests and figures.
-
-The chapters build these networks cell by cell to teach them; code that only needs "the book's LeNet" or
-"the book's AlexNet" takes them from here.
-"""
+"""The book's networks, for code that needs "the book's LeNet" or AlexNet without building it cell by cell."""
 
 from __future__ import annotations
 
@@ -54,11 +50,7 @@ VGG11_CONV_ARCH: tuple[tuple[int, int], ...] = ((1, 64), (1, 128), (2, 256), (2,
 
 
 def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
-    """``num_convs`` 3×3 convolutions (padding 1, each followed by ReLU), then a 2×2 max pool with stride 2.
-
-    The convolutions keep height and width; the pool halves them. Only the first convolution sees
-    ``in_channels``, the others ``out_channels``.
-    """
+    """``num_convs`` 3×3 convolutions with ReLU (padding 1, keeping the size), then a 2×2 max pool that halves it."""
     check_positive_ints("vgg_block", num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
     layers: list[nn.Module] = []
     for _ in range(num_convs):
@@ -82,11 +74,8 @@ def _checked_conv_arch(conv_arch) -> tuple[tuple[int, int], ...]:
 
 
 def narrow_conv_arch(conv_arch=VGG11_CONV_ARCH, ratio: int = 4) -> tuple[tuple[int, int], ...]:
-    """The book's narrowed VGG: every block's channels divided by ``ratio`` (floor), the depth unchanged.
-
-    With ``ratio=4`` VGG-11's 64…512 channels become 16…128, which cuts the convolutions' FLOPs about 16-fold
-    (a convolution's cost grows with input × output channels), so VGG trains on Fashion-MNIST in reasonable time.
-    """
+    """The book's narrowed VGG: every block's channels divided by ``ratio``, so convolutions cost about
+    ``ratio**2`` times less and VGG trains on Fashion-MNIST in reasonable time."""
     check_positive_ints("narrow_conv_arch", ratio=ratio)
     pairs = _checked_conv_arch(conv_arch)
     too_narrow = [c for _, c in pairs if c // ratio < 1]
@@ -96,13 +85,8 @@ def narrow_conv_arch(conv_arch=VGG11_CONV_ARCH, ratio: int = 4) -> tuple[tuple[i
 
 
 def vgg(conv_arch=VGG11_CONV_ARCH, in_channels: int = 1, num_classes: int = 10, input_size: int = 224) -> nn.Sequential:
-    """The book's VGG: one :func:`vgg_block` per ``(num_convs, out_channels)`` pair, then AlexNet's dense part.
-
-    Each block halves the image, so an ``input_size``×``input_size`` input reaches the classifier at
-    ``input_size // 2**len(conv_arch)`` per side: 7×7 for 224 and five blocks, as the book hard-codes. The
-    first dense layer is sized from that; the two hidden dense layers keep 4096 units with dropout 0.5, also in
-    the book's narrowed variant (``vgg(narrow_conv_arch(VGG11_CONV_ARCH, 4))``).
-    """
+    """The book's VGG: one :func:`vgg_block` per ``(num_convs, out_channels)`` pair, then AlexNet's dense part,
+    its first layer sized for an ``input_size`` image halved once per block."""
     pairs = _checked_conv_arch(conv_arch)
     check_positive_ints("vgg", in_channels=in_channels, num_classes=num_classes, input_size=input_size)
     side = input_size
@@ -126,10 +110,7 @@ def vgg(conv_arch=VGG11_CONV_ARCH, in_channels: int = 1, num_classes: int = 10, 
 
 
 def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int, padding: int) -> nn.Sequential:
-    """One convolution (the window given) followed by two 1×1 convolutions, each with ReLU.
-
-    The 1×1 convolutions act as a small fully connected network applied at every pixel, across channels.
-    """
+    """One convolution then two 1×1 convolutions, each with ReLU: a small dense network at every pixel."""
     check_positive_ints("nin_block", in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
                          stride=stride)  # fmt: skip
     return nn.Sequential(
@@ -140,10 +121,7 @@ def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int
 
 
 def nin(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
-    """The book's NiN for 1×224×224 inputs: AlexNet's windows in NiN blocks, no dense layers.
-
-    The last NiN block outputs one channel per class; global average pooling turns each channel into one score.
-    """
+    """The book's NiN for 1×224×224 inputs: the last block outputs one channel per class, averaged into a score."""
     check_positive_ints("nin", in_channels=in_channels, num_classes=num_classes)
     return nn.Sequential(
         nin_block(in_channels, 96, kernel_size=11, stride=4, padding=0),
@@ -170,18 +148,8 @@ def _channel_pair(name: str, value) -> tuple[int, int]:
 
 
 class Inception(nn.Module):
-    """GoogLeNet's Inception block: four parallel branches whose outputs are stacked along the channels.
-
-    * ``branch1``: 1×1 convolution to ``c1`` channels;
-    * ``branch2``: 1×1 convolution to ``c2[0]`` channels, then 3×3 (padding 1) to ``c2[1]``;
-    * ``branch3``: 1×1 convolution to ``c3[0]`` channels, then 5×5 (padding 2) to ``c3[1]``;
-    * ``branch4``: 3×3 max pooling (stride 1, padding 1), then 1×1 convolution to ``c4``.
-
-    Every convolution is followed by ReLU, and every branch keeps height and width, so the outputs can be
-    concatenated: ``out_channels = c1 + c2[1] + c3[1] + c4``. The 1×1 convolutions before the 3×3 and 5×5 ones
-    reduce the channels first, which is what keeps the block cheap. Same layers and parameters as the book's
-    ``Inception``; the ReLUs are modules here so the shape probe and the figures show them.
-    """
+    """GoogLeNet's Inception block: four parallel branches (1×1; 1×1→3×3; 1×1→5×5; 3×3 max pool→1×1) with
+    ReLUs as modules, concatenated along the channels: ``out_channels = c1 + c2[1] + c3[1] + c4``."""
 
     def __init__(self, in_channels: int, c1: int, c2: tuple[int, int], c3: tuple[int, int], c4: int):
         super().__init__()
@@ -216,12 +184,8 @@ class Inception(nn.Module):
 
 
 def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
-    """The book's GoogLeNet: five stages ``b1``…``b5`` (nine Inception blocks), global average pooling, one dense layer.
-
-    Follows the English edition's PyTorch code (ReLU after both of ``b2``'s convolutions, global *average*
-    pooling). The book trains it on 96×96 images, where the stages output 64×24×24, 192×12×12, 480×6×6,
-    832×3×3 and 1024 features.
-    """
+    """The book's GoogLeNet (English edition's PyTorch code): five stages ``b1``…``b5`` with nine Inception
+    blocks, global average pooling and one dense layer."""
     check_positive_ints("googlenet", in_channels=in_channels, num_classes=num_classes)
     b1 = nn.Sequential(nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
                        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))  # fmt: skip
@@ -257,17 +221,8 @@ def batch_norm(
     eps: float = 1e-5,
     momentum: float = 0.1,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Batch normalization written out: returns ``(Y, new_moving_mean, new_moving_var)``.
-
-    ``X`` is ``(batch, features)`` after a dense layer or ``(batch, channels, height, width)`` after a
-    convolution; ``gamma``, ``beta`` and the moving statistics broadcast against it (shape ``(1, features)`` or
-    ``(1, channels, 1, 1)``). In training mode each feature (each channel, over all positions) is standardised
-    with the minibatch's mean and biased variance, and the moving averages move a fraction ``momentum`` towards
-    this batch's mean and unbiased variance; in prediction mode the moving averages normalise and are returned
-    unchanged. That is exactly what ``nn.BatchNorm1d``/``nn.BatchNorm2d`` compute (same ``eps`` and
-    ``momentum`` convention). Unlike the book's version, the mode is an argument, not ``torch.is_grad_enabled()``,
-    so evaluating with gradients on (e.g. for a saliency map) still uses the moving averages.
-    """
+    """Batch normalization written out, as ``nn.BatchNorm1d/2d``: returns ``(Y, new_moving_mean, new_moving_var)``.
+    The mode is an argument, not the book's ``torch.is_grad_enabled()``, so evaluating with gradients still works."""
     if X.dim() not in (2, 4):
         raise ValueError(
             f"batch_norm expects a (batch, features) or (batch, channels, height, width) tensor, got shape "
@@ -291,13 +246,8 @@ def batch_norm(
 
 
 class BatchNorm(nn.Module):
-    """A batch normalization layer built on :func:`batch_norm`: learned scale ``gamma`` and shift ``beta``.
-
-    ``num_dims`` is 2 after a dense layer and 4 after a convolution. ``gamma`` starts at 1 and ``beta`` at 0, so
-    the layer first outputs standardised values; the moving averages (buffers, so ``.to(device)`` and
-    ``state_dict`` carry them) start at mean 0 and variance 1. ``net.train()``/``net.eval()`` switch between
-    minibatch statistics and the moving averages, as for PyTorch's own layers.
-    """
+    """A batch normalization layer on :func:`batch_norm` with learned ``gamma`` and ``beta``; ``num_dims`` is 2
+    after a dense layer and 4 after a convolution, and the moving averages are buffers."""
 
     def __init__(self, num_features: int, num_dims: int, eps: float = 1e-5, momentum: float = 0.1):
         super().__init__()
@@ -327,12 +277,8 @@ class BatchNorm(nn.Module):
 
 
 def bn_lenet(from_scratch: bool = False) -> nn.Sequential:
-    """The book's LeNet with batch normalization after every convolution and hidden dense layer.
-
-    As in the book, the first convolution has no padding (so 16×4×4 = 256 features reach the dense part) and the
-    activations stay sigmoids. ``from_scratch=True`` uses the course's :class:`BatchNorm`, otherwise PyTorch's
-    ``nn.BatchNorm2d``/``nn.BatchNorm1d`` (same computation, faster).
-    """
+    """The book's LeNet with batch norm after every convolution and hidden dense layer (no padding in the
+    first convolution, as the book); ``from_scratch=True`` uses :class:`BatchNorm` instead of PyTorch's."""
     bn2d = (lambda n: BatchNorm(n, num_dims=4)) if from_scratch else nn.BatchNorm2d
     bn1d = (lambda n: BatchNorm(n, num_dims=2)) if from_scratch else nn.BatchNorm1d
     return nn.Sequential(
@@ -347,12 +293,8 @@ def bn_lenet(from_scratch: bool = False) -> nn.Sequential:
 
 
 class Residual(nn.Module):
-    """ResNet's residual block: ``ReLU(X + BN(conv(ReLU(BN(conv(X))))))``.
-
-    Two 3×3 convolutions with batch normalization compute a correction that is added to the input. When the
-    block changes the number of channels or the resolution (``strides=2``), the input no longer matches and
-    ``use_1x1conv=True`` sends it through a 1×1 convolution with the same stride first.
-    """
+    """ResNet's residual block ``ReLU(X + BN(conv(ReLU(BN(conv(X))))))``; ``use_1x1conv=True`` reshapes the
+    input with a 1×1 convolution when the block changes the channels or the resolution."""
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
         super().__init__()
@@ -422,11 +364,8 @@ def conv_block(input_channels: int, num_channels: int) -> nn.Sequential:
 
 
 class DenseBlock(nn.Module):
-    """``num_convs`` conv blocks, each seeing the concatenation of the block's input and all earlier outputs.
-
-    Every conv block adds ``num_channels`` channels (the growth rate), so the block outputs
-    ``input_channels + num_convs * num_channels`` channels at the input's height and width.
-    """
+    """``num_convs`` conv blocks, each seeing the concatenation of the input and all earlier outputs, so
+    the block outputs ``input_channels + num_convs * num_channels`` channels."""
 
     def __init__(self, num_convs: int, input_channels: int, num_channels: int):
         super().__init__()
@@ -444,10 +383,8 @@ class DenseBlock(nn.Module):
 
 
 def transition_block(input_channels: int, num_channels: int) -> nn.Sequential:
-    """DenseNet's transition: batch norm, ReLU, a 1×1 convolution to ``num_channels``, 2×2 average pool (stride 2).
-
-    It undoes a dense block's channel growth and halves height and width, which keeps the model small.
-    """
+    """DenseNet's transition: batch norm, ReLU, 1×1 convolution to ``num_channels``, 2×2 average pool.
+    It undoes a dense block's channel growth and halves height and width."""
     return nn.Sequential(
         nn.BatchNorm2d(input_channels), nn.ReLU(),
         nn.Conv2d(input_channels, num_channels, kernel_size=1),
@@ -461,12 +398,8 @@ def densenet(
     growth_rate: int = 32,
     num_convs_in_dense_blocks: tuple[int, ...] = (4, 4, 4, 4),
 ) -> nn.Sequential:
-    """The book's DenseNet: the stem, four dense blocks of 4 conv blocks (growth rate 32) with transitions that
-    halve the channels in between, then batch norm, ReLU, global average pooling and one dense layer.
-
-    The paper and the book's MXNet and TensorFlow code pool by averaging; the PyTorch tab of d2l-zh 2.0 uses
-    ``nn.AdaptiveMaxPool2d`` there. Same parameters either way.
-    """
+    """The book's DenseNet: the stem, four dense blocks (growth rate 32) with halving transitions, then
+    batch norm, ReLU, global average pooling and one dense layer."""
     check_positive_ints("densenet", in_channels=in_channels, num_classes=num_classes, growth_rate=growth_rate)
     layers: list[nn.Module] = [_stem(in_channels)]
     num_channels = 64
@@ -485,15 +418,8 @@ def densenet(
 
 
 class ResNeXtUnit(nn.Module):
-    """The ResNeXt block with its input channels given first: a bottleneck residual block, 3×3 convolution grouped.
-
-    ``1×1 conv → BN → ReLU → grouped 3×3 conv → BN → ReLU → 1×1 conv → BN``, added to the input, then ReLU.
-    The bottleneck has ``b = round(num_channels * bot_mul)`` channels. As in the book's code, ``groups`` is the
-    *group width* (channels per group): the 3×3 convolution is split into ``b // groups`` groups, so its cost is
-    ``b**2 / (b // groups)`` instead of ``b**2`` per position, and the 1×1 convolutions mix the groups again.
-    ``use_1x1conv=True`` sends the input through a 1×1 convolution (with batch norm) of stride ``strides`` first,
-    needed when the block changes the channels or halves the resolution (``strides=2``).
-    """
+    """The ResNeXt bottleneck block (input channels first): 1×1, grouped 3×3 and 1×1 convolutions with batch
+    norm, added to the input; ``groups`` is the group width, as in the book."""
 
     def __init__(self, input_channels: int, num_channels: int, groups: int, bot_mul: float,
                  use_1x1conv: bool = False, strides: int = 1):  # fmt: skip
@@ -534,9 +460,7 @@ class ResNeXtUnit(nn.Module):
 
 
 class ResNeXtBlock(ResNeXtUnit):
-    """The book's ResNeXt block with d2l 1.0's arguments ``(num_channels, groups, bot_mul, use_1x1conv, strides)``.
-
-    The layers that see the input are lazy, as in the book; :class:`ResNeXtUnit` takes the input channels first."""
+    """The book's ResNeXt block with d2l 1.0's arguments; the layers that see the input are lazy, as in the book."""
 
     def __init__(self, num_channels: int, groups: int, bot_mul: float, use_1x1conv: bool = False, strides: int = 1):
         super().__init__(num_channels, num_channels, groups, bot_mul, use_1x1conv, strides)
@@ -560,13 +484,8 @@ def layer_norm(
     beta: torch.Tensor | None = None,
     eps: float = 1e-5,
 ) -> torch.Tensor:
-    """Layer normalization written out: each example standardised over its last ``len(normalized_shape)`` axes.
-
-    Mean and biased variance are taken per example (over e.g. all channels, rows and columns of one image), never
-    across the batch, so the result for one example does not depend on the others, and training and prediction
-    compute the same thing. ``gamma`` and ``beta`` (shape ``normalized_shape``) scale and shift elementwise, as
-    ``nn.LayerNorm(normalized_shape)`` does; the result equals ``F.layer_norm`` up to float rounding.
-    """
+    """Layer normalization written out: each example standardised over its last ``len(normalized_shape)`` axes,
+    so training and prediction compute the same thing; equals ``F.layer_norm`` up to rounding."""
     normalized_shape = tuple(int(s) for s in normalized_shape)
     if not normalized_shape or tuple(X.shape[-len(normalized_shape) :]) != normalized_shape:
         raise ValueError(
@@ -585,14 +504,8 @@ def layer_norm(
 
 
 def googlenet_parts(net: nn.Sequential | None = None) -> nn.Sequential:
-    """GoogLeNet as its three parts, ``stem``, ``body`` and ``head``, sharing the modules of ``net``.
-
-    ``net`` (default: a new :func:`googlenet`) is not changed: the parts are new containers around its own
-    layers, in the same order, so running them one after the other computes ``net(X)`` and they hold exactly
-    its parameters. The *stem* is stages ``b1`` and ``b2`` (7×7, 1×1 and 3×3 convolutions with max pooling),
-    the *body* the nine Inception blocks with the max pools between them, the *head* global average pooling,
-    flattening and the dense layer.
-    """
+    """GoogLeNet as three parts, ``stem`` (b1, b2), ``body`` (the Inception blocks) and ``head``, sharing the
+    modules of ``net`` (default a new :func:`googlenet`), which is left unchanged."""
     net = googlenet() if net is None else net
     expected = "the six stages b1, b2, b3, b4, b5 and the dense layer of du.googlenet()"
     if not isinstance(net, nn.Sequential) or len(net) != 6 or not isinstance(net[5], nn.Linear):

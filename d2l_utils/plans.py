@@ -1,15 +1,11 @@
-"""Training plans: the book's settings for each network, and a smaller plan a CPU can finish.
-
-A chapter picks its plan with :func:`choose_plan` (the book's on a GPU, the CPU plan otherwise) and passes the
-plan's fields to ``load_data_fashion_mnist`` and ``train_ch6``. Keeping every chapter's settings here gives one
-place to read them, and lets tests check what a plan costs (memory, time) without opening a notebook.
-"""
+"""Training plans (``plans.tsv``): the book's settings for each network and a smaller one a CPU can finish, chosen
+by :func:`choose_plan`; the book's own runs (``book_runs.tsv``) and our real-MNIST record, to quote beside results."""
 
 from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -47,83 +43,41 @@ class TrainingPlan:
         return self.training_examples / examples_per_sec / 60
 
     def data_kwargs(self) -> dict:
-        """Keyword arguments for ``load_data_fashion_mnist`` (besides the batch size); in smoke mode an upsampled
-        plan keeps 128 training images: ``train_ch6`` needs no five batches, which cost the notebooks' run ~60 s more
-        CPU time (one thread, 2-core CI-like machine, 2026-12-04: VGG 33 s, ResNet-18 12 s, DenseNet 8 s)."""
+        """Keyword arguments for ``load_data_fashion_mnist`` besides the batch size; smoke mode keeps an
+        upsampled plan to 128 training images: ~60 s less CPU in the notebooks' run (1 thread, 2 cores, 2026-12-04)."""
         limit = config.SMOKE_LIMITS.resized_examples if config.smoke_mode() and self.resize else None
         return dict(resize=self.resize, max_train_examples=limit or self.max_train_examples,
                     max_test_examples=self.max_test_examples)  # fmt: skip
 
 
-def _cpu_quick(book: TrainingPlan, **changes) -> TrainingPlan:
-    return replace(book, name="cpu-quick", **changes)
+def _read_plans(text: str) -> dict[str, dict[str, TrainingPlan]]:
+    """``plans.tsv``'s rows as ``{network: {plan name: TrainingPlan}}``, in the file's order."""
+    plans: dict[str, dict[str, TrainingPlan]] = {}
+    for line in text.splitlines():
+        if line.startswith(("#", "network\t")) or not line.strip():
+            continue
+        network, name, *values = line.split("\t")
+        numbers = (None if v == "-" else float(v) if "." in v else int(v) for v in values)
+        plans.setdefault(network, {})[name] = TrainingPlan(name, *numbers)
+    return plans
 
 
-# The book's settings: the ``train_ch6`` calls of d2l 0.17 (English) / d2l-zh 2.0 (Chinese), PyTorch tab.
-_BOOK = {
-    "lenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.9),
-    "alexnet": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.01, resize=224),
-    "vgg": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.05, resize=224),  # the narrowed VGG (ratio 4)
-    "nin": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.1, resize=224),
-    "googlenet": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.1, resize=96),
-    "bn-lenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=1.0),
-    "resnet18": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.05, resize=96),
-    "densenet": TrainingPlan("book", num_epochs=10, batch_size=256, lr=0.1, resize=96),
-}
+# Every plan and why it is what it is: plans.tsv's header.
+_PLANS = _read_plans(resources.files(__package__).joinpath("plans.tsv").read_text(encoding="utf-8"))
+TRAINING_PLANS = {network: {k: p for k, p in plans.items() if k != "d2l-1.0"} for network, plans in _PLANS.items()}
+D2L_1_0_PLANS = {network: plans["d2l-1.0"] for network, plans in _PLANS.items() if "d2l-1.0" in plans}
 
-# A CPU plan for the networks that need hours per epoch there: the first 10,000 training images, 2 epochs, the
-# first 2,000 test images, the book's other settings. NiN's and GoogLeNet's plans (below) change more.
-_SUBSET = dict(num_epochs=2, max_train_examples=10_000, max_test_examples=2_000)
-_D2L_1_0_STEP = _SUBSET | dict(lr=0.01, batch_size=128)  # d2l 1.0's settings for ResNet-18 and DenseNet
 
-TRAINING_PLANS: dict[str, dict[str, TrainingPlan]] = {
-    "lenet": {"book": _BOOK["lenet"], "cpu-quick": _cpu_quick(_BOOK["lenet"])},
-    # Batch 32, not the book's 128, keeps AlexNet's CPU run within Binder's 2 GB (tests/test_memory.py).
-    "alexnet": {"book": _BOOK["alexnet"], "cpu-quick": _cpu_quick(_BOOK["alexnet"], **_SUBSET, batch_size=32)},
-    "vgg": {"book": _BOOK["vgg"], "cpu-quick": _cpu_quick(_BOOK["vgg"], **_SUBSET)},
-    # NiN starts on a plateau (logits near zero) and needs many steps at lr 0.1 to leave it: batches of 32 at 96x96.
-    "nin": {
-        "book": _BOOK["nin"],
-        # On a GPU: the book's later lr 0.05 (d2l-en commit 99bf020a). At lr 0.1 (seed 1, real MNIST, one H200,
-        # 2026-12-04) NiN reached test accuracy 0.675 in epoch 4, then fell to 0.10 for the last six epochs; at lr
-        # 0.05 (same seed) it did not collapse (0.878 after 10 epochs).
-        "gpu": replace(_BOOK["nin"], name="gpu", lr=0.05),
-        "cpu-quick": _cpu_quick(_BOOK["nin"], num_epochs=2, max_test_examples=2_000, batch_size=32, resize=96),
-    },
-    # GoogLeNet starts on the same plateau; batches of 64 at 64x64 leave it and, unlike batches of 32, stay off it.
-    "googlenet": {
-        "book": _BOOK["googlenet"],
-        # On a GPU: the book's later lr 0.01 (d2l-en PR #2126). At lr 0.1 (real MNIST, one H200, 2026-12-04) the
-        # loss became NaN in epoch 3 (seed 0, bf16) and epoch 4 (seed 1, float32).
-        "gpu": replace(_BOOK["googlenet"], name="gpu", lr=0.01),
-        "cpu-quick": _cpu_quick(
-            _BOOK["googlenet"], **_SUBSET | dict(max_train_examples=40_000, batch_size=64, resize=64)
-        ),
-    },
-    # d2l 1.0's lr 0.1 and batch 128: at lr 1.0 batch norm's running statistics lag weights that move fast.
-    "bn-lenet": {
-        "book": _BOOK["bn-lenet"],
-        "cpu-quick": _cpu_quick(_BOOK["bn-lenet"], num_epochs=3, lr=0.1, batch_size=128),
-    },
-    # d2l 1.0's lr 0.01 and batch 128, for the reason of BN-LeNet's.
-    "resnet18": {"book": _BOOK["resnet18"], "cpu-quick": _cpu_quick(_BOOK["resnet18"], **_D2L_1_0_STEP)},
-    "densenet": {"book": _BOOK["densenet"], "cpu-quick": _cpu_quick(_BOOK["densenet"], **_D2L_1_0_STEP)},
-}
-# Each CPU plan's measured cost, its run on real MNIST and why the plans that changed did: benchmarks/RESULTS.md
-# ("Every chapter's CPU plan on real MNIST"); the runs themselves: real_mnist_plans.json.
+def _plans_of(network: str) -> dict[str, TrainingPlan]:
+    if network not in TRAINING_PLANS:
+        raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
+    return TRAINING_PLANS[network]
 
 
 def choose_plan(network: str, device: torch.device | str | None, name: str | None = None) -> TrainingPlan:
-    """The plan for ``network``: ``name`` if given, else ``"cpu-quick"`` on a CPU and on a GPU ``"gpu"`` where the
-    book's later edition changed the first edition's ``"book"`` settings (NiN, GoogLeNet), else ``"book"``.
-
-    ``device`` is read as ``train_ch6`` reads it (:func:`~d2l_utils.devices.resolve_device`): any case
-    (``"CPU"``), ``None`` for the best device here, and a device this machine lacks raises
-    :class:`~d2l_utils.devices.DeviceNotAvailableError` naming the ones it has.
-    """
-    if network not in TRAINING_PLANS:
-        raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
-    plans = TRAINING_PLANS[network]
+    """The plan for ``network``: ``name`` if given, else ``"cpu-quick"`` on a CPU and ``"gpu"`` (where the book's later
+    edition changed it) or ``"book"`` on a GPU; ``device`` is read as ``train_ch6`` reads it."""
+    plans = _plans_of(network)
     device = resolve_device(device)
     if name is None:
         name = "cpu-quick" if device.type == "cpu" else "gpu" if "gpu" in plans else "book"
@@ -150,14 +104,8 @@ _BOOK_NOTEBOOKS = {
 
 @dataclass(frozen=True)
 class BookRun:
-    """One executed run of the book: its final test accuracy, where it is stored, and its best epoch.
-
-    ``network`` is a plan key; ``"bn-lenet"`` is the from-scratch batch-norm LeNet, ``"bn-lenet-concise"`` the one
-    built from ``nn.BatchNorm2d``. ``edition`` is ``"en-<d2l version>"`` or ``"zh-<d2l-zh version>"``.
-    ``variant`` is ``""`` for the network the course builds and ``"max-pooling"`` for the book's earlier one:
-    BN-LeNet with max pooling (English builds to 0.16.5 and one 0.17.1 build, d2l-zh to August 2021),
-    DenseNet with a global max-pooling head (both editions to January 2022).
-    """
+    """One executed run of the book: its final test accuracy, where it is stored (``edition`` as ``"en-0.17.1"``), its
+    best epoch; ``variant`` is ``"max-pooling"`` for the book's earlier BN-LeNet and DenseNet, else ``""``."""
 
     network: str
     test_acc: float
@@ -227,10 +175,8 @@ class BookSpread:
 
 
 def book_runs(network: str, *, edition: str | None = None, variant: str = "") -> tuple[BookRun, ...]:
-    """The book's runs of ``network`` (a plan key), oldest first, of the course's variant unless ``variant``.
-
-    ``edition`` keeps one edition (``"en"`` or ``"zh"``) or one release (``"en-0.17.1"``).
-    """
+    """The book's runs of ``network`` (a plan key), oldest first, of the course's variant unless ``variant``;
+    ``edition`` keeps one edition (``"en"``) or one release (``"en-0.17.1"``)."""
     if network not in _BOOK_NOTEBOOKS:
         raise KeyError(f"no book runs for {network!r}; known networks: {', '.join(_BOOK_NOTEBOOKS)}")
     runs = tuple(
@@ -264,11 +210,8 @@ def _edition_line(runs: tuple[BookRun, ...], lang: str) -> str | None:
 
 
 def format_book_runs(network: str, *, variant: str = "", drop: float = 0.01) -> str:
-    """The spread of the book's runs of ``network``, per edition, and how often the last epoch fell below the best.
-
-    A run's last epoch counts as fallen when its final test accuracy is at least ``drop`` below its best epoch's
-    (only runs whose build stored the training plot can tell).
-    """
+    """The spread of the book's runs of ``network``, per edition, and how many runs' last epoch fell ``drop``
+    or more below their best (among runs whose build stored the training plot)."""
     runs = book_runs(network, variant=variant)
     lines = [f"book's runs of {network}{' (' + variant + ')' if variant else ''}: "
              f"{book_spread(network, variant=variant)}"]  # fmt: skip
@@ -285,23 +228,6 @@ def format_book_runs(network: str, *, variant: str = "", drop: float = 0.01) -> 
     return "\n".join(lines)
 
 
-# d2l 1.0 (English, tag v1.0.3) trains with its own Trainer and these settings, PyTorch tab; every chapter gives
-# them next to the ``train_ch6`` settings above, which the course trains with. Source: D2L_1_0_SOURCE.
-D2L_1_0_SOURCE = "https://github.com/d2l-ai/d2l-en/blob/b2e2ae30898a9d0126a9699ae7e441de3e272715/"
-D2L_1_0_PLANS: dict[str, TrainingPlan] = {
-    "lenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.1),
-    "alexnet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=224),
-    "vgg": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=224),
-    "nin": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.05, resize=224),
-    "googlenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
-    "bn-lenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.1),
-    "resnet18": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
-    "densenet": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.01, resize=96),
-    # §8.8 trains only its RegNetX32; it trains no sample of a design space, so "anynet-sample" has no entry.
-    "regnetx32": TrainingPlan("d2l-1.0", num_epochs=10, batch_size=128, lr=0.05, resize=96),
-}
-
-
 def read_record(path: Path) -> dict:
     """The real-MNIST record's data; a file cut off mid-write says how to get a whole one back."""
     try:
@@ -314,15 +240,9 @@ def read_record(path: Path) -> dict:
 
 
 def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> dict:
-    """What ``network``'s ``"cpu-quick"`` plan reached when trained once on real MNIST, with where and when.
-
-    Returns the record's entry for the network (per-epoch ``train_loss``, ``train_acc``, ``test_acc``,
-    ``seconds``; ``examples_per_sec``, ``minutes``, load averages, the plan, and the run's ``date``,
-    ``machine`` and ``torch``), so a chapter can quote the result with its conditions. The record is written by
-    ``benchmarks/real_mnist_plans.py``; a network it did not run raises a ``KeyError`` saying so.
-    """
-    if network not in TRAINING_PLANS:
-        raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
+    """The record's entry for ``network``'s ``"cpu-quick"`` run on real MNIST (per-epoch accuracies, speed, the
+    plan) with its ``date``, ``machine`` and ``torch``; a network not in the record raises a ``KeyError`` saying so."""
+    _plans_of(network)
     path = Path(record)
     if not path.exists():
         raise FileNotFoundError(f"no real-MNIST record at {path}; run benchmarks/real_mnist_plans.py to write it")
@@ -337,14 +257,9 @@ def real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> d
 
 
 def format_real_mnist_result(network: str, record: str | Path = REAL_MNIST_RECORD) -> str:
-    """One line for a chapter: what ``network``'s CPU plan reached on real MNIST, per epoch, with its conditions.
-
-    A different data set from the book's Fashion-MNIST, trained by the same code: quoted next to the book's
-    result, never mixed with it. Without the record (an installation without the course's ``benchmarks/``) the
-    line says where to find it instead.
-    """
-    if network not in TRAINING_PLANS:
-        raise KeyError(f"no training plan for {network!r}; known networks: {', '.join(sorted(TRAINING_PLANS))}")
+    """One line for a chapter: what ``network``'s CPU plan reached on real MNIST, per epoch, with its
+    conditions (a different data set from the book's, never mixed with it), or where to find the record."""
+    _plans_of(network)
     try:
         e = real_mnist_result(network, record)
     except FileNotFoundError:
@@ -372,25 +287,3 @@ def real_mnist_accuracies(record: str | Path = REAL_MNIST_RECORD) -> dict[str, f
         return {}
     results = read_record(path).get("results", {})
     return {network: entry["test_acc"][-1] for network, entry in results.items() if entry.get("test_acc")}
-
-
-# Designing CNNs (d2l 1.0 §8.8): the book trains only its RegNetX32; "anynet-sample" is how the course trains each
-# net of a design-space sample (its measured cost: benchmarks/RESULTS.md, "The design-space sample on a CPU").
-TRAINING_PLANS["anynet-sample"] = {
-    "cpu-quick": TrainingPlan(
-        "cpu-quick", num_epochs=1, batch_size=64, lr=0.2, max_train_examples=10_000, max_test_examples=5_000
-    ),
-    "book": TrainingPlan("book", num_epochs=10, batch_size=64, lr=0.2, resize=96),
-}
-TRAINING_PLANS["regnetx32"] = {
-    "book": TrainingPlan("book", num_epochs=10, batch_size=128, lr=0.05, resize=96),
-    "cpu-quick": TrainingPlan(
-        "cpu-quick",
-        num_epochs=1,
-        batch_size=128,
-        lr=0.05,
-        resize=96,
-        max_train_examples=10_000,
-        max_test_examples=2_000,
-    ),
-}

@@ -1,9 +1,5 @@
-"""Plotting: figure size, image grids, the book's ``Animator``, and ``train_ch6``'s progress and curves.
-
-The book's ``Animator`` redraws with ``clear_output``, which shows nothing in scripts and piles up frames under
-nbval; :class:`Animator` (same signature) and :class:`TrainingPlot` update one display in place instead, and draw a
-single figure outside a live notebook.
-"""
+"""Plotting: figure size, image grids, the book's ``Animator`` and ``train_ch6``'s curves, each updating one
+display in place (the book's ``clear_output`` shows nothing in scripts and piles up frames under nbval)."""
 
 from __future__ import annotations
 
@@ -39,12 +35,7 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
 
 def set_axes(ax, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear", legend=None):
     """Label, limit and scale one matplotlib axes in a single call."""
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_xscale(xscale)
-    ax.set_yscale(yscale)
-    ax.set_xlim(xlim)
-    ax.set_ylim(ylim)
+    ax.set(xlabel=xlabel, ylabel=ylabel, xscale=xscale, yscale=yscale, xlim=xlim, ylim=ylim)
     if legend:
         ax.legend(legend)
     ax.grid(True)
@@ -62,13 +53,8 @@ def _to_numpy(image) -> np.ndarray:
 
 def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None = None, scale: float = 1.5,
                 cmap: str = "gray", vmin: float | None = None, vmax: float | None = None):  # fmt: skip
-    """Plot a grid of images (tensors of shape (H, W) or (C, H, W), or arrays) with optional titles; return axes.
-
-    Without ``vmin``/``vmax`` each image is scaled to its own range (light = largest value in that image); give
-    both to draw every image on one scale, e.g. ``cmap="RdBu_r", vmin=-m, vmax=m`` for signed weights. Titles
-    longer than the image is wide are wrapped onto several lines, between words only. Each image gets a thin
-    grey frame, so an all-white (or all-black) image still shows where it is on the page.
-    """
+    """Plot a grid of images (tensors or arrays) with optional titles, each framed and on its own scale unless
+    ``vmin``/``vmax`` put them on one (e.g. for signed weights); returns the axes."""
     fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
     axes = axes.flatten()
     for i, ax in enumerate(axes):
@@ -144,11 +130,8 @@ class TrainingPlot:
 
 
 class Animator:
-    """The book's ``d2l.Animator`` (same signature): ``add(x, y)`` appends one point per curve and redraws.
-
-    In a notebook the one figure is updated in place; in smoke mode (CI) the points are only recorded and the
-    final figure shows once; in a script with a window backend the window is redrawn after each ``add``.
-    """
+    """The book's ``d2l.Animator`` (same signature): ``add(x, y)`` appends one point per curve and redraws one
+    figure in place; in smoke mode the points are only recorded and the final figure shows once."""
 
     # The book's signature, kept so that its chapter code runs unchanged.
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None, xscale="linear",  # noqa: PLR0913
@@ -193,12 +176,8 @@ class Animator:
 
 
 class TrainingProgress:
-    """The progress bar and the training curves of one ``train_ch6`` run, wrapped around each epoch's batches.
-
-    The running loss is read about five times per epoch (the live plot's redraws) on a GPU, which is never stalled
-    once per step, and after every step on the CPU, where reading is free; each reading goes to the ``watchers``
-    (``train_ch6``'s divergence guard) and to the live curves.
-    """
+    """The progress bar and curves of one ``train_ch6`` run; the running loss is read about five times an
+    epoch on a GPU (never stalling each step) and after every step on the CPU, for the live plot and ``watchers``."""
 
     def __init__(self, num_batches: int, num_epochs: int, history, progress: bool | None,
                  watchers: Sequence[Callable[[float, str], None]] = ()) -> None:  # fmt: skip
@@ -275,12 +254,8 @@ def plot_confusion_matrix(matrix: torch.Tensor, labels: Sequence[str], ax=None):
 
 
 def plot_normalization_axes(num_examples: int = 4, num_channels: int = 6):
-    """Which values batch norm and layer norm average over, for a batch of images; returns the figure.
-
-    Each square is one example's one channel (all its rows and columns). Batch norm computes one mean per
-    *channel*, over the whole batch (a column); layer norm one mean per *example*, over all its channels (a row),
-    so layer norm never looks at the other examples.
-    """
+    """Which values batch norm (one mean per channel, over the batch) and layer norm (one mean per
+    example, over its channels) average over, for a batch of images; returns the figure."""
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.8))
     panels = (
         ("batch norm: one mean per channel", True, "#3182bd"),

@@ -1,13 +1,7 @@
-"""What a network costs: parameters and FLOPs per layer, and how fast it trains on this machine.
-
-Parameters decide memory and what the net can store; FLOPs decide compute time. The two sit in different
-places (AlexNet keeps most parameters in its dense layers but spends most compute in its convolutions), so the
-course shows them side by side. FLOPs are counted by PyTorch itself (:class:`torch.utils.flop_counter.
-FlopCounterMode`: a multiply-add counts as 2 FLOPs; activations, pooling and bias additions count 0), and
-training speed is measured, not guessed, with real SGD steps on random data. For whole networks the module also
-measures activation memory (what autograd keeps for the backward pass) and the cost of each stage, and keeps
-speed measurements in dated records (:func:`save_speeds`, :func:`load_speeds`).
-"""
+"""What a network costs: parameters (memory) and FLOPs (compute time) per layer, which sit in different places
+(AlexNet's parameters in its dense layers, its compute in its convolutions); FLOPs as PyTorch's ``FlopCounterMode``
+counts them (a multiply-add is 2), and training speed, activation memory and stage costs measured, not guessed, with
+speed records dated (:func:`save_speeds`, :func:`load_speeds`)."""
 
 from __future__ import annotations
 
@@ -58,11 +52,8 @@ class LayerCost(NamedTuple):
 
 
 def count_flops(module: nn.Module, X: torch.Tensor) -> int:
-    """Forward FLOPs of ``module(X)`` as PyTorch's FLOP counter reports them (``X`` includes the batch).
-
-    The module runs once in eval mode under ``no_grad`` (the FLOPs of inference) and is left exactly as it was:
-    batch norm's running statistics, gradients and every submodule's mode (:func:`~d2l_utils.modules.unchanged`).
-    """
+    """Forward FLOPs of ``module(X)`` (``X`` with the batch) as PyTorch's FLOP counter reports them, from one eval-mode
+    run under ``no_grad`` that leaves the module exactly as it was."""
     check_module(module, "module")
     if not isinstance(X, torch.Tensor):
         raise TypeError(f"X must be a tensor such as torch.zeros(1, 1, 28, 28), got {type(X).__name__}")
@@ -73,12 +64,8 @@ def count_flops(module: nn.Module, X: torch.Tensor) -> int:
 
 
 def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
-    """Parameters and forward FLOPs of every leaf layer of ``net`` for an input of ``input_shape``.
-
-    ``input_shape`` includes the batch, e.g. ``(1, 1, 224, 224)`` for one AlexNet image, so FLOPs are per that
-    batch. Each leaf runs alone under :class:`FlopCounterMode` on the input it receives inside the net (captured
-    with the shape probe's pass), so the rows add up to the whole net's count. The net is left exactly as it was.
-    """
+    """Parameters and forward FLOPs of every leaf layer of ``net`` for an ``input_shape`` with the batch, each leaf
+    counted on the input it receives inside the net, so the rows add up to the whole; ``net`` is left as it was."""
     check_module(net)
     check_batch_dimension(net, checked_shape(input_shape, "input_shape"), "input_shape")
     with unchanged(net):
@@ -140,15 +127,9 @@ def measure_training_speed(
     device: torch.device | str | None = None,
     num_classes: int | None = None,
 ) -> float:
-    """Training examples per second of ``net`` on this machine, from timed SGD steps on random data.
-
-    ``example_shape`` is one example's shape without the batch, e.g. ``(1, 224, 224)``. One untimed warm-up step
-    comes first (allocations, kernel selection); then ``steps`` full steps (forward, cross-entropy, backward,
-    update) are timed, with the precision and memory format ``train_ch6`` uses on that device. A copy of the net
-    is trained, so ``net`` keeps its weights. Use it before a long run to see what an epoch will cost:
-    ``60_000 / measure_training_speed(...)`` seconds for Fashion-MNIST. The result leaves data loading out, so a
-    real epoch is a little slower.
-    """
+    """Training examples per second of a copy of ``net`` on this machine, from ``steps`` timed SGD steps on random data
+    after one warm-up, at ``train_ch6``'s speed settings; data loading is left out, so an epoch is a little slower.
+    ``example_shape`` has no batch, e.g. ``(1, 224, 224)``."""
     check_module(net)
     if not (is_positive_int(batch_size) and is_positive_int(steps)):
         raise ValueError(f"batch_size and steps must be integers of at least 1, got {batch_size!r} and {steps!r}")
@@ -196,14 +177,9 @@ def _check_example_shape(net: nn.Module, example_shape: tuple[int, ...]) -> None
 
 
 def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
-    """Bytes of tensors autograd saves for the backward pass of ``net`` on a random input of ``input_shape``.
-
-    ``input_shape`` includes the batch (use at least 2 for nets with batch norm). The forward pass runs in
-    training mode on a copy of ``net`` (so batch-norm statistics and dropout behave as in training, and ``net``
-    is untouched), in float32 and the default memory layout. Every tensor autograd keeps for the backward pass
-    is counted once by its storage, so a tensor saved by two operations counts once; parameters are left out.
-    This is the activation memory of a training step: it grows with the batch, the parameters do not.
-    """
+    """Bytes autograd saves for the backward pass of a copy of ``net`` on a random ``input_shape`` (with a batch of at
+    least 2 for batch norm), in training mode and float32, each storage once and parameters left out: the memory of a
+    training step that grows with the batch."""
     check_module(net)
     input_shape = checked_shape(input_shape, "input_shape")
     if len(input_shape) < 2:
@@ -227,14 +203,8 @@ def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
 
 
 def stage_costs(net: nn.Sequential, input_shape: Sequence[int], names: Sequence[str] | None = None) -> list[LayerCost]:
-    """Parameters and forward FLOPs of each top-level stage of ``net`` (e.g. ResNet's five stages).
-
-    Where :func:`~d2l_utils.profiling.layer_costs` goes down to single layers, this keeps blocks whole, so a
-    residual or dense block (whose addition or concatenation is not a layer) is one row. The rows are
-    :class:`~d2l_utils.profiling.LayerCost` s (``layer_type`` is the stage's class), for
-    :func:`~d2l_utils.profiling.format_cost_table` and :func:`~d2l_utils.profiling.plot_layer_costs`.
-    ``names`` (one per stage, e.g. ``"stem"``, ``"stage"``) replaces the class names in the rows.
-    """
+    """Parameters and forward FLOPs of each top-level stage of ``net`` (e.g. ResNet's five), blocks kept whole so a
+    residual or dense block is one row; ``names`` replaces the class names. Rows for :func:`format_cost_table`."""
     check_module(net)
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"stage_costs needs an nn.Sequential of stages, got {type(net).__name__}")
@@ -268,17 +238,9 @@ def measure_speeds(
     device: torch.device | str | None = None,
     repeats: int = 3,
 ) -> dict[str, float]:
-    """Training examples/s of each network on ``device``, from timed SGD steps on batches of ``batch_size``.
-
-    ``specs`` are :class:`~d2l_utils.compare.NetworkSpec` s (anything with ``name``, ``build()`` and
-    ``example_shape``).
-
-    A short, bounded probe. One timed step first estimates the step time; then as many steps as fit in about
-    ``seconds`` (at least 1, at most ``max_steps``) are timed, so tiny networks get enough steps for a stable
-    figure (a single step of LeNet is mostly overhead) and large ones stay quick. The best of ``repeats`` such
-    measurements is kept: other programs can only slow a run down, never speed it up. On a 2-core CPU the eight
-    course networks take under a minute at the defaults. Small batches understate a GPU; raise them there.
-    """
+    """Training examples/s of each network in ``specs`` (anything with ``name``, ``build()`` and ``example_shape``) on
+    ``device``: as many steps as fit in about ``seconds`` (1 to ``max_steps``), the best of ``repeats``, since other
+    programs can only slow a run down. Small batches understate a GPU."""
     batch_size, max_steps = check_positive_int(batch_size, "batch_size"), check_positive_int(max_steps, "max_steps")
     repeats = check_positive_int(repeats, "repeats")
     if batch_size < 2:
@@ -306,12 +268,8 @@ def machine_description() -> str:
 
 
 def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, seconds: float, device: str) -> dict:
-    """Write measured speeds to a JSON file with the date, machine, load average and probe settings.
-
-    Returns the record written. Keep such a file next to the notebook to show the table without re-measuring
-    (:func:`load_speeds`); the record says where the numbers come from. The file is written atomically (an
-    interrupted save leaves the previous record), and ``~`` in ``path`` means the home folder.
-    """
+    """Write measured speeds atomically to a JSON file (``~`` expanded) with the date, machine, load average and probe
+    settings, so :func:`load_speeds` shows the table without re-measuring; returns the record."""
     batch_size = check_positive_int(batch_size, "batch_size")
     if not isinstance(speeds, dict) or not all(is_positive_number(value) for value in speeds.values()):
         raise ValueError(f"speeds must map network names to examples per second (positive numbers), got {speeds!r}")
@@ -366,11 +324,8 @@ def weighted_layer_names(rows: Sequence[LayerCost]) -> list[str]:
 
 
 def plot_layer_costs(costs: dict[str, Sequence[LayerCost]]):
-    """Bar charts of each weighted layer's share of the parameters and of the FLOPs, one panel per net.
-
-    ``costs`` maps a title (e.g. ``"LeNet"``) to :func:`layer_costs` rows. Shares make nets of very different
-    sizes comparable; the totals go in each panel's title. Returns the figure.
-    """
+    """Bar charts of each weighted layer's share of the parameters and of the FLOPs, one panel per net in ``costs``
+    (title to :func:`layer_costs` rows), totals in the titles; returns the figure."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -392,9 +347,3 @@ def plot_layer_costs(costs: dict[str, Sequence[LayerCost]]):
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
-
-
-__all__ = [
-    "LayerCost", "count_flops", "format_cost_table", "layer_costs", "measure_training_speed", "plot_layer_costs",
-    "weighted_layer_names",
-]  # fmt: skip

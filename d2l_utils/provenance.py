@@ -1,9 +1,5 @@
-"""Where a result comes from: which data a run used, on which machine, with which PyTorch, on which day.
-
-A stored notebook output is only worth reading with its conditions beside it; :func:`provenance` gives them in
-one line, from what the loader reports it served (``train_iter.source``), so the line cannot claim real data
-that a smoke or synthetic run did not use.
-"""
+"""Where a result comes from, in one line beside it: the data the loader reports it served (so the line cannot
+claim real data a smoke run did not use), the machine, PyTorch and the day."""
 
 from __future__ import annotations
 
@@ -34,14 +30,9 @@ def data_label(data_iter) -> str:
 
 
 def provenance(data_iter, device: torch.device | str | None = None) -> str:
-    """One line saying what a result was computed on: the data and its size, the device, machine, torch, date.
-
-    ``device`` is where the run computed (``None``: ``try_gpu()``); a GPU is named by its model.
-    """
+    """One line saying what a result was computed on: the data and its size, the device (``None``: ``try_gpu()``,
+    a GPU named by its model), machine, torch and date."""
     source, device = _source(data_iter), resolve_device(device)
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
     sizes = f"{source.num_train:,} training and {source.num_test:,} test images"
     return f"{data_label(data_iter)} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"
-
-
-__all__ = ["data_label", "provenance"]

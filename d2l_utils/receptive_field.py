@@ -1,23 +1,10 @@
 """Receptive fields through a whole network: the layer-by-layer recurrence, a gradient check, and a picture.
 
-Walking through the spatial layers in order, each layer with kernel ``k``, dilation ``d``, stride ``s`` and
-padding ``p`` updates three numbers that describe one output element of that layer in input pixels:
-
-* the field size ``r ← r + (k_eff − 1)·J``, where ``k_eff = d·(k − 1) + 1`` is the span of a dilated kernel,
-* the jump ``J ← J·s``, the distance in input pixels between two neighbouring elements of its output,
-* the start ``start ← start − p·J``, the first input row (or column) seen by the output element 0.
-
-The field of output element ``i`` then covers input pixels ``start + i·J`` to ``start + i·J + r − 1``.
-
-The walk follows the network's real computation graph, traced with :mod:`torch.fx`, so it sees what
-``forward`` does and not only which layers a module owns: functional calls such as ``F.max_pool2d`` count,
-the branches of an Inception block run side by side instead of one after the other, and a residual shortcut
-is a second path, not an extra layer. Where paths merge (``torch.cat``, ``+``) the field is the union of the
-incoming fields (the widest one, for branches centred on the same pixel); they must share a jump. A step the
-walk cannot follow raises an error naming the block and what to do, rather than giving a wrong number.
-``gradient_receptive_field`` measures the same thing a second way (the input pixels on which the gradient of
-one output element is non-zero) so the recurrence can be checked on any network.
-"""
+Each spatial layer (kernel ``k``, dilation ``d``, stride ``s``, padding ``p``) updates the field size
+``r ← r + (d·(k − 1))·J``, the jump ``J ← J·s`` and the start ``start ← start − p·J``; output element ``i`` sees
+input pixels ``start + i·J`` to ``start + i·J + r − 1``. The walk follows the graph :mod:`torch.fx` traces, so
+functional calls count, branches run side by side and merges take the union of fields; a step it cannot follow
+raises an error instead of a wrong number. :func:`gradient_receptive_field` measures the same from gradients."""
 
 from __future__ import annotations
 
@@ -35,11 +22,6 @@ from torch import fx, nn
 from .guard_rails.checks import check_module, is_positive_int
 from .models import BatchNorm as CourseBatchNorm
 from .shapes import int_pair, unchanged
-
-__all__ = [
-    "DROPOUT_WARNING", "STATISTICS_WARNING", "UNDER_REPORT_WARNING", "FieldRow", "ReceptiveFieldError", "field_box",
-    "format_receptive_fields", "gradient_receptive_field", "plot_receptive_field", "receptive_fields",
-]  # fmt: skip
 
 UNDER_REPORT_WARNING = (
     "gradients under-report the receptive field through ReLU and max pooling (they zero some paths); "
@@ -355,15 +337,8 @@ def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow
 
 
 def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
-    """Receptive field of one output element after each spatial step of ``net``, in the order ``forward`` runs.
-
-    ``axis`` picks height (0) or width (1) for layers with non-square kernels. Element-wise layers (ReLU,
-    sigmoid, dropout, batch norm, local response norm) leave the field unchanged and are listed too, so row
-    names match the network's (``"3: Conv2d"``; functional calls and merges by their node name, e.g.
-    ``"cat: cat"``). The table ends at the first step that sees the whole image (Flatten, Linear, global
-    pooling). Raises :class:`ReceptiveFieldError` naming a block it cannot follow.
-    Example: ``du.receptive_fields(du.lenet())[-1].size`` is 16.
-    """
+    """Receptive field of one output element after each spatial step of ``net``, in the order ``forward`` runs
+    (``axis`` 0 or 1), up to the first step that sees the whole image, e.g. 16 for ``du.lenet()``."""
     return _fields_of(net, axis)[1]
 
 
@@ -376,10 +351,7 @@ def format_receptive_fields(rows: Sequence[FieldRow]) -> str:
 
 
 def field_box(row: FieldRow, i: int, j: int, row_w: FieldRow | None = None) -> tuple[int, int, int, int]:
-    """``(top, left, height, width)`` in input pixels of the field of output element ``(i, j)``.
-
-    The box may reach outside the image (into the padding); ``row_w`` is the width axis's row when it differs.
-    """
+    """``(top, left, height, width)`` in input pixels (possibly in the padding) of output element ``(i, j)``'s field."""
     row_w = row if row_w is None else row_w
     return row.start + i * row.jump, row_w.start + j * row_w.jump, row.size, row_w.size
 
@@ -477,19 +449,10 @@ def _measurement_warnings(gm: fx.GraphModule) -> None:
 def gradient_receptive_field(
     net: nn.Module, input_shape: Sequence[int], position: tuple[int, int] | None = None, exact: bool = True
 ) -> tuple[int, int]:
-    """Measure ``(height, width)`` of the field of one output element: how far its gradient reaches in the input.
-
-    Runs the spatial part of ``net`` (the same steps :func:`receptive_fields` lists) on an input of
-    ``input_shape`` (C, H, W or N, C, H, W) and back-propagates from the element at ``position`` (default: the
-    centre) of the last spatial output. With ``exact=True`` a linearised copy is used (weights 1, activations and
-    normalisation removed, max pooling replaced by a sum over the same windows, with its padding, dilation and
-    ceil mode), so no path is zeroed and the result equals ``receptive_fields`` wherever the field lies inside
-    the image. With ``exact=False`` a copy of the network itself runs on a random input, in the modes its layers
-    are in; a warning says when ReLU or max pooling make the gradient under-report the field, or when batch
-    statistics (batch norm in training mode, instance, group or layer norm) let every pixel reach every output.
-    Fields clipped by the border count only the pixels inside the image: use an input large enough for the
-    position you ask about. ``net`` itself is left exactly as it was.
-    """
+    """Measure ``(height, width)`` of one output element's field (default the centre) from the input pixels its gradient
+    reaches, ``net`` left as it was: ``exact=True`` linearises a copy (weights 1, no activations, max pooling as a
+    window sum) to equal :func:`receptive_fields` inside the image; ``exact=False`` runs a copy as it is and warns where
+    ReLU, max pooling or batch statistics make the gradient under- or over-report."""
     check_module(net)
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list, torch.Size)) else None
     if shape is None or len(shape) not in (3, 4) or not all(is_positive_int(s) for s in shape):

@@ -10,12 +10,8 @@ import torch
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:
-    """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) generators; return a torch generator with that seed.
-
-    Notebooks call this once at the top so that every checked output, every initial weight and every shuffle is
-    the same on every run. ``seed`` must be an integer from 0 to 2**32 - 1 (NumPy's range); it is checked before
-    any generator is touched, so a bad seed never leaves some generators seeded and others not.
-    """
+    """Seed Python's, NumPy's and PyTorch's generators, so every checked output, weight and shuffle repeats;
+    returns a torch generator with that seed. A bad ``seed`` is refused before any generator is touched."""
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
     seed = int(seed)
@@ -23,6 +19,3 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return torch.Generator().manual_seed(seed)
-
-
-__all__ = ["seed_everything"]

@@ -1,8 +1,5 @@
-"""Shapes: the layer-by-layer shape probe, output sizes from layer hyper-parameters, and facts about a module.
-
-The module facts (its leaf layers, a probe that leaves the net as it was) are what every probe of a net needs;
-its device and a safe eval mode live in :mod:`d2l_utils.guard_rails.checks`, which the training loop uses too.
-"""
+"""Shapes: the layer-by-layer shape probe, output sizes from layer hyper-parameters, and facts about a module (its leaf
+layers, a probe that leaves it as it was); its device and eval mode live in ``guard_rails.checks``."""
 
 from __future__ import annotations
 
@@ -38,18 +35,9 @@ _GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding n
 
 @contextlib.contextmanager
 def unchanged(net: nn.Module) -> Iterator[nn.Module]:
-    """Run a probe on ``net`` and leave it as it was found: weights, buffers, ``.grad``, ``requires_grad``, modes.
-
-    Every helper that measures a net (shapes, costs, FLOPs, speed, receptive fields) runs inside this block, so
-    a measurement never trains the net a little: batch norm's running statistics and ``num_batches_tracked`` get
-    their values back, gradients accumulated by the probe are dropped (the net's own ``.grad`` tensors are kept
-    aside, not added to), and every submodule gets back its own training flag, so a part frozen in eval mode
-    stays frozen. Only tensors whose values changed are written back, so a net that the probe did not touch is
-    not written at all (an autograd graph the caller still holds stays valid); a buffer that ``forward`` replaces
-    (``self.calls = self.calls + 1``) or registers is put back as it was, and tensors on the meta device hold no
-    values to restore. Lazy layers (``nn.LazyLinear``) that receive their shapes during the probe keep them: giving them
-    shapes is what a first forward pass is for.
-    """
+    """Run a probe on ``net`` and leave it as it was found, so a measurement never trains it a little: weights, buffers,
+    ``.grad``, ``requires_grad`` and every submodule's mode come back; only changed tensors are written back (a caller's
+    autograd graph stays valid), and lazy layers keep the shapes the probe gave them."""
     check_module(net)
     if id(net) in _GUARDED:  # a probe inside a probe (layer_costs runs layer_summary): the outer one restores
         yield net
@@ -88,10 +76,8 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
 
 
 class LayerRow(NamedTuple):
-    """One line of a shape table: the leaf layer's position, qualified name, class and output shape.
-
-    ``output_shape`` is a tuple of shapes for a layer with several outputs, e.g. ``MaxPool2d(return_indices=True)``.
-    """
+    """One line of a shape table: the leaf layer's position, qualified name, class and output shape (a tuple of shapes
+    for a layer with several outputs)."""
 
     index: int
     name: str
@@ -115,13 +101,8 @@ def int_pair(value: int | Sequence[int]) -> tuple[int, int]:
 def conv_output_size(
     n: int, kernel_size: int, padding: int = 0, stride: int = 1, dilation: int = 1, ceil_mode: bool = False
 ) -> int:
-    """Output length along one side of a convolution or pooling window: ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1.
-
-    With dilation 1 this is the book's ⌊(n − k + 2p) / s⌋ + 1. ``ceil_mode`` rounds up, as pooling layers may:
-    then a last window may hang over the end, as long as it starts inside the input or the left padding.
-    Raises ``ValueError``, as PyTorch's layers do, for a kernel, stride or dilation below 1 or a negative
-    padding, and when not a single window fits in the padded input.
-    """
+    """Output length along one side of a convolution or pooling window: ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1
+    (``ceil_mode`` rounds up); a bad window, or none fitting, raises ``ValueError`` as PyTorch's layers do."""
     _check_window(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding)
     span = dilation * (kernel_size - 1) + 1
     rounding = math.ceil if ceil_mode else math.floor
@@ -176,16 +157,8 @@ _ADAPTIVE_DIMS = {
 
 
 def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...]:
-    """The output shape a layer gives for ``input_shape``, computed from its hyper-parameters alone.
-
-    Knows the layers the course uses: convolutions and pooling (1-, 2- and 3-D, adaptive pooling too),
-    ``Linear``, ``Flatten`` and ``Unflatten`` with their arguments, lazy layers (which take their input size
-    from the input), shape-preserving layers (activations, dropout, batch, layer and group norm, the course's
-    ``BatchNorm``), ``nn.Sequential`` and the course's blocks (``Inception``, ``Residual``, ``DenseBlock``).
-    An input a layer cannot take raises ``ValueError`` saying what it expects; a layer it does not know raises
-    ``TypeError``, rather than passing the shape through unchanged. Used to explain shape tables without
-    running the layer.
-    """
+    """The output shape a layer gives for ``input_shape``, from its hyper-parameters alone, for the layers and blocks
+    the course uses; an input it cannot take raises ``ValueError``, a layer it does not know ``TypeError``."""
     check_module(layer, "layer")
     shape = checked_shape(input_shape)
     for kinds, rule in _RULES:
@@ -356,10 +329,8 @@ def _expectation(layer: nn.Module) -> str:
 
 
 def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
-    """True when ``layer`` is a kind whose input rules are known (:func:`output_shape`) and ``shape`` follows them.
-
-    Then an error inside that layer is not about the shape (dtype, device, memory) and is passed on as it is.
-    """
+    """True when ``layer``'s input rules are known and ``shape`` follows them: then an error inside it is not about the
+    shape and is passed on as it is."""
     try:
         output_shape(layer, shape)
     except (ValueError, TypeError, IndexError):
@@ -466,11 +437,8 @@ def _is_size(n) -> bool:
 
 
 def check_batch_dimension(net: nn.Module, shape: Sequence[int], name: str = "X") -> None:
-    """A 3-D input to a net that starts with a 2-D layer is one image without its batch dimension: say so.
-
-    PyTorch would run it as an unbatched image and fail (or worse, succeed) at some later layer. ``shape`` is
-    the input's shape (or the shape argument of a cost helper); ``name`` the argument, for the message.
-    """
+    """A 3-D input to a net that starts with a 2-D layer is one image without its batch dimension: say so, before
+    PyTorch runs it unbatched and fails (or succeeds) at a later layer."""
     leaves = leaf_modules(net)
     first = leaves[0][1] if leaves else None
     shape = tuple(int(n) for n in shape)
@@ -499,23 +467,11 @@ def check_input_fits(net: nn.Module, X: torch.Tensor | Sequence[int]) -> None:
 def layer_summary(
     net: nn.Module, X: torch.Tensor | Sequence[int], *, print_fn: Callable[..., None] | None = print
 ) -> list[LayerRow]:
-    """Pass ``X`` (a tensor, or a shape such as ``(1, 1, 28, 28)``) through ``net``; print each leaf layer's output.
-
-    One line per leaf module, blocks inside blocks included, in the book's form
-    ``Conv2d output shape:\\t torch.Size([1, 6, 28, 28])``. Returns the rows. The net runs in eval mode under
-    ``no_grad`` and is left exactly as it was (weights, buffers, gradients, each submodule's mode). If ``X``
-    does not fit, raises :class:`ShapeMismatchError` naming the failing layer (position and class), the shape
-    that reached it and what it expected; a layer or block whose forward returns None is named too.
-    """
+    """Pass ``X`` (a tensor or a shape such as ``(1, 1, 28, 28)``) through ``net`` and print each leaf layer's output
+    shape, as the book; returns the rows and leaves the net as it was. A misfit raises :class:`ShapeMismatchError`
+    naming the layer, the shape that reached it and what it expected."""
     rows = _probe_eval(net, X)
     if print_fn is not None:
         for row in rows:
             print_fn(row.layer_type, "output shape:\t", row.output_shape)
     return rows
-
-
-__all__ = [
-    "eval_mode", "is_leaf", "leaf_modules", "module_device", "unchanged",
-    "LayerRow", "ShapeMismatchError", "check_batch_dimension", "check_input_fits", "checked_shape", "conv_output_size",
-    "layer_summary", "output_shape",
-]  # fmt: skip

@@ -1,12 +1,6 @@
-"""A learnable stand-in for Fashion-MNIST, written in the real IDX format.
-
-For offline machines and CI: the same shapes, file names and format as Fashion-MNIST (28×28 grey images, 10
-classes, 60,000 + 10,000 examples), so the same torchvision code reads it. Each class is a garment-like silhouette
-of a few trapezoids at a random scale, position, brightness and shading, with pixel noise; like Fashion-MNIST it
-has a group of look-alike tops, so the book's LeNet neither stays at chance nor reaches 100 % (test accuracy 0.889
-and 0.877 for seeds 0 and 1 with the book's LeNet settings, 2-core CPU, torch 2.15, 2026-11-23). It is not
-Fashion-MNIST: results on it say nothing about the book's, and every run on it says "synthetic".
-"""
+"""A learnable stand-in for Fashion-MNIST in the real IDX format (same shapes, names, 60,000 + 10,000 examples),
+for offline machines and CI: garment-like silhouettes with look-alike tops, so LeNet neither stays at chance nor
+reaches 100 %. Results on it say nothing about the book's, and every run on it says "synthetic"."""
 
 from __future__ import annotations
 
@@ -55,12 +49,8 @@ def _top(n: int, sleeve: np.ndarray, *, bottom: float = 24.0, width: float = 12.
 
 
 def _class_parts(label: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """The parts of ``n`` examples of one class, (n, P, 6), before the shared random scale and shift.
-
-    The upper-body classes overlap on purpose, as in Fashion-MNIST: T-shirt-like and shirt-like sleeves share
-    lengths; shirt-like differs from pullover-like only by a collar and coat-like by a front opening, each drawn
-    with a random strength that can be too faint to see.
-    """
+    """The parts of ``n`` examples of one class, (n, P, 6), before the shared random scale and shift;
+    the upper-body classes overlap on purpose (sleeves, a faint collar or opening), as in Fashion-MNIST."""
     u = rng.uniform
     match label:
         case 0:
@@ -151,14 +141,8 @@ def make_synthetic_split(num_examples: int, seed: int) -> tuple[np.ndarray, np.n
 
 
 def write_synthetic_fashion_mnist(root: Path, num_train: int = 60_000, num_test: int = 10_000) -> Path:
-    """Write the synthetic data set to ``root/FashionMNIST/raw`` unless an identical, whole one is already there.
-
-    Returns the raw folder. The four files have Fashion-MNIST's names, so ``torchvision.datasets.FashionMNIST``
-    reads them unchanged. A stamp file ``SYNTHETIC`` records the parameters: files are regenerated when they
-    differ or when a file is missing or truncated. A complete set is only read, so a read-only folder holding one
-    works. Every file is written atomically, so two processes preparing the same folder at once both end with
-    whole files (the content is deterministic).
-    """
+    """Write the stand-in to ``root/FashionMNIST/raw`` (returned) unless a whole, identical one is there.
+    A ``SYNTHETIC`` stamp records the parameters; files are written atomically, so concurrent writers both end whole."""
     raw = Path(root) / "FashionMNIST" / "raw"
     stamp = raw / "SYNTHETIC"
     wanted = f"version={_FORMAT_VERSION} train={num_train} test={num_test}\n"

@@ -1,15 +1,7 @@
-"""The book's training loop for image classifiers, in the book's order, in one file.
-
-1. :func:`evaluate_accuracy_gpu`: the accuracy over a whole data set (d2l §7.6, "Training").
-2. :func:`train_step`: one minibatch of SGD: forward, loss, backward, step.
-3. :func:`train_epoch_ch6`: one pass over the training data, like the book's ``train_epoch_ch3``.
-4. :func:`train_ch6`: the outer loop over epochs, like the book's ``train_ch6``.
-
-Speed settings (precision, layout, compilation) are one value, :class:`~d2l_utils.devices.Speed`, turned into an
-autocast context and a gradient scaler once per run, before the loop. What keeps mistakes from costing work
-(argument checks, the divergence guard, Ctrl-C, checkpoints) lives in :mod:`d2l_utils.guard_rails`, one call each;
-a first reading can skip it.
-"""
+"""The book's training loop for image classifiers in one file, in the book's order: :func:`evaluate_accuracy_gpu`,
+:func:`train_step`, :func:`train_epoch_ch6`, :func:`train_ch6`. Speed settings are one
+:class:`~d2l_utils.devices.Speed`; what keeps mistakes from costing work lives in :mod:`d2l_utils.guard_rails`, one call
+each (a first reading can skip it)."""
 
 from __future__ import annotations
 
@@ -58,13 +50,8 @@ def predictions(
     net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
     autocast_dtype: torch.dtype | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
-    """Yield ``(predicted class, true class)`` per batch (int64), computed in eval mode under ``no_grad``.
-
-    A first batch that does not fit the net raises :class:`~d2l_utils.shapes.ShapeMismatchError` naming the
-    layer; batches must be ``(X, y)`` pairs, outputs one row of scores per example and labels integer class
-    indices of shape (N,), each a class of the outputs. An example whose outputs are NaN or infinite gets the
-    predicted class -1 (wrong: labels are never negative). Afterwards every submodule is back in the mode it was in.
-    """
+    """Yield ``(predicted class, true class)`` per batch (int64) in eval mode under ``no_grad``, each submodule's mode
+    restored after; NaN or infinite outputs predict class -1, and a first batch that does not fit names the layer."""
     check_module(net)
     device = module_device(net) if device is None else resolve_device(device)
     check = PredictionCheck()  # NaN or infinite outputs count as wrong; one warning at the end says how many
@@ -81,11 +68,8 @@ def evaluate_accuracy_gpu(
     net: nn.Module, data_iter: Iterable, device: torch.device | str | None = None, *,
     autocast_dtype: torch.dtype | None = None,
 ) -> float:  # fmt: skip
-    """Accuracy of ``net`` over every batch of ``data_iter``, on ``device`` (default: where the net lives).
-
-    All batches count, gradients are off, and the net runs in eval mode (dropout off). Counts stay on the device
-    until the end, so there is one host synchronisation per call, not one per batch.
-    """
+    """Accuracy of ``net`` over every batch of ``data_iter`` on ``device`` (default: where the net lives), in eval mode
+    without gradients, with one host synchronisation per call, not one per batch."""
     correct, total = 0, 0
     for y_hat, y in predictions(net, data_iter, device, autocast_dtype=autocast_dtype):
         correct = correct + (y_hat == y).sum()
@@ -107,11 +91,8 @@ def train_step(
     net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: nn.Module, optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler, precision: contextlib.AbstractContextManager,
 ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
-    """One minibatch of SGD: forward, loss, backward, update; returns ``(y_hat, mean loss)``.
-
-    ``precision`` is the run's autocast context (a no-op for float32); ``scaler`` scales fp16 losses so small
-    gradients do not underflow, and passes everything else through unchanged.
-    """
+    """One minibatch of SGD: forward, loss, backward, update; returns ``(y_hat, mean loss)``. ``precision`` is the run's
+    autocast context; ``scaler`` scales fp16 losses so small gradients do not underflow."""
     optimizer.zero_grad(set_to_none=True)
     with precision:
         y_hat = net(X)
@@ -144,10 +125,8 @@ def to_layout(X: torch.Tensor, speed: Speed) -> torch.Tensor:
 
 
 class EpochMetrics:
-    """Sum of losses, correct predictions and examples seen in an epoch, kept on the training device.
-
-    Adding a step costs no host synchronisation; reading :attr:`mean_loss` or :attr:`accuracy` costs one.
-    """
+    """Sum of losses, correct predictions and examples of an epoch, on the training device: adding a step costs no host
+    synchronisation, reading :attr:`mean_loss` or :attr:`accuracy` one."""
 
     def __init__(self, device: torch.device) -> None:
         self.loss_sum = torch.zeros((), device=device)
@@ -184,12 +163,8 @@ def train_epoch_ch6(
     device: torch.device, speed: Speed = BOOK_SPEED, *, scaler: torch.amp.GradScaler | None = None,
     progress: TrainingProgress | None = None, epoch: int = 0, step=train_step,
 ) -> EpochMetrics:  # fmt: skip
-    """Train ``net`` for one epoch: a :func:`train_step` per minibatch; return the epoch's loss and accuracy sums.
-
-    The sums stay on the device (no host sync per step). ``progress`` (``train_ch6``'s) wraps the batches to
-    show progress and watch the loss. Use this function directly to write your own loop, e.g. to continue
-    training a net without re-initialising it. ``step`` replaces :func:`train_step` (e.g. by a CUDA graph's replay).
-    """
+    """Train ``net`` for one epoch, a :func:`train_step` (or ``step``) per minibatch, and return the loss and accuracy
+    sums; call it directly to write your own loop, e.g. to train on without re-initialising."""
     scaler = grad_scaler(device, speed) if scaler is None else scaler
     check_loss_reduction(loss)
     precision = autocast(device, speed.autocast)
@@ -223,25 +198,11 @@ def train_ch6(
 ) -> TrainHistory:  # fmt: skip
     """Train ``net`` with minibatch SGD and cross-entropy, as the book's ``train_ch6``; return the history.
 
-    Args:
-        net, train_iter, test_iter, num_epochs, lr, device: as in the book. ``device=None`` picks ``try_gpu()``.
-            The data iterables must yield ``(X, y)`` pairs every epoch; ``train_iter`` must have a ``len()``.
-        speed: precision, memory layout and compilation (:class:`~d2l_utils.devices.Speed`). ``None`` picks the
-            fastest that keeps the book's accuracy on ``device`` (:func:`~d2l_utils.devices.choose_speed`);
-            ``du.BOOK_SPEED`` computes exactly as the book (float32, default layout).
-        checkpoint: file to write after every epoch (model, optimizer, epoch, history), atomically.
-        resume: ``True`` continues from ``checkpoint`` if it exists, with the same data order and history (a new
-            ``lr`` replaces the saved one; the first line says so). ``None`` refuses to start afresh over an
-            existing checkpoint; ``False`` starts afresh and overwrites it.
-        progress: show a progress bar and redraw the curves during training. ``None``: the bar always, the live
-            curves in notebooks outside smoke mode. ``False``: only the final figure and the summary lines.
-
-    Prints ``training on <device>`` (naming the speed settings when they can change results beyond float
-    rounding), then the book's two lines ``loss …, train acc …, test acc …`` and ``… examples/sec on …``, where
-    examples/sec counts training wall-clock time, data loading included. Like the book it Xavier-initialises
-    the weights first (not when resuming). Raises :class:`TrainingDivergedError` when the loss becomes NaN,
-    infinite or absurdly large; on Ctrl-C it keeps the weights and returns the epochs that finished.
-    """
+    ``device=None`` picks ``try_gpu()``; ``speed=None`` the fastest settings that keep the book's accuracy
+    (``du.BOOK_SPEED``: exactly the book's float32). ``checkpoint`` is written atomically after every epoch;
+    ``resume=True`` continues from it, ``None`` refuses to overwrite it, ``False`` starts afresh. ``progress=None``
+    shows the bar, and live curves in notebooks outside smoke mode. Prints the book's lines; a NaN or exploding loss
+    raises :class:`TrainingDivergedError`, and Ctrl-C keeps the weights and returns the epochs that finished."""
     device = resolve_device(device)
     speed = choose_speed(device) if speed is None else check_speed(speed)
     num_epochs, lr = check_train_arguments(net, num_epochs, lr, train_iter, test_iter)
@@ -287,12 +248,8 @@ def train_ch6(
 
 
 def init_cnn_weights(net: nn.Module) -> None:
-    """Xavier-uniform initialisation of every ``Linear`` and ``Conv2d`` weight, as the book's ``train_ch6`` does.
-
-    The values are drawn in the standard (contiguous) layout, so a net already in channels-last memory format
-    gets the same weights from the same seed as the book's code. Only such weights go through a temporary copy:
-    a contiguous one (every ``Linear``, AlexNet's 151 MB layer among them) is filled in place.
-    """
+    """Xavier-uniform initialisation of every ``Linear`` and ``Conv2d`` weight, as the book's ``train_ch6``, drawn in
+    the contiguous layout so a channels-last net gets the book's weights from the same seed."""
     for module in net.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             if module.weight.is_contiguous():
@@ -309,12 +266,8 @@ COMPILE_BACKEND = "inductor"
 
 
 def prepare_net(net: nn.Module, speed: Speed) -> nn.Module:
-    """Put ``net``'s 4-D weights in the speed's layout; return the model to call in training steps.
-
-    With ``compile`` the training forward pass is compiled with static shapes: the full batches and the one
-    shorter last batch get a graph each, once, instead of a dynamic-shape graph or a recompile every epoch.
-    Evaluation keeps calling ``net`` itself, so switching to eval mode never triggers a recompile.
-    """
+    """Put ``net``'s 4-D weights in the speed's layout and return the model training steps call: with ``compile``, a
+    static-shape compile (one graph for full batches, one for the last), while evaluation calls ``net`` itself."""
     if speed.channels_last:
         net.to(memory_format=torch.channels_last)
     return torch.compile(net, dynamic=False, backend=COMPILE_BACKEND) if speed.compile else net

@@ -1,8 +1,5 @@
-"""The small checks the course's helpers share, and the one way it writes a file.
-
-Each check raises the course's own message (what is wrong, and what to pass instead) before any work is spent,
-so a mistake never costs an epoch. A first reading of the course can skip this file.
-"""
+"""The small checks the course's helpers share, each raising what is wrong and what to pass instead before any work is
+spent, and :func:`atomic_write`, the one way the course writes a file."""
 
 from __future__ import annotations
 
@@ -76,11 +73,8 @@ def module_device(net: nn.Module) -> torch.device:
 
 @contextlib.contextmanager
 def eval_mode(net: nn.Module) -> Iterator[nn.Module]:
-    """Put ``net`` in eval mode for a block, then give every submodule back its own mode.
-
-    Restoring only the top module's flag (``net.train(was_training)``) would switch a deliberately frozen part,
-    e.g. a BatchNorm kept in eval mode while the rest fine-tunes, back into training mode.
-    """
+    """Put ``net`` in eval mode for a block, then give every submodule back its own mode, so a part frozen in eval mode
+    (e.g. a BatchNorm while the rest fine-tunes) is not switched back to training."""
     modes = [(module, module.training) for module in net.modules()]
     net.eval()
     try:
@@ -111,11 +105,8 @@ def _check_tensors(y_hat, y=None) -> None:
 
 
 def check_predictions(y_hat: torch.Tensor) -> None:
-    """Raise ``ValueError`` unless ``y_hat`` is one row of class scores per example, (N, C), or classes, (N,).
-
-    Outputs of shape (N, 10, 1, 1), from a net that ends with global pooling but no ``Flatten``, would otherwise
-    compare 10 (or more) entries per example with the labels and report an "accuracy" above 1.
-    """
+    """Raise ``ValueError`` unless ``y_hat`` is one row of class scores per example, (N, C), or classes, (N,): (N, 10,
+    1, 1) outputs of a net without its ``Flatten`` would otherwise score an "accuracy" above 1."""
     _check_tensors(y_hat)
     if (y_hat.ndim == 2 and y_hat.shape[1] > 1) or y_hat.ndim == 1:
         return
@@ -135,14 +126,9 @@ def check_predictions(y_hat: torch.Tensor) -> None:
 
 
 def check_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """``y`` as int64 class indices, one per row of ``y_hat`` (shape (N,)); ``ValueError`` if they are not that.
-
-    Labels of shape (N, 1) would otherwise broadcast against (N,) predictions into an (N, N) comparison and
-    report an "accuracy" above 1; the outputs are checked too (:func:`check_predictions`). Integer labels of any
-    width (uint8 straight from an IDX file, int32) become int64, so index arithmetic on them cannot overflow;
-    float or bool labels are refused with the fix. Only shapes and dtypes are looked at, so this costs no host
-    synchronisation.
-    """
+    """``y`` as int64 class indices, one per row of ``y_hat``, or ``ValueError`` with the fix: (N, 1) labels would
+    broadcast into an "accuracy" above 1, and float or bool labels are refused. Reads shapes and dtypes only (no
+    sync)."""
     check_predictions(y_hat)
     _check_tensors(y_hat, y)
     if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
@@ -195,12 +181,9 @@ def check_first_outputs(y_hat: torch.Tensor, y: torch.Tensor) -> None:
 
 
 class PredictionCheck:
-    """Checks each batch's outputs and labels, and counts the non-finite outputs to report them once at the end.
-
-    ``check(y_hat, y)`` returns ``(predicted classes, int64 labels)``; the count and the labels' range stay on the
-    device until :meth:`finish` (one host synchronisation), which refuses labels that are no class of the outputs
-    and warns if any output was NaN or infinite.
-    """
+    """Checks each batch's outputs and labels (``check(y_hat, y)`` returns predicted classes and int64 labels);
+    counts stay on the device until :meth:`finish`, which refuses labels that are no class of the outputs and
+    warns once about NaN or infinite outputs."""
 
     def __init__(self) -> None:
         self.bad: torch.Tensor | None = None
@@ -247,10 +230,8 @@ def check_writable_folder(folder: str | os.PathLike) -> Path:
 
 
 def check_writable_file(path: str | os.PathLike, argument: str = "checkpoint") -> Path:
-    """``path`` (``~`` expanded) if a file can be written there; otherwise ``ValueError`` saying why and what to do.
-
-    Called before training starts, so a bad path never costs an epoch of work.
-    """
+    """``path`` (``~`` expanded) if a file can be written there, else ``ValueError`` saying why and what to do; called
+    before training, so a bad path never costs an epoch."""
     path = user_path(path)
     if path.is_dir():
         raise ValueError(f"{argument}={str(path)!r} is a folder; name a file in it, e.g. {str(path / 'net.pt')!r}")
@@ -266,13 +247,9 @@ def check_writable_file(path: str | os.PathLike, argument: str = "checkpoint") -
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; write to it in the block; it replaces ``path`` only on success.
-
-    Every file the course writes (downloads, extracted data, the synthetic stand-in, checkpoints, figures, speed
-    records) goes through here: an interrupted write leaves the previous file (or none), and two processes writing
-    the same file at once never see each other's half, because each temporary name (``.<name>.<random>.part``)
-    is unique: the last complete file wins.
-    """
+    """Yield a temporary path next to ``path`` (unique, ``.<name>.<random>.part``) that replaces ``path`` only when the
+    block succeeds: an interrupted write leaves the previous file, and concurrent writers never see each other's
+    half."""
     path = user_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -322,13 +299,8 @@ def checked_batches(data_iter: Iterable, name: str) -> Iterator:
 
 
 def first_batch(data_iter: Iterable, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``(X, y)`` batch of ``data_iter``, checked, without changing the order batches will come in.
-
-    A DataLoader draws its workers' seeds from the global generator when iteration starts; peeking inside
-    ``fork_rng`` leaves that generator as it was. A data set with its own shuffling generator that offers
-    ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) gets its state back.
-    So the training run still repeats the book's.
-    """
+    """The first ``(X, y)`` batch of ``data_iter``, checked, without changing the order batches will come in (the global
+    generator and a data set's own ``state_dict`` are put back), so the run still repeats the book's."""
     saved = data_iter.state_dict() if hasattr(data_iter, "state_dict") else None
     with torch.random.fork_rng(devices=[]):
         batch = next(iter(data_iter), None)
@@ -391,11 +363,8 @@ def last_batch_size(data_iter: Any) -> int | None:
 
 
 def check_last_batch_for_batchnorm(net: nn.Module, train_iter: Any) -> None:
-    """Refuse up front a run whose last batch of one example would crash ``nn.BatchNorm1d`` after an epoch.
-
-    In training mode ``BatchNorm1d`` needs more than one value per channel; a last batch of one example fails
-    with "Expected more than 1 value per channel" at the end of the first epoch, after all its work.
-    """
+    """Refuse up front a run whose last batch of one example would crash ``nn.BatchNorm1d`` ("Expected more than 1 value
+    per channel") at the end of the first epoch, after all its work."""
     if not any(isinstance(m, nn.BatchNorm1d) for m in net.modules()) or last_batch_size(train_iter) != 1:
         return
     raise ValueError(

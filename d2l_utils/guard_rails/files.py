@@ -1,13 +1,6 @@
-"""Guard rails for data files: downloading from mirrors, MD5 checks, extraction and the IDX format.
-
-A first reading can skip this file. It is what lets ``load_data_mnist`` and ``load_data_fashion_mnist`` trust
-the files they read: each file is fetched into a temporary file and renamed into place only when whole; a file
-counts as genuine only when its archive has the MD5 sum torchvision lists, or its uncompressed content has the
-data set's published MD5 sum (so a re-compressed copy, or files someone already extracted, verify too); a stamp
-``.<name>.verified`` then records the check, so the next run only compares size and modification time. Anything
-else (the synthetic stand-in's files, a truncated download, another data set) is refused with a message that
-says where the course looked and how to get the files.
-"""
+"""Guard rails for data files, so the loaders can trust what they read: each file is downloaded to a temporary file and
+moved in only when whole and genuine (its archive's torchvision MD5, or its content's published MD5), a
+``.<name>.verified`` stamp records the check, and anything else is refused saying where to get the files."""
 
 from __future__ import annotations
 
@@ -54,10 +47,8 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 
 def idx_problem(path: Path, expected_count: int) -> str | None:
-    """Why an (Fashion-)MNIST IDX file is unusable (missing, truncated, wrong header), or None if it looks whole.
-
-    Images files hold ``expected_count`` 28×28 images, labels files as many bytes.
-    """
+    """Why an (Fashion-)MNIST IDX file is unusable (missing, truncated, wrong header), or None if it holds
+    ``expected_count`` images or labels."""
     if not path.exists():
         return "missing"
     size = path.stat().st_size
@@ -165,11 +156,8 @@ class _Damaged(Exception):
 
 
 def _download_verified(urls: Sequence[str], target: Path, file: RawFile, timeout: float) -> tuple[str | None, list]:
-    """Download one archive to ``target`` via a temporary file, keeping it only if it proves genuine.
-
-    Returns its proof (None on failure) and the list of failures. An interrupted or damaged download leaves
-    nothing behind, and two processes downloading the same file at once each write their own temporary file.
-    """
+    """Download one archive to ``target`` through a temporary file of its own, kept only if genuine; returns its proof
+    (None on failure) and the failures."""
     failures = []
     for url in urls:
         try:
@@ -261,10 +249,8 @@ def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float
 
 
 def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
-    """Make ``raw/<name>`` a whole, genuine copy of ``file``; return what failed, or None.
-
-    ``mirrors=None`` means: do not download.
-    """
+    """Make ``raw/<name>`` a whole, genuine copy of ``file`` (``mirrors=None``: no download); return what failed, or
+    None."""
     path = raw / file.name
     folders = [p for p in (path, raw / file.gz_name) if p.is_dir()]
     if folders:
@@ -293,11 +279,8 @@ def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] |
 def ensure_files(
     raw: Path, files: Sequence[RawFile], dataset: str, mirrors: Sequence[str] | None, timeout: float, stand_in: str
 ) -> Path:
-    """Make every file genuine in ``raw`` (downloading from ``mirrors`` unless None); return ``raw``.
-
-    Raises :class:`DataUnavailableError` listing what is wrong with each file, where the course looked, and the
-    three ways to fix it; ``stand_in`` says what the synthetic stand-in is not.
-    """
+    """Make every file genuine in ``raw`` (downloading from ``mirrors`` unless None) and return it, or raise
+    :class:`DataUnavailableError` listing each problem, where the course looked and how to fix it."""
     problems = {}
     for file in files:
         problem = ensure_file(raw, file, dataset, mirrors, timeout)
@@ -316,9 +299,3 @@ def ensure_files(
             f"  3. run on the synthetic stand-in instead: set {config.SYNTHETIC_ENV}=1 ({stand_in})."
         )
     return raw
-
-
-__all__ = [
-    "DataUnavailableError", "RawFile", "archive_proof", "check_data_folder", "check_mirrors", "ensure_file",
-    "ensure_files", "idx_problem", "is_verified", "md5_of", "unwritable", "write_idx",
-]  # fmt: skip

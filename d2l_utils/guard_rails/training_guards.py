@@ -1,16 +1,6 @@
-"""What ``train_ch6`` runs beside its loop: a divergence guard, keeping finished work, and the checkpoint file.
-
-Each part has one job and a small interface, and ``train_ch6`` calls each in one line:
-
-- :class:`DivergenceGuard` owns the last good weights and stops training, with the weights restored and a
-  suggested learning rate, when the loss or the weights go bad;
-- :func:`keep_finished_work` turns Ctrl-C into a summary of what finished, and gives any other error the
-  history of the finished epochs, so no run is lost;
-- :class:`CheckpointFile` is the one place that builds and reads the checkpoint dict;
-- :func:`shape_errors_explained` turns a first step's shape error into one naming the layer.
-
-A first reading of the course can skip this file.
-"""
+"""What ``train_ch6`` runs beside its loop, one line each: :class:`DivergenceGuard` (stops a run gone bad, weights
+restored), :func:`keep_finished_work` (Ctrl-C or an error loses no finished epoch), :class:`CheckpointFile` (the one
+place that builds and reads checkpoints) and :func:`shape_errors_explained` (names the layer a first step misses)."""
 
 from __future__ import annotations
 
@@ -64,22 +54,16 @@ def refresh_snapshot(saved: dict[str, torch.Tensor], net: nn.Module) -> None:
 
 
 def all_finite(tensors: Iterable[torch.Tensor]) -> bool:
-    """True if no element of ``tensors`` is NaN or infinite, read with one device sync.
-
-    ``torch.isfinite`` makes temporaries as large as its input (an ``abs`` copy and masks: checking AlexNet's
-    37.7 M-weight layer at once raised the peak memory by 175 MiB), so each tensor is checked in chunks of
-    :data:`FINITE_CHECK_CHUNK` elements.
-    """
+    """True if no element of ``tensors`` is NaN or infinite, read with one device sync; checked in chunks of
+    :data:`FINITE_CHECK_CHUNK`, since ``torch.isfinite`` makes temporaries as large as its input."""
     chunks = (chunk for t in tensors for chunk in t.detach().reshape(-1).split(FINITE_CHECK_CHUNK))
     checks = [torch.isfinite(chunk).all() for chunk in chunks]
     return bool(torch.stack(checks).all().item()) if checks else True
 
 
 class DivergenceGuard:
-    """Stops a run whose loss or weights went bad, putting back the last good weights first.
-
-    It keeps one copy of the weights (187 MB for AlexNet), refreshed in place after every good epoch.
-    """
+    """Stops a run whose loss or weights went bad, putting back the last good weights first (one copy, 187 MB for
+    AlexNet, refreshed in place after every good epoch)."""
 
     def __init__(self, net: nn.Module, lr: float, history) -> None:
         self.net, self.lr, self.history = net, lr, history
@@ -115,12 +99,8 @@ class DivergenceGuard:
 
 @contextlib.contextmanager
 def keep_finished_work(history, progress, checkpoint: CheckpointFile | None) -> Iterator[None]:
-    """Inside the block, no finished work is lost, whatever stops the run; the figure is always finished.
-
-    Ctrl-C keeps the weights and makes ``train_ch6`` return the finished epochs (``history.interrupted``) with
-    a message saying what finished and which epoch the checkpoint holds. Any other error still propagates, but
-    carries the history (``err.history``) and, once a step has run, a note saying which weights the net keeps.
-    """
+    """Inside the block no finished work is lost and the figure is finished: Ctrl-C keeps the weights and returns the
+    finished epochs with a message; any other error propagates carrying ``err.history``."""
     try:
         yield
     except KeyboardInterrupt:
@@ -154,11 +134,8 @@ def _add_note(err: BaseException, note: str) -> None:
 
 
 class CheckpointFile:
-    """``train_ch6``'s checkpoint: weights, optimizer, history, random and data order, written atomically.
-
-    The file is checked to be writable when the run starts, never after an epoch of work. :attr:`saved_epoch` is
-    the epoch the file holds from this run, which the Ctrl-C message reports.
-    """
+    """``train_ch6``'s checkpoint (weights, optimizer, history, random and data order), written atomically and checked
+    writable before the run; :attr:`saved_epoch` is the epoch it holds from this run."""
 
     KEYS = ("model", "optimizer", "epoch", "history", "torch_rng")
 
@@ -168,11 +145,8 @@ class CheckpointFile:
 
     @classmethod
     def for_run(cls, checkpoint: str | Path | None, resume: bool | None) -> CheckpointFile | None:
-        """The checkpoint of a run, refusing a fresh run that would silently replace an earlier one.
-
-        ``resume=None`` (the default) refuses when the file already holds a run; ``resume=False`` says to start
-        afresh and overwrite it; ``resume=True`` continues it.
-        """
+        """The checkpoint of a run: ``resume=True`` continues it, ``False`` starts afresh over it, ``None`` (the
+        default) refuses a fresh run that would silently replace one the file holds."""
         if checkpoint is None:
             if resume:
                 raise ValueError("resume=True needs checkpoint=<file> to resume from")
@@ -221,11 +195,8 @@ class CheckpointFile:
         self, net: nn.Module, optimizer: torch.optim.Optimizer, train_iter, lr: float,
         read_history: Callable[[dict], Any],
     ):  # fmt: skip
-        """Load the file into ``net``/``optimizer``, restore random and data order, set ``lr``; return the history.
-
-        Data sets with ``state_dict``/``load_state_dict`` (like :class:`~d2l_utils.data.InMemoryBatches`) get
-        their shuffling order back, so the resumed run sees the batches an uninterrupted run would.
-        """
+        """Load the file into ``net``/``optimizer``, restore the random state and the data's shuffling order, set
+        ``lr``; return the history, so the resumed run sees the batches an uninterrupted run would."""
         state = self._load(net, optimizer, read_history)
         saved_lr = optimizer.param_groups[0]["lr"]
         for group in optimizer.param_groups:
@@ -239,12 +210,8 @@ class CheckpointFile:
         return state["history"]
 
     def _load(self, net: nn.Module, optimizer: torch.optim.Optimizer, read_history: Callable[[dict], Any]) -> dict:
-        """The file's state loaded into ``net`` and ``optimizer``, or both left exactly as they were.
-
-        Loaded on the CPU: ``load_state_dict`` copies weights and optimizer state to the devices they live on,
-        and the random-number states must stay CPU tensors. If anything fails (unreadable, truncated, missing
-        entries, another net's weights), ``ValueError`` says "Cannot resume".
-        """
+        """The file's state loaded (via the CPU) into ``net`` and ``optimizer``, or both left exactly as they were and a
+        ``ValueError`` saying "Cannot resume"."""
         before = copy.deepcopy(net.state_dict()), copy.deepcopy(optimizer.state_dict())
         try:
             state = torch.load(self.path, map_location="cpu", weights_only=True)
@@ -270,11 +237,8 @@ class CheckpointFile:
 
 @contextlib.contextmanager
 def shape_errors_explained(net: nn.Module, X: torch.Tensor, first_step: bool) -> Iterator[None]:
-    """On a ``RuntimeError`` in the first step, probe the net layer by layer to name the layer ``X`` misses.
-
-    The probe raises :class:`~d2l_utils.shapes.ShapeMismatchError` when a shape is the cause; any other error
-    (and every error after the first step) passes through unchanged.
-    """
+    """On a ``RuntimeError`` in the first step, probe the net to raise a :class:`~d2l_utils.shapes.ShapeMismatchError`
+    naming the layer; any other error passes through unchanged."""
     try:
         yield
     except (RuntimeError, TypeError):  # TypeError: e.g. a layer that returned None into the next one
@@ -293,12 +257,8 @@ SITS_AFTER_EPOCH = 2  # the book's nets leave chance within their first two epoc
 
 
 def warn_if_at_chance(history, num_classes: int, net: nn.Module, lr: float) -> str | None:
-    """After an epoch: print and keep in ``history.warnings`` one line if training sits at chance or fell back to it.
-
-    Sitting: the training accuracy is still within :data:`CHANCE_MARGIN` of ``1/num_classes`` after epoch
-    :data:`SITS_AFTER_EPOCH`. Collapsing: the test accuracy falls back there after an epoch
-    :data:`WELL_ABOVE_CHANCE` above chance. Each is said once per run; training goes on.
-    """
+    """After an epoch, print and keep in ``history.warnings`` one line, once per run, if training still sits near chance
+    after :data:`SITS_AFTER_EPOCH` or the test accuracy fell back there from well above; training goes on."""
     if num_classes < 2 or not history.epochs:
         return None
     chance, epoch = 1 / num_classes, history.epochs[-1]
