@@ -220,3 +220,38 @@ def test_gpu_check_shares_the_time_left_and_says_where_fewer_epochs_ran():
     assert "lr 0.05 (book 0.1)" in row and "0.200, 0.500, 0.100" in row and "| 4.00 | 15,000 |" in row
     assert "3 of the plan's 10 epochs (time budget); Warning: collapsed to chance" in row
     assert table.endswith("Not run (time budget): VGG-11/4.")
+
+
+# ---- chapter 6b's recipe, chosen on a validation split ----
+
+
+def _validation_run(recipe, seed, errors):
+    return {"recipe": recipe, "seed": seed, "passes": len(errors), "validation_error_percent": errors}
+
+
+def test_validation_choice_compares_recipes_at_the_passes_every_run_finished():
+    from benchmarks import lenet5_validation as val
+
+    fast, slow = list(val.RECIPES)[:2]
+    runs = [_validation_run(fast, 0, [3.0, 1.0, 0.5]), _validation_run(fast, 1, [3.0, 1.2]),
+            _validation_run(slow, 0, [2.0, 0.9]), _validation_run(slow, 1, [2.0, 1.1])]  # fmt: skip
+    chosen = val.choose(runs)
+    assert chosen["compared_at_pass"] == 2  # fast's third pass is not compared with what slow never ran
+    assert chosen["recipes"][fast]["mean"] == pytest.approx(1.1)
+    assert chosen["chosen"] == slow  # 1.0 against 1.1 after two passes each
+
+
+def test_chapter_6b_trains_the_recipe_its_stored_validation_record_chose():
+    import json
+    from pathlib import Path
+
+    from benchmarks import lenet5_validation as val
+
+    record = json.loads(Path("benchmarks/lenet5_validation.json").read_text())
+    assert val.choose(record["runs"])["chosen"] == record["chosen"]
+    codes, batch_size, factor = val.RECIPES[record["chosen"]]
+    cells = json.loads(Path("notebooks/06b_lenet5_1998.ipynb").read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert f"batch_size = {batch_size}\n" in code and f"du.step_schedule({factor}, 20)" in code
+    net = "du.lenet5()" if codes == "random" else "du.lenet5(du.bitmap_codes())"  # lenet5's default: random codes
+    assert f"train_lenet5({net}, train_iter" in code
