@@ -49,7 +49,7 @@ from .data import (
 from .evaluation import confusion_matrix, misclassified, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy, size
 from .models import lenet
-from .plotting import Animator, plot_confusion_matrix, plot_normalization_axes, set_figsize, show_images
+from .plotting import Animator, plot_confusion_matrix, set_figsize, show_images
 from .provenance import data_label, provenance
 from .training import (
     TrainHistory,

@@ -251,32 +251,3 @@ def plot_confusion_matrix(matrix: torch.Tensor, labels: Sequence[str], ax=None):
     ax.set_ylabel("true")
     ax.figure.colorbar(image, ax=ax, fraction=0.046)
     return ax
-
-
-def plot_normalization_axes(num_examples: int = 4, num_channels: int = 6):
-    """Which values batch norm (one mean per channel, over the batch) and layer norm (one mean per
-    example, over its channels) average over, for a batch of images; returns the figure."""
-    fig, axes = plt.subplots(1, 2, figsize=(7, 2.8))
-    panels = (
-        ("batch norm: one mean per channel", True, "#3182bd"),
-        ("layer norm: one mean per example", False, "#e6550d"),
-    )
-    for ax, (title, by_channel, colour) in zip(axes, panels, strict=True):
-        for n in range(num_examples):
-            for c in range(num_channels):
-                chosen = c == 1 if by_channel else n == 1
-                ax.add_patch(matplotlib.patches.Rectangle((c, num_examples - 1 - n), 0.92, 0.92,
-                                                          color=colour if chosen else "#dddddd"))  # fmt: skip
-        ax.set_xlim(-0.1, num_channels)
-        ax.set_ylim(-0.1, num_examples)
-        ax.set_aspect("equal")
-        ax.set_xticks([c + 0.46 for c in range(num_channels)], [str(c) for c in range(num_channels)])
-        ax.set_yticks([n + 0.46 for n in range(num_examples)], [str(n) for n in reversed(range(num_examples))])
-        ax.set_xlabel("channel (each square: its height × width values)")
-        ax.set_ylabel("example in the batch")
-        ax.set_title(title, fontsize=10)
-        ax.tick_params(length=0)
-        for side in ax.spines.values():
-            side.set_visible(False)
-    fig.tight_layout()
-    return fig

@@ -50,3 +50,11 @@ def test_groups_that_do_not_cover_the_net_are_refused():
         cf.plot_stages(du.nin(), (1, 1, 224, 224), groups=[1, 2])
     with pytest.raises(TypeError, match="nn.Sequential"):
         cf.plot_stages(du.Residual(3, 3), (1, 3, 8, 8))
+
+
+def test_batch_norm_panel_marks_a_channel_and_layer_norm_panel_an_example():
+    fig = cf.plot_normalization_axes(num_examples=3, num_channels=5)
+    bn, ln = fig.axes
+    coloured = lambda ax: [p.get_xy() for p in ax.patches if p.get_facecolor()[:3] != (221 / 255,) * 3]  # noqa: E731
+    assert {x for x, _ in coloured(bn)} == {1} and len(coloured(bn)) == 3  # one channel, every example
+    assert {y for _, y in coloured(ln)} == {1} and len(coloured(ln)) == 5  # one example, every channel

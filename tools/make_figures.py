@@ -152,6 +152,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "residual_blocks.png": cf.plot_residual_block,
     "function_classes.png": cf.plot_function_classes,
     "dense_block.png": cf.plot_dense_block,
+    "normalization_axes.png": cf.plot_normalization_axes,
     "which_cnn.png": which_cnn_figure,
 }
 

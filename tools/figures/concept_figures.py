@@ -5,7 +5,8 @@ summarised from the module (``2 × conv 3×3, 256`` then ``max pool 2×2 /2``) a
 it; optional spans above the boxes name groups of parts (stem, body, head). :func:`plot_residual_block` draws a
 residual block's branch and shortcut from a :class:`~d2l_utils.models.Residual`, :func:`plot_function_classes`
 the nested and non-nested function classes of the ResNet chapter, and :func:`plot_dense_block` the connections
-of a :class:`~d2l_utils.models.DenseBlock` and the transition that follows it. Every label is read from the
+of a :class:`~d2l_utils.models.DenseBlock` and the transition that follows it; :func:`plot_normalization_axes`
+shows which values batch norm and layer norm average over. Every label is read from the
 module, so a figure cannot disagree with the code; ``tools/make_figures.py`` regenerates the course's images.
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Ellipse, FancyBboxPatch
+from matplotlib.patches import Ellipse, FancyBboxPatch, Rectangle
 from torch import nn
 
 from d2l_utils.models import DenseBlock, Inception, Residual
@@ -355,3 +356,32 @@ __all__ = [
     "plot_stage_rows",
     "plot_stages",
 ]
+
+
+def plot_normalization_axes(num_examples: int = 4, num_channels: int = 6):
+    """Which values batch norm (one mean per channel, over the batch) and layer norm (one mean per
+    example, over its channels) average over, for a batch of images; returns the figure."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 2.8))
+    panels = (
+        ("batch norm: one mean per channel", True, "#3182bd"),
+        ("layer norm: one mean per example", False, "#e6550d"),
+    )
+    for ax, (title, by_channel, colour) in zip(axes, panels, strict=True):
+        for n in range(num_examples):
+            for c in range(num_channels):
+                chosen = c == 1 if by_channel else n == 1
+                ax.add_patch(Rectangle((c, num_examples - 1 - n), 0.92, 0.92,
+                                                          color=colour if chosen else "#dddddd"))  # fmt: skip
+        ax.set_xlim(-0.1, num_channels)
+        ax.set_ylim(-0.1, num_examples)
+        ax.set_aspect("equal")
+        ax.set_xticks([c + 0.46 for c in range(num_channels)], [str(c) for c in range(num_channels)])
+        ax.set_yticks([n + 0.46 for n in range(num_examples)], [str(n) for n in reversed(range(num_examples))])
+        ax.set_xlabel("channel (a square: its height × width values)")
+        ax.set_ylabel("example in the batch")
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+    fig.tight_layout()
+    return fig
