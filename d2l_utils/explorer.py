@@ -14,6 +14,7 @@ from .shapes import conv_output_size
 
 MODES = ("cross-correlation", "max pooling", "average pooling")
 IMAGES = ("made-up 7x7", "camera() 16x16")
+FIGSIZE = {False: (12, 4.6), True: (11, 5.5)}  # one row of three panels; the channel view's two rows of four
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,6 @@ def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.
     return channels, np.stack([k, k.T, np.ones_like(k)])
 
 
-def load_image(name: str) -> np.ndarray:
-    if name not in IMAGES:
-        raise ValueError(f"image must be one of {IMAGES}, got {name!r}")
-    return made_up_image() if name == IMAGES[0] else camera_image()
-
-
 def draw_frame(fig, image: np.ndarray, s: ExplorerSettings, channels: bool = False) -> tuple[int, int] | None:
     """Draw one explorer frame on ``fig``; return the output shape, or None after drawing why there is none."""
     fig.clear()
@@ -180,22 +175,18 @@ def _cell_fontsize(side: int) -> float:
     return 9 if side <= 12 else 6
 
 
-def _padding_shade(image: np.ndarray, s: ExplorerSettings) -> np.ndarray:
-    """Cell colours: the image's values, padding a pale constant so it stands apart."""
-    return np.pad(np.asarray(image, dtype=float), s.padding, constant_values=-2.0)
-
-
 def _draw_single(fig, image: np.ndarray, s: ExplorerSettings) -> None:
     from .matrices import show_matrix
 
     kernel = edge_kernel(s.kernel_size)
     output = slide(image, s, kernel)
     padded = np.pad(np.asarray(image, dtype=float), s.padding)  # printed as 0s; max pooling treats them as −∞
+    shade = np.pad(np.asarray(image, dtype=float), s.padding, constant_values=-2.0)  # padding pale, set apart
     side = padded.shape[1]
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [side, max(s.kernel_size, 2), max(output.shape[1], 2)]})
     cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
     show_matrix(axes[0], padded, f"padded input {padded.shape[0]}x{padded.shape[1]}", boxes=cells,
-                shade=_padding_shade(image, s), fontsize=_cell_fontsize(side))  # fmt: skip
+                shade=shade, fontsize=_cell_fontsize(side))  # fmt: skip
     if s.mode == "cross-correlation":
         show_matrix(axes[1], kernel, "kernel", cmap="coolwarm")
     else:
@@ -207,10 +198,8 @@ def _draw_single(fig, image: np.ndarray, s: ExplorerSettings) -> None:
 
 
 def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
-    """Input depth columns → one output channel: each channel's window, its kernel slice, and the sum.
-
-    Pooling has no kernel and does not sum over channels: each channel is pooled on its own, one output each.
-    """
+    """Input depth columns → one output channel: each channel's window, its kernel slice, and the sum; pooling has
+    no kernel and pools each channel on its own."""
     from .matrices import show_matrix
 
     channels, kernels = three_channels(image, s.kernel_size)
@@ -250,28 +239,20 @@ def _live_kernel() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def convolution_explorer(
-    image: str = IMAGES[0], settings: ExplorerSettings | None = None, channels: bool = False, interactive=None
-):
-    """Show the explorer: sliders in a live Jupyter kernel (``interactive`` forces or suppresses them), else one frame
-    for ``settings``; ``image`` is one of ``IMAGES``. Returns the widget, or None."""
+def convolution_explorer(settings: ExplorerSettings | None = None):
+    """The explorer's sliders in a live Jupyter kernel (the widget is returned), else one frame for ``settings``."""
     import matplotlib.pyplot as plt
 
     settings = settings or ExplorerSettings()
-    load_image(image)  # an unknown name fails here, before anything is drawn
-    if not (_live_kernel() if interactive is None else interactive):
-        fig = plt.figure(figsize=_figsize(channels))
-        draw_frame(fig, load_image(image), settings, channels)
+    if not _live_kernel():
+        fig = plt.figure(figsize=FIGSIZE[False])
+        draw_frame(fig, made_up_image(), settings)
         plt.show()
         return None
-    return _widget(image, settings, channels)
+    return _widget(settings)
 
 
-def _figsize(channels: bool) -> tuple[float, float]:
-    return (11, 5.5) if channels else (12, 4.6)
-
-
-def _controls(image: str, s: ExplorerSettings, channels: bool) -> dict:
+def _controls(s: ExplorerSettings) -> dict:
     import ipywidgets as w
 
     def slider(value, low, high, description):
@@ -285,26 +266,27 @@ def _controls(image: str, s: ExplorerSettings, channels: bool) -> dict:
         "row": slider(s.row, 0, 15, "output row"),
         "col": slider(s.col, 0, 15, "output col"),
         "mode": w.Dropdown(options=MODES, value=s.mode, description="operation"),
-        "image": w.Dropdown(options=IMAGES, value=image, description="image"),
-        "channels": w.Checkbox(value=channels, description="3 input channels"),
+        "image": w.Dropdown(options=IMAGES, value=IMAGES[0], description="image"),
+        "channels": w.Checkbox(value=False, description="3 input channels"),
     }
 
 
-def _widget(image: str, s: ExplorerSettings, channels: bool):
+def _widget(s: ExplorerSettings):
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    controls = _controls(image, s, channels)
+    controls = _controls(s)
     shape_label = w.HTML()
     shape_label.add_class("d2l-explorer-shape")
     out = w.Output()
 
     def redraw(_change=None):
         values = {name: control.value for name, control in controls.items()}
-        picture, show_channels = load_image(values.pop("image")), values.pop("channels")
+        picture = made_up_image() if values.pop("image") == IMAGES[0] else camera_image()
+        show_channels = values.pop("channels")
         with out:
             out.clear_output(wait=True)
-            fig = plt.figure(figsize=_figsize(show_channels))
+            fig = plt.figure(figsize=FIGSIZE[show_channels])
             shape = draw_frame(fig, picture, ExplorerSettings(**values), show_channels)
             plt.show()
         shape_label.value = f"<b>output shape: {shape if shape else 'none'}</b>"
