@@ -26,33 +26,21 @@ def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
 
 
 def show_matrix(
-    ax,
-    A,
-    title: str | None = None,
-    boxes: Sequence[Box] = (),
-    cmap: str = "Blues",
-    fmt: str = "{:g}",
-    shade=None,
-    box_color: str = "red",
-    fontsize: float = 9,
+    ax, A, title: str | None = None, boxes: Sequence[Box] = (), cmap: str = "Blues", shade=None, fontsize: float = 9
 ):
     """Draw the small matrix ``A`` on ``ax`` as coloured cells with their numbers, ``boxes`` outlining windows
-    ``(row, column, height, width)`` and ``shade`` colouring cells by other values (e.g. to set padding apart)."""
+    ``(row, column, height, width)`` in red, ``shade`` colouring cells by other values (e.g. to set padding apart)."""
+    from matplotlib.patches import Rectangle
+
     A = np.asarray(A, dtype=float)
     colours = A if shade is None else np.asarray(shade, dtype=float)
     ax.imshow(colours, cmap=cmap, vmin=min(colours.min(), 0), vmax=max(colours.max(), 1) * 1.3)
     for (i, j), value in np.ndenumerate(A):
-        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=fontsize)
+        ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=fontsize)
     for row, col, height, width in boxes:
-        ax.add_patch(_rectangle(row, col, height, width, box_color))
+        ax.add_patch(Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor="red", linewidth=2.5))
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=9)
     return ax
-
-
-def _rectangle(row: int, col: int, height: int, width: int, color: str):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor=color, linewidth=2.5)

@@ -36,7 +36,7 @@ def test_corr2d_names_bad_shapes():
 
 def test_show_matrix_writes_numbers_and_boxes():
     fig, ax = plt.subplots()
-    du.show_matrix(ax, [[1, 2.5], [-3, 4]], "title", boxes=[(0, 1, 2, 1)], fmt="{:g}")
+    du.show_matrix(ax, [[1, 2.5], [-3, 4]], "title", boxes=[(0, 1, 2, 1)])
     assert [t.get_text() for t in ax.texts] == ["1", "2.5", "-3", "4"]
     (box,) = ax.patches
     assert (box.get_x(), box.get_y(), box.get_width(), box.get_height()) == (0.5, -0.5, 1, 2)
