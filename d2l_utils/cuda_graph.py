@@ -8,11 +8,6 @@ import torch
 WARMUP_STEPS = 3  # eager steps on the side stream before the capture, as in PyTorch's example
 
 
-def can_capture(device: torch.device, speed) -> bool:
-    """Whether :class:`GraphedStep` can capture the step on ``device`` with ``speed``."""
-    return speed.cuda_graph and device.type == "cuda" and not speed.compile and not speed.needs_grad_scaler(device)
-
-
 class GraphedStep:
     """Called like ``train_step``; captures it at the first full batch after the warm-up, then replays it."""
 
@@ -56,7 +51,7 @@ class GraphedStep:
 def training_step(step, device: torch.device, speed):
     """``step`` itself, or a :class:`GraphedStep` around it where ``speed`` asks for a graph and one can hold it;
     then cuDNN may also time its algorithms once per (repeating) shape and keep the fastest."""
-    if not can_capture(device, speed):
+    if not (speed.cuda_graph and device.type == "cuda" and not speed.compile and not speed.needs_grad_scaler(device)):
         return step
     torch.backends.cudnn.benchmark = True
     return GraphedStep(step, device, speed.autocast)
