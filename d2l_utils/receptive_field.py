@@ -32,7 +32,6 @@ STATISTICS_WARNING = (
     "pixel and the measurement is not the receptive field; call net.eval() first (batch norm then uses its "
     "running statistics), or use exact=True"
 )
-
 DROPOUT_WARNING = (
     "{names} in training mode zero random paths, so the gradient under-reports the receptive field; call "
     "net.eval() first, or use exact=True"
@@ -54,12 +53,6 @@ class FieldRow(NamedTuple):
     start: int
 
 
-class _Field(NamedTuple):
-    size: int
-    jump: int
-    start: int
-
-
 _WINDOW_MODULES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 _GLOBAL_MODULES = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 _POSITIONAL_MODULES = {
@@ -73,14 +66,11 @@ _UNDER_REPORTING_MODULES = (nn.ReLU, nn.MaxPool2d)
 def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False): ...
 def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                 divisor_override=None): ...  # fmt: skip
-def _conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): ...
 
 
-_WINDOW_FUNCTIONS = {F.max_pool2d: ("max_pool2d", _max_pool2d), F.avg_pool2d: ("avg_pool2d", _avg_pool2d),
-                     F.conv2d: ("conv2d", _conv2d)}  # fmt: skip
+_WINDOW_FUNCTIONS = {F.max_pool2d: _max_pool2d, F.avg_pool2d: _avg_pool2d}
 _GLOBAL_FUNCTIONS = {torch.flatten, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.linear}
 _GLOBAL_METHODS = {"view", "reshape", "flatten"}
-_REDUCTIONS = {torch.mean, torch.sum, torch.amax, "mean", "sum", "amax"}
 _ELEMENTWISE_FUNCTIONS = {
     F.relu, torch.relu, F.relu6, F.leaky_relu, F.elu, F.gelu, F.silu, F.hardswish, torch.sigmoid, F.sigmoid,
     torch.tanh, F.tanh, F.dropout, F.dropout2d, F.batch_norm, F.local_response_norm, torch.neg, operator.neg,
@@ -96,20 +86,10 @@ _UNDER_REPORTING_FUNCTIONS = {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
 
 
 class _Tracer(fx.Tracer):
-    """Trace into every block but PyTorch's own layers (and the course's ``BatchNorm``), remembering the path."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.inside: list[tuple[str, str]] = []
+    """Trace into every block but PyTorch's own layers and the course's ``BatchNorm`` (its forward checks shapes)."""
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         return isinstance(m, CourseBatchNorm) or super().is_leaf_module(m, module_qualified_name)
-
-    def call_module(self, m, forward, args, kwargs):
-        self.inside.append((self.path_of_module(m), type(m).__name__))
-        out = super().call_module(m, forward, args, kwargs)
-        self.inside.pop()  # left in place when tracing fails, so the error can name the block
-        return out
 
 
 def _trace(net: nn.Module) -> fx.GraphModule:
@@ -118,7 +98,7 @@ def _trace(net: nn.Module) -> fx.GraphModule:
     try:
         graph = tracer.trace(net)
     except Exception as err:  # fx raises TraceError, TypeError, ... depending on what forward does
-        name, kind = tracer.inside[-1] if tracer.inside else ("", type(net).__name__)
+        name, kind = list(tracer.module_stack.values())[-1] if tracer.module_stack else ("", type(net))
         raise ReceptiveFieldError(
             f"receptive_fields cannot follow {_block(name, kind)}: torch.fx could not trace its forward ({err}). "
             "This happens when forward branches on tensor values or shapes. Write that block without such Python "
@@ -127,17 +107,14 @@ def _trace(net: nn.Module) -> fx.GraphModule:
     return fx.GraphModule(net, graph)
 
 
-def _block(name: str, kind: str) -> str:
-    return f"block {name!r} ({kind})" if name else f"the net ({kind})"
+def _block(name: str, kind: type) -> str:
+    return f"block {name!r} ({kind.__name__})" if name else f"the net ({kind.__name__})"
 
 
 def _enclosing(node: fx.Node) -> str:
     """The innermost module a traced call came from, for error messages."""
-    stack = node.meta.get("nn_module_stack") or {}
-    if not stack:
-        return "the net's forward"
-    name, (_, cls) = list(stack.items())[-1]
-    return _block(name, getattr(cls, "__name__", str(cls)))
+    stack = node.meta.get("nn_module_stack")
+    return _block(*list(stack.values())[-1]) if stack else "the net's forward"
 
 
 def _padding(padding, kernel: int, dilation: int, axis: int) -> int:
@@ -157,29 +134,13 @@ def _window(kernel, stride, padding, dilation, axis: int) -> tuple[int, int, int
     return k, s, _padding(padding, k, d, axis), d
 
 
-def _module_window(layer: nn.Module, axis: int) -> tuple[int, int, int, int]:
-    return _window(layer.kernel_size, layer.stride, layer.padding, getattr(layer, "dilation", 1), axis)
-
-
-def _function_window(gm: fx.GraphModule, node: fx.Node, axis: int) -> tuple[int, int, int, int]:
-    name, signature = _WINDOW_FUNCTIONS[node.target]
-    args = inspect.signature(signature).bind(*node.args, **node.kwargs)
-    args.apply_defaults()
-    a = args.arguments
-    if name == "conv2d":
-        if not isinstance(a["weight"], fx.Node) or a["weight"].op != "get_attr":
-            raise ReceptiveFieldError(
-                f"receptive_fields cannot read the kernel size of F.conv2d in {_enclosing(node)}: its weight is "
-                "computed in forward; use an nn.Conv2d layer there"
-            )
-        kernel = tuple(_attribute(gm, a["weight"].target).shape[-2:])
-        return _window(kernel, a["stride"], a["padding"], a["dilation"], axis)
-    return _window(a["kernel_size"], a["stride"], a["padding"], a.get("dilation", 1), axis)
-
-
-def _attribute(gm: fx.GraphModule, target: str):
-    owner, _, attr = target.rpartition(".")
-    return getattr(gm.get_submodule(owner), attr)
+def _window_of(gm: fx.GraphModule, node: fx.Node, axis: int) -> tuple[int, int, int, int]:
+    """The window of a pooling or convolution layer, or of a pooling call however its arguments were passed."""
+    if node.op == "call_module":
+        args = vars(gm.get_submodule(node.target))  # the layer keeps kernel_size, stride, ... as attributes
+    else:
+        args = inspect.signature(_WINDOW_FUNCTIONS[node.target]).bind(*node.args, **node.kwargs).arguments
+    return _window(args["kernel_size"], args.get("stride"), args.get("padding", 0), args.get("dilation", 1), axis)
 
 
 def _kind(gm: fx.GraphModule, node: fx.Node) -> str:
@@ -191,8 +152,6 @@ def _kind(gm: fx.GraphModule, node: fx.Node) -> str:
         return "window"
     if target in _GLOBAL_FUNCTIONS or target in _GLOBAL_METHODS:
         return "global"
-    if target in _REDUCTIONS:
-        return _reduction_kind(node)
     if target in _ELEMENTWISE_FUNCTIONS or target in _ELEMENTWISE_METHODS:
         return "elementwise"
     if target in _MERGE_FUNCTIONS or target in _MERGE_METHODS:
@@ -216,14 +175,6 @@ def _module_kind(layer: nn.Module) -> str:
     return "elementwise"  # activations, dropout, normalisation, Identity: one output element per input element
 
 
-def _reduction_kind(node: fx.Node) -> str:
-    dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
-    dims = (dims,) if isinstance(dims, int) else dims
-    if dims is None or any(d in (2, 3, -1, -2) for d in dims):
-        return "global"
-    return "elementwise"
-
-
 def _merge_kind(node: fx.Node) -> str:
     if node.target is torch.cat:
         dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
@@ -232,32 +183,22 @@ def _merge_kind(node: fx.Node) -> str:
     return "merge"
 
 
-def _tensor_inputs(node: fx.Node) -> list[fx.Node]:
-    found: list[fx.Node] = []
-    fx.node.map_arg((node.args, node.kwargs), lambda n: found.append(n) or n)
-    return found
-
-
 def _row_name(gm: fx.GraphModule, node: fx.Node) -> str:
     if node.op == "call_module":
         return f"{node.target}: {type(gm.get_submodule(node.target)).__name__}"
-    label = node.target if isinstance(node.target, str) else _function_name(node.target)
-    return f"{node.name}: {label}"
+    return f"{node.name}: {_function_name(node)}"
 
 
-def _function_name(function) -> str:
-    if function in _WINDOW_FUNCTIONS:
-        return _WINDOW_FUNCTIONS[function][0]
-    return getattr(function, "__name__", str(function))
+def _function_name(node: fx.Node) -> str:
+    return getattr(node.target, "__name__", str(node.target))  # a method's target is its name
 
 
-def _step(gm: fx.GraphModule, node: fx.Node, kind: str, fields: list[_Field], axis: int) -> tuple[_Field, int, int]:
-    """The field after ``node`` from its input fields, and the (kernel, stride) for its table row."""
+def _step(gm: fx.GraphModule, node: fx.Node, kind: str, fields: list[FieldRow], axis: int) -> FieldRow:
+    """The row of ``node``, from the fields of its inputs."""
+    name, first = _row_name(gm, node), fields[0]
     if kind == "window":
-        layer = gm.get_submodule(node.target) if node.op == "call_module" else None
-        k, s, p, d = _module_window(layer, axis) if layer is not None else _function_window(gm, node, axis)
-        field = fields[0]
-        return _Field(field.size + d * (k - 1) * field.jump, field.jump * s, field.start - p * field.jump), k, s
+        k, s, p, d = _window_of(gm, node, axis)
+        return FieldRow(name, k, s, first.jump * s, first.size + d * (k - 1) * first.jump, first.start - p * first.jump)
     if kind == "merge" and len(fields) > 1:
         if len({f.jump for f in fields}) > 1:
             raise ReceptiveFieldError(
@@ -265,43 +206,37 @@ def _step(gm: fx.GraphModule, node: fx.Node, kind: str, fields: list[_Field], ax
                 f"{sorted({f.jump for f in fields})} input pixels apart; it only merges paths of the same stride"
             )
         start = min(f.start for f in fields)
-        end = max(f.start + f.size - 1 for f in fields)
-        return _Field(end - start + 1, fields[0].jump, start), 1, 1
-    return fields[0], 1, 1
+        end = max(f.start + f.size for f in fields)
+        return FieldRow(name, 1, 1, first.jump, end - start, start)
+    return first._replace(name=name, kernel=1, stride=1)
 
 
-def _walk(gm: fx.GraphModule, axis: int) -> tuple[list[FieldRow], list[fx.Node], fx.Node | None]:
-    """Rows, the nodes they describe, and the last node with a spatial field (None if the input goes global first)."""
-    state: dict[fx.Node, _Field] = {}
-    rows, row_nodes = [], []
+def _walk(gm: fx.GraphModule, axis: int) -> tuple[list[FieldRow], fx.Node | None]:
+    """The rows, and the last node with a spatial field (None if the input goes global first)."""
+    state: dict[fx.Node, FieldRow] = {}
+    rows, last = [], None
     for node in gm.graph.nodes:
         if node.op == "placeholder":
             if not state:  # the first input is the image; others (if any) carry no field
-                state[node] = _Field(1, 1, 0)
+                state[node] = FieldRow("input", 1, 1, 1, 1, 0)
             continue
+        spatial = [n for n in node.all_input_nodes if n in state]
         if node.op == "output":
-            ends = [n for n in _tensor_inputs(node) if n in state]
-            return rows, row_nodes, ends[0] if ends else (row_nodes[-1] if row_nodes else None)
-        fields = [state[n] for n in _tensor_inputs(node) if n in state]
-        if node.op == "get_attr" or not fields:
+            return rows, spatial[0] if spatial else last
+        if node.op == "get_attr" or not spatial:
             continue  # depends on parameters or constants only
         kind = _kind(gm, node)
         if kind == "global":
-            return rows, row_nodes, _source_node(node, state)
+            return rows, spatial[0]
         if kind == "none":
             continue
         if kind == "unknown":
             raise _unknown_step(gm, node)
-        field, kernel, stride = _step(gm, node, kind, fields, axis)
-        state[node] = field
+        state[node] = _step(gm, node, kind, [state[n] for n in spatial], axis)
         if kind != "pass":
-            rows.append(FieldRow(_row_name(gm, node), kernel, stride, field.jump, field.size, field.start))
-            row_nodes.append(node)
-    return rows, row_nodes, row_nodes[-1] if row_nodes else None
-
-
-def _source_node(node: fx.Node, state: dict) -> fx.Node:
-    return next(n for n in _tensor_inputs(node) if n in state)
+            rows.append(state[node])
+            last = node
+    return rows, last
 
 
 def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
@@ -310,30 +245,28 @@ def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
     elif node.target is getattr:
         what = f"the attribute .{node.args[1]} of the output of {_row_name(gm, node.args[0])}"
     else:
-        what = f"{_function_name(node.target) if not isinstance(node.target, str) else node.target} in " + (
-            _enclosing(node)
-        )
+        what = f"{_function_name(node)} in {_enclosing(node)}"
     return ReceptiveFieldError(
         f"receptive_fields does not know how {what} moves positions; it follows Conv2d, MaxPool2d, AvgPool2d "
-        "(as layers or F.conv2d/F.max_pool2d/F.avg_pool2d), element-wise layers (activations, dropout, norms) and "
+        "(as layers, or F.max_pool2d/F.avg_pool2d), element-wise layers (activations, dropout, norms) and "
         "merges (torch.cat along channels, +, *). Compute that step's field by hand, or pass only the part of the "
         "net before it (e.g. net[:k])."
     )
 
 
-def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow], list[fx.Node]]:
+def _fields_of(net: nn.Module, axis: int) -> tuple[fx.GraphModule, list[FieldRow], fx.Node]:
     check_module(net)
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
     with unchanged(net):  # tracing runs forward, which may assign to the net's attributes
         gm = _trace(net)
-    rows, nodes, last = _walk(gm, axis)
+    rows, last = _walk(gm, axis)
     if not rows:
         raise ValueError(
             f"{type(net).__name__} has no spatial layer before its first Flatten, Linear or global pooling: "
             "every unit there sees the whole input"
         )
-    return gm, rows, [*nodes, last]
+    return gm, rows, last
 
 
 def receptive_fields(net: nn.Module, axis: int = 0) -> list[FieldRow]:
@@ -372,16 +305,6 @@ def _window_sum(X, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fa
     return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])
 
 
-class _WindowSum(nn.Module):
-    def __init__(self, pool: nn.MaxPool2d):
-        super().__init__()
-        self.pool = pool
-
-    def forward(self, X):
-        p = self.pool
-        return _window_sum(X, p.kernel_size, p.stride, p.padding, p.dilation, p.ceil_mode)
-
-
 def _cut(gm: fx.GraphModule, last: fx.Node) -> fx.GraphModule:
     """A copy of ``gm`` that returns the output of ``last`` (the last spatial step) instead of the net's output."""
     graph, mapping = fx.Graph(), {}
@@ -399,27 +322,25 @@ def _linearise(gm: fx.GraphModule) -> None:
         for p in gm.parameters():
             p.fill_(1.0)
     for node in list(gm.graph.nodes):
-        if node.op == "call_module":
-            layer = gm.get_submodule(node.target)
-            kind = _module_kind(layer)
-            if isinstance(layer, nn.MaxPool2d):
-                _replace_module(gm, node.target, _WindowSum(layer))
-            elif kind == "elementwise":
-                _replace_module(gm, node.target, nn.Identity())
-        elif node.op in ("call_function", "call_method"):
-            if node.target is F.max_pool2d:
-                node.target = _window_sum
-            elif node.target in (operator.sub, torch.sub) or node.target in ("sub", "sub_"):
-                node.op, node.target = "call_function", operator.add  # a difference could cancel a path
-            elif node.target in _ELEMENTWISE_FUNCTIONS or node.target in _ELEMENTWISE_METHODS - {"to", "float"}:
-                node.replace_all_uses_with(node.args[0])
-                gm.graph.erase_node(node)
+        layer = gm.get_submodule(node.target) if node.op == "call_module" else None
+        if isinstance(layer, nn.MaxPool2d):
+            node.op, node.target = "call_function", _window_sum
+            node.args = (node.args[0], layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.ceil_mode)
+        elif node.op in ("call_function", "call_method") and node.target is F.max_pool2d:
+            node.target = _window_sum
+        elif node.op in ("call_function", "call_method") and node.target in (operator.sub, torch.sub, "sub", "sub_"):
+            node.op, node.target = "call_function", operator.add  # a difference could cancel a path
+        elif _elementwise(node, layer):
+            node.replace_all_uses_with(node.args[0])
+            gm.graph.erase_node(node)
     gm.recompile()
 
 
-def _replace_module(gm: fx.GraphModule, target: str, replacement: nn.Module) -> None:
-    parent, _, child = target.rpartition(".")
-    setattr(gm.get_submodule(parent), child, replacement)
+def _elementwise(node: fx.Node, layer: nn.Module | None) -> bool:
+    if layer is not None:
+        return _module_kind(layer) == "elementwise"
+    targets = _ELEMENTWISE_FUNCTIONS | (_ELEMENTWISE_METHODS - {"to", "float"})  # a dtype change stays
+    return node.op in ("call_function", "call_method") and node.target in targets
 
 
 def _measurement_warnings(gm: fx.GraphModule) -> None:
@@ -458,8 +379,8 @@ def gradient_receptive_field(
     if shape is None or len(shape) not in (3, 4) or not all(is_positive_int(s) for s in shape):
         raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) of positive integers, got {input_shape!r}")
     with unchanged(net):
-        gm, rows, nodes = _fields_of(copy.deepcopy(net), 0)
-        body = _cut(gm, nodes[-1])
+        gm, _, last = _fields_of(copy.deepcopy(net), 0)
+        body = _cut(gm, last)
         if exact:
             _linearise(body)
         else:
@@ -482,13 +403,13 @@ def _extent(mask: torch.Tensor) -> int:
     return int(hits[-1] - hits[0] + 1) if len(hits) else 0
 
 
-def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[int, int]], colors=None):
+def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[int, int]]):
     """Draw ``image`` (H×W) on ``ax`` with the receptive fields of the last spatial layer's ``positions``."""
     from matplotlib.patches import Rectangle
 
     rows_h, rows_w = receptive_fields(net, axis=0)[-1], receptive_fields(net, axis=1)[-1]
     ax.imshow(torch.as_tensor(image).detach().cpu().numpy(), cmap="gray")  # a tensor straight to imshow warns
-    colors = colors or ["tab:red", "tab:orange", "tab:cyan", "tab:green"]
+    colors = ["tab:red", "tab:orange", "tab:cyan", "tab:green"]
     for n, (i, j) in enumerate(positions):
         top, left, h, w = field_box(rows_h, i, j, rows_w)
         color = colors[n % len(colors)]
