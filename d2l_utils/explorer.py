@@ -43,11 +43,6 @@ class ExplorerSettings:
         if self.padding < 0:
             raise ValueError(f"padding must be 0 or more, got {self.padding}")
 
-    @property
-    def span(self) -> int:
-        """How many input cells a (dilated) window covers along one side: d·(k − 1) + 1."""
-        return self.dilation * (self.kernel_size - 1) + 1
-
 
 def made_up_image(size: int = 7) -> np.ndarray:
     """A small integer image (0..9) with a bright vertical band, so edges and maxima are easy to follow."""
@@ -132,7 +127,8 @@ def clamp_position(s: ExplorerSettings, output_shape: tuple[int, int]) -> Explor
 def shape_formula(n: int, s: ExplorerSettings) -> str:
     """The output-size formula with the numbers filled in, e.g. ``⌊(7 + 2·1 − 3) / 2⌋ + 1 = 4``."""
     out = conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation)
-    return f"⌊({n} + 2·{s.padding} − {s.span}) / {s.stride}⌋ + 1 = {out}"
+    span = s.dilation * (s.kernel_size - 1) + 1  # the input cells a dilated window covers along one side
+    return f"⌊({n} + 2·{s.padding} − {span}) / {s.stride}⌋ + 1 = {out}"
 
 
 def channel_terms(channels: np.ndarray, kernels: np.ndarray, s: ExplorerSettings) -> list[float]:

@@ -62,13 +62,13 @@ def test_dilated_average_pooling_is_a_uniform_dilated_kernel():
 def test_window_cells_follow_stride_and_dilation():
     settings = ex.ExplorerSettings(kernel_size=2, stride=3, dilation=2)
     assert ex.window_cells(1, 0, settings) == [(3, 0), (3, 2), (5, 0), (5, 2)]
-    assert settings.span == 3
 
 
 def test_output_shape_uses_the_course_formula_and_refuses_what_does_not_fit():
     settings = ex.ExplorerSettings(kernel_size=3, padding=1, stride=2)
     assert ex.explorer_output_shape((7, 16), settings) == (du.conv_output_size(7, 3, 1, 2), 8)
     assert ex.shape_formula(7, settings) == "⌊(7 + 2·1 − 3) / 2⌋ + 1 = 4"
+    assert ex.shape_formula(7, ex.ExplorerSettings(kernel_size=2, dilation=2)) == "⌊(7 + 2·0 − 3) / 1⌋ + 1 = 5"
     with pytest.raises(ValueError, match="does not fit"):
         ex.explorer_output_shape((7, 7), ex.ExplorerSettings(kernel_size=5, dilation=2))
 
