@@ -305,15 +305,11 @@ def _window_sum(X, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fa
     return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])
 
 
-def _cut(gm: fx.GraphModule, last: fx.Node) -> fx.GraphModule:
-    """A copy of ``gm`` that returns the output of ``last`` (the last spatial step) instead of the net's output."""
-    graph, mapping = fx.Graph(), {}
-    graph.graph_copy(gm.graph, mapping)
-    graph.output(mapping[last])
-    cut = fx.GraphModule(gm, graph)
-    cut.graph.eliminate_dead_code()
-    cut.recompile()
-    return cut
+def _cut(gm: fx.GraphModule, last: fx.Node) -> None:
+    """Make ``gm`` return the output of ``last`` (the last spatial step) instead of the net's output, in place."""
+    gm.graph.output_node().args = (last,)
+    gm.graph.eliminate_dead_code()
+    gm.recompile()
 
 
 def _linearise(gm: fx.GraphModule) -> None:
@@ -379,8 +375,8 @@ def gradient_receptive_field(
     if shape is None or len(shape) not in (3, 4) or not all(is_positive_int(s) for s in shape):
         raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) of positive integers, got {input_shape!r}")
     with unchanged(net):
-        gm, _, last = _fields_of(copy.deepcopy(net), 0)
-        body = _cut(gm, last)
+        body, _, last = _fields_of(copy.deepcopy(net), 0)
+        _cut(body, last)
         if exact:
             _linearise(body)
         else:
