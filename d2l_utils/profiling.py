@@ -1,12 +1,9 @@
-"""What a network costs: parameters (memory) and FLOPs (compute time) per layer, which sit in different places
-(AlexNet's parameters in its dense layers, its compute in its convolutions); FLOPs as PyTorch's ``FlopCounterMode``
-counts them (a multiply-add is 2), and training speed, activation memory and stage costs measured, not guessed, with
-speed records dated (:func:`save_speeds`, :func:`load_speeds`)."""
+"""What a network costs: parameters and FLOPs (as PyTorch's ``FlopCounterMode`` counts them, a multiply-add is 2) per
+layer or stage, and training speed and activation memory, measured, not guessed."""
 
 from __future__ import annotations
 
 import copy
-import datetime
 import json
 import math
 import os
@@ -21,14 +18,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import autocast, choose_speed, cpu_model_name, resolve_device, synchronize
-from .guard_rails.checks import (
-    atomic_write,
-    check_module,
-    check_positive_int,
-    is_positive_int,
-    is_positive_number,
-    user_path,
-)
+from .guard_rails.checks import check_module, check_positive_int, check_positive_number, is_positive_int, user_path
 from .shapes import (
     check_batch_dimension,
     checked_shape,
@@ -68,33 +58,27 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     counted on the input it receives inside the net, so the rows add up to the whole; ``net`` is left as it was."""
     check_module(net)
     check_batch_dimension(net, checked_shape(input_shape, "input_shape"), "input_shape")
-    with unchanged(net):
-        return _layer_costs(net, input_shape)
-
-
-def _layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
-    leaves = leaf_modules(net)
-    inputs: dict[int, torch.Tensor] = {}
+    leaves = [module for _, module in leaf_modules(net)]
+    inputs: dict[int, torch.Tensor] = {}  # each leaf's first input inside the net, counted on its own below
     handles = [
         module.register_forward_pre_hook(lambda m, args, i=i: inputs.setdefault(i, args[0].detach()))
-        for i, (_, module) in enumerate(leaves)
+        for i, module in enumerate(leaves)
     ]
     try:
         rows = layer_summary(net, input_shape, print_fn=None)
     finally:
         for handle in handles:
             handle.remove()
-    with eval_mode(net):
-        return [
-            LayerCost(
-                row.index,
-                row.layer_type,
-                row.output_shape,
-                sum(p.numel() for p in leaves[row.index][1].parameters()),
-                count_flops(leaves[row.index][1], inputs[row.index]),
-            )
-            for row in rows
-        ]
+    return [
+        LayerCost(
+            row.index,
+            row.layer_type,
+            row.output_shape,
+            sum(p.numel() for p in leaves[row.index].parameters()),
+            count_flops(leaves[row.index], inputs[row.index]),
+        )
+        for row in rows
+    ]
 
 
 def format_cost_table(rows: Sequence[LayerCost]) -> str:
@@ -125,7 +109,6 @@ def measure_training_speed(
     steps: int = 3,
     lr: float = 0.01,
     device: torch.device | str | None = None,
-    num_classes: int | None = None,
 ) -> float:
     """Training examples per second of a copy of ``net`` on this machine, from ``steps`` timed SGD steps on random data
     after one warm-up, at ``train_ch6``'s speed settings; data loading is left out, so an epoch is a little slower.
@@ -144,9 +127,8 @@ def measure_training_speed(
         model.to(memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(0)
     X = to_layout(torch.randn(batch_size, *example_shape, generator=generator).to(device), speed)
-    if num_classes is None:  # one example in eval mode: batch norm cannot train on a batch of one
-        with eval_mode(model), torch.no_grad():
-            num_classes = model(X[:1]).shape[-1]
+    with eval_mode(model), torch.no_grad():  # one example in eval mode: batch norm cannot train on a batch of one
+        num_classes = model(X[:1]).shape[-1]
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
     optimizer, scaler = sgd(model, lr, device), grad_scaler(device, speed)
     loss, precision = nn.CrossEntropyLoss(), autocast(device, speed.autocast)
@@ -241,14 +223,10 @@ def measure_speeds(
     """Training examples/s of each network in ``specs`` (anything with ``name``, ``build()`` and ``example_shape``) on
     ``device``: as many steps as fit in about ``seconds`` (1 to ``max_steps``), the best of ``repeats``, since other
     programs can only slow a run down. Small batches understate a GPU."""
-    batch_size, max_steps = check_positive_int(batch_size, "batch_size"), check_positive_int(max_steps, "max_steps")
-    repeats = check_positive_int(repeats, "repeats")
-    if batch_size < 2:
-        raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size}")
-    if seconds <= 0 or max_steps < 1 or repeats < 1:
-        raise ValueError(
-            f"seconds must be positive, max_steps and repeats at least 1; got {seconds}, {max_steps}, {repeats}"
-        )
+    if not (is_positive_int(batch_size) and batch_size >= 2):
+        raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size!r}")
+    max_steps, repeats = check_positive_int(max_steps, "max_steps"), check_positive_int(repeats, "repeats")
+    seconds = check_positive_number(seconds, "seconds")
     speeds = {}
     for spec in specs:
         net = spec.build()
@@ -267,47 +245,19 @@ def machine_description() -> str:
     return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
 
 
-def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, seconds: float, device: str) -> dict:
-    """Write measured speeds atomically to a JSON file (``~`` expanded) with the date, machine, load average and probe
-    settings, so :func:`load_speeds` shows the table without re-measuring; returns the record."""
-    batch_size = check_positive_int(batch_size, "batch_size")
-    if not isinstance(speeds, dict) or not all(is_positive_number(value) for value in speeds.values()):
-        raise ValueError(f"speeds must map network names to examples per second (positive numbers), got {speeds!r}")
-    record = {
-        "date": datetime.date.today().isoformat(),
-        "machine": machine_description(),
-        "device": device,
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "batch_size": batch_size,
-        "seconds_per_network": seconds,
-        "examples_per_sec": {name: round(value, 1) for name, value in speeds.items()},
-    }
-    with atomic_write(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return record
-
-
 def load_speeds(path: str | Path) -> dict:
-    """Read a record written by :func:`save_speeds`; raise a clear error if it is missing or malformed."""
-    path = user_path(path)
+    """Read a speed record (``benchmarks/which_cnn_speeds.py`` writes one); a missing or broken one is named."""
+    path, again = user_path(path), "measure it again with python benchmarks/which_cnn_speeds.py"
     if not path.exists():
-        raise FileNotFoundError(f"no speed record at {path}; measure with measure_speeds() and save_speeds() first")
+        raise FileNotFoundError(f"no speed record at {path}; {again}")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(
-            f"{path} is not a complete speed record ({err}): it was cut off or edited by hand. Delete it and "
-            "write it again with measure_speeds() and save_speeds()"
+            f"{path} is not a complete speed record ({err}): it was cut off or edited by hand. Delete it and {again}"
         ) from err
-    if not isinstance(record, dict):
-        raise ValueError(
-            f"{path} is not a speed record (it holds a {type(record).__name__}); write it with save_speeds()"
-        )
-    missing = {"date", "machine", "examples_per_sec"} - set(record)
-    if missing:
-        raise ValueError(
-            f"{path} is not a speed record (missing {', '.join(sorted(missing))}); write it with save_speeds()"
-        )
+    if not isinstance(record, dict) or not {"date", "machine", "examples_per_sec"} <= set(record):
+        raise ValueError(f"{path} is not a speed record (it needs a date, machine and examples_per_sec); {again}")
     return record
 
 
