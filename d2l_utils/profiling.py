@@ -164,8 +164,6 @@ def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
     training step that grows with the batch."""
     check_module(net)
     input_shape = checked_shape(input_shape, "input_shape")
-    if len(input_shape) < 2:
-        raise ValueError(f"input_shape must be (batch, channels, ...) with positive sizes, got {input_shape}")
     check_batch_dimension(net, input_shape, "input_shape")
     with unchanged(net):
         model = copy.deepcopy(net).float().train()

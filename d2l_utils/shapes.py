@@ -30,19 +30,12 @@ def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
 
 
-_GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding now
-
-
 @contextlib.contextmanager
 def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     """Run a probe on ``net`` and leave it as it was found, so a measurement never trains it a little: weights, buffers,
     ``.grad``, ``requires_grad`` and every submodule's mode come back; only changed tensors are written back (a caller's
     autograd graph stays valid), and lazy layers keep the shapes the probe gave them."""
     check_module(net)
-    if id(net) in _GUARDED:  # a probe inside a probe (layer_costs runs layer_summary): the outer one restores
-        yield net
-        return
-    _GUARDED.add(id(net))
     modes = [(module, module.training) for module in net.modules()]
     params = list(net.parameters())
     grads = [p.grad for p in params]
@@ -55,7 +48,6 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     try:
         yield net
     finally:
-        _GUARDED.discard(id(net))
         for module, training in modes:
             module.training = training
         for store, saved in stores:  # a buffer forward replaced or registered: the net gets its own entries back
