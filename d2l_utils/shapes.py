@@ -382,10 +382,11 @@ def check_batch_dimension(net: nn.Module, shape: Sequence[int], name: str = "X")
     first = leaves[0][1] if leaves else None
     shape = tuple(int(n) for n in shape)
     if len(shape) == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-        fix = "X.unsqueeze(0)" if name == "X" else f"{name}=(1, {', '.join(str(n) for n in shape)})"
+        batched = (1, *shape)
+        fix = "X.unsqueeze(0)" if name == "X" else f"{name}={batched}"
         raise ValueError(
             f"{name} has shape {shape}: one image without a batch dimension. The net expects (batch, channels, "
-            f"height, width): use {fix}, or the shape (1, {', '.join(str(n) for n in shape)})."
+            f"height, width): use {fix}, or the shape {batched}."
         )
 
 
