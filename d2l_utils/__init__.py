@@ -87,7 +87,7 @@ from .lenet5 import (
 # 07 AlexNet: what big networks cost, and how to train them on a CPU.
 from .models import alexnet
 from .plans import TRAINING_PLANS, choose_plan, format_real_mnist_result
-from .profiling import count_flops, format_cost_table, layer_costs, measure_training_speed, plot_layer_costs
+from .profiling import count_flops, format_cost_table, layer_costs, measure_training_speed
 
 # isort: split
 # 08-13 Modern CNNs: VGG, NiN, GoogLeNet, batch norm, ResNet, DenseNet.

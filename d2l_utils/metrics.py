@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import torch
@@ -51,11 +52,7 @@ class Timer:
         return sum(self.times)
 
     def cumsum(self) -> list[float]:
-        out, total = [], 0.0
-        for t in self.times:
-            total += t
-            out.append(total)
-        return out
+        return list(itertools.accumulate(self.times))
 
 
 def size(x: torch.Tensor) -> int:

@@ -1,12 +1,9 @@
-"""What a network costs: parameters (memory) and FLOPs (compute time) per layer, which sit in different places
-(AlexNet's parameters in its dense layers, its compute in its convolutions); FLOPs as PyTorch's ``FlopCounterMode``
-counts them (a multiply-add is 2), and training speed, activation memory and stage costs measured, not guessed, with
-speed records dated (:func:`save_speeds`, :func:`load_speeds`)."""
+"""What a network costs: parameters and FLOPs (as PyTorch's ``FlopCounterMode`` counts them, a multiply-add is 2) per
+layer or stage, and training speed and activation memory, measured, not guessed."""
 
 from __future__ import annotations
 
 import copy
-import datetime
 import json
 import math
 import os
@@ -21,14 +18,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .devices import autocast, choose_speed, cpu_model_name, resolve_device, synchronize
-from .guard_rails.checks import (
-    atomic_write,
-    check_module,
-    check_positive_int,
-    is_positive_int,
-    is_positive_number,
-    user_path,
-)
+from .guard_rails.checks import check_module, check_positive_int, check_positive_number, is_positive_int, user_path
 from .shapes import (
     check_batch_dimension,
     checked_shape,
@@ -68,33 +58,27 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     counted on the input it receives inside the net, so the rows add up to the whole; ``net`` is left as it was."""
     check_module(net)
     check_batch_dimension(net, checked_shape(input_shape, "input_shape"), "input_shape")
-    with unchanged(net):
-        return _layer_costs(net, input_shape)
-
-
-def _layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
-    leaves = leaf_modules(net)
-    inputs: dict[int, torch.Tensor] = {}
+    leaves = [module for _, module in leaf_modules(net)]
+    inputs: dict[int, torch.Tensor] = {}  # each leaf's first input inside the net, counted on its own below
     handles = [
         module.register_forward_pre_hook(lambda m, args, i=i: inputs.setdefault(i, args[0].detach()))
-        for i, (_, module) in enumerate(leaves)
+        for i, module in enumerate(leaves)
     ]
     try:
         rows = layer_summary(net, input_shape, print_fn=None)
     finally:
         for handle in handles:
             handle.remove()
-    with eval_mode(net):
-        return [
-            LayerCost(
-                row.index,
-                row.layer_type,
-                row.output_shape,
-                sum(p.numel() for p in leaves[row.index][1].parameters()),
-                count_flops(leaves[row.index][1], inputs[row.index]),
-            )
-            for row in rows
-        ]
+    return [
+        LayerCost(
+            row.index,
+            row.layer_type,
+            row.output_shape,
+            sum(p.numel() for p in leaves[row.index].parameters()),
+            count_flops(leaves[row.index], inputs[row.index]),
+        )
+        for row in rows
+    ]
 
 
 def format_cost_table(rows: Sequence[LayerCost]) -> str:
@@ -125,7 +109,6 @@ def measure_training_speed(
     steps: int = 3,
     lr: float = 0.01,
     device: torch.device | str | None = None,
-    num_classes: int | None = None,
 ) -> float:
     """Training examples per second of a copy of ``net`` on this machine, from ``steps`` timed SGD steps on random data
     after one warm-up, at ``train_ch6``'s speed settings; data loading is left out, so an epoch is a little slower.
@@ -144,9 +127,8 @@ def measure_training_speed(
         model.to(memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(0)
     X = to_layout(torch.randn(batch_size, *example_shape, generator=generator).to(device), speed)
-    if num_classes is None:  # one example in eval mode: batch norm cannot train on a batch of one
-        with eval_mode(model), torch.no_grad():
-            num_classes = model(X[:1]).shape[-1]
+    with eval_mode(model), torch.no_grad():  # one example in eval mode: batch norm cannot train on a batch of one
+        num_classes = model(X[:1]).shape[-1]
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
     optimizer, scaler = sgd(model, lr, device), grad_scaler(device, speed)
     loss, precision = nn.CrossEntropyLoss(), autocast(device, speed.autocast)
@@ -182,8 +164,6 @@ def activation_memory(net: nn.Module, input_shape: Sequence[int]) -> int:
     training step that grows with the batch."""
     check_module(net)
     input_shape = checked_shape(input_shape, "input_shape")
-    if len(input_shape) < 2:
-        raise ValueError(f"input_shape must be (batch, channels, ...) with positive sizes, got {input_shape}")
     check_batch_dimension(net, input_shape, "input_shape")
     with unchanged(net):
         model = copy.deepcopy(net).float().train()
@@ -241,14 +221,10 @@ def measure_speeds(
     """Training examples/s of each network in ``specs`` (anything with ``name``, ``build()`` and ``example_shape``) on
     ``device``: as many steps as fit in about ``seconds`` (1 to ``max_steps``), the best of ``repeats``, since other
     programs can only slow a run down. Small batches understate a GPU."""
-    batch_size, max_steps = check_positive_int(batch_size, "batch_size"), check_positive_int(max_steps, "max_steps")
-    repeats = check_positive_int(repeats, "repeats")
-    if batch_size < 2:
-        raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size}")
-    if seconds <= 0 or max_steps < 1 or repeats < 1:
-        raise ValueError(
-            f"seconds must be positive, max_steps and repeats at least 1; got {seconds}, {max_steps}, {repeats}"
-        )
+    if not (is_positive_int(batch_size) and batch_size >= 2):
+        raise ValueError(f"batch_size must be at least 2 (batch norm needs two examples), got {batch_size!r}")
+    max_steps, repeats = check_positive_int(max_steps, "max_steps"), check_positive_int(repeats, "repeats")
+    seconds = check_positive_number(seconds, "seconds")
     speeds = {}
     for spec in specs:
         net = spec.build()
@@ -267,83 +243,17 @@ def machine_description() -> str:
     return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
 
 
-def save_speeds(path: str | Path, speeds: dict[str, float], *, batch_size: int, seconds: float, device: str) -> dict:
-    """Write measured speeds atomically to a JSON file (``~`` expanded) with the date, machine, load average and probe
-    settings, so :func:`load_speeds` shows the table without re-measuring; returns the record."""
-    batch_size = check_positive_int(batch_size, "batch_size")
-    if not isinstance(speeds, dict) or not all(is_positive_number(value) for value in speeds.values()):
-        raise ValueError(f"speeds must map network names to examples per second (positive numbers), got {speeds!r}")
-    record = {
-        "date": datetime.date.today().isoformat(),
-        "machine": machine_description(),
-        "device": device,
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "batch_size": batch_size,
-        "seconds_per_network": seconds,
-        "examples_per_sec": {name: round(value, 1) for name, value in speeds.items()},
-    }
-    with atomic_write(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return record
-
-
 def load_speeds(path: str | Path) -> dict:
-    """Read a record written by :func:`save_speeds`; raise a clear error if it is missing or malformed."""
-    path = user_path(path)
+    """Read a speed record (``benchmarks/which_cnn_speeds.py`` writes one); a missing or broken one is named."""
+    path, again = user_path(path), "measure it again with python benchmarks/which_cnn_speeds.py"
     if not path.exists():
-        raise FileNotFoundError(f"no speed record at {path}; measure with measure_speeds() and save_speeds() first")
+        raise FileNotFoundError(f"no speed record at {path}; {again}")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(
-            f"{path} is not a complete speed record ({err}): it was cut off or edited by hand. Delete it and "
-            "write it again with measure_speeds() and save_speeds()"
+            f"{path} is not a complete speed record ({err}): it was cut off or edited by hand. Delete it and {again}"
         ) from err
-    if not isinstance(record, dict):
-        raise ValueError(
-            f"{path} is not a speed record (it holds a {type(record).__name__}); write it with save_speeds()"
-        )
-    missing = {"date", "machine", "examples_per_sec"} - set(record)
-    if missing:
-        raise ValueError(
-            f"{path} is not a speed record (missing {', '.join(sorted(missing))}); write it with save_speeds()"
-        )
+    if not isinstance(record, dict) or not {"date", "machine", "examples_per_sec"} <= set(record):
+        raise ValueError(f"{path} is not a speed record (it needs a date, machine and examples_per_sec); {again}")
     return record
-
-
-def weighted_layer_names(rows: Sequence[LayerCost]) -> list[str]:
-    """Short names for the rows that hold parameters or cost FLOPs: ``conv1``, ``conv2``, …, ``fc1``, …"""
-    names, counts = [], {}
-    for r in rows:
-        if not (r.params or r.flops):
-            continue
-        prefix = "fc" if r.layer_type == "Linear" else "conv" if r.layer_type.startswith("Conv") else r.layer_type
-        counts[prefix] = counts.get(prefix, 0) + 1
-        names.append(f"{prefix}{counts[prefix]}")
-    return names
-
-
-def plot_layer_costs(costs: dict[str, Sequence[LayerCost]]):
-    """Bar charts of each weighted layer's share of the parameters and of the FLOPs, one panel per net in ``costs``
-    (title to :func:`layer_costs` rows), totals in the titles; returns the figure."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    widths = [2 + len(weighted_layer_names(rows)) for rows in costs.values()]
-    fig, axes = plt.subplots(1, len(costs), figsize=(0.55 * sum(widths), 3.2), squeeze=False,
-                             gridspec_kw={"width_ratios": widths})  # fmt: skip
-    for ax, (title, rows) in zip(axes[0], costs.items(), strict=True):
-        weighted = [r for r in rows if r.params or r.flops]
-        names = weighted_layer_names(rows)
-        params = np.array([r.params for r in weighted], dtype=float)
-        flops = np.array([r.flops for r in weighted], dtype=float)
-        x = np.arange(len(weighted))
-        ax.bar(x - 0.2, 100 * params / params.sum(), width=0.4, label="parameters", color="#31a354")
-        ax.bar(x + 0.2, 100 * flops / flops.sum(), width=0.4, label="FLOPs", color="#3182bd")
-        ax.set_xticks(x, names, fontsize=8)
-        ax.set_ylabel("share of the net's total (%)", fontsize=8)
-        ax.set_ylim(0, 100)
-        ax.set_title(f"{title}\n{int(params.sum()):,} parameters, {flops.sum() / 1e6:,.2f} MFLOPs", fontsize=9)
-        ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig

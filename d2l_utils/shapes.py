@@ -30,19 +30,12 @@ def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
 
 
-_GUARDED: set[int] = set()  # ids of the nets an unchanged() block is guarding now
-
-
 @contextlib.contextmanager
 def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     """Run a probe on ``net`` and leave it as it was found, so a measurement never trains it a little: weights, buffers,
     ``.grad``, ``requires_grad`` and every submodule's mode come back; only changed tensors are written back (a caller's
     autograd graph stays valid), and lazy layers keep the shapes the probe gave them."""
     check_module(net)
-    if id(net) in _GUARDED:  # a probe inside a probe (layer_costs runs layer_summary): the outer one restores
-        yield net
-        return
-    _GUARDED.add(id(net))
     modes = [(module, module.training) for module in net.modules()]
     params = list(net.parameters())
     grads = [p.grad for p in params]
@@ -55,7 +48,6 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     try:
         yield net
     finally:
-        _GUARDED.discard(id(net))
         for module, training in modes:
             module.training = training
         for store, saved in stores:  # a buffer forward replaced or registered: the net gets its own entries back
@@ -95,7 +87,7 @@ class ShapeMismatchError(ValueError):
 
 def int_pair(value: int | Sequence[int]) -> tuple[int, int]:
     """A layer's size setting (``kernel_size``, ``stride``, ``padding``, ...) as (height, width)."""
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+    return (int(value),) * 2 if isinstance(value, numbers.Integral) else (int(value[0]), int(value[1]))
 
 
 def conv_output_size(
@@ -125,35 +117,9 @@ def _check_window(**values: int) -> None:
             raise ValueError(f"{name} must be an integer of at least {smallest}, got {value!r}")
 
 
-def _window_output(layer: nn.Module, sides: Sequence[int]) -> tuple[int, ...]:
-    """Output sides of a convolution or pooling layer for input sides ``sides`` (one per spatial axis)."""
-    dims = len(sides)
-    if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
-        return tuple(sides)
-    k, s = (_n_tuple(getattr(layer, a), dims) for a in ("kernel_size", "stride"))
-    d = _n_tuple(getattr(layer, "dilation", 1), dims)
-    p = (0,) * dims if layer.padding == "valid" else _n_tuple(layer.padding, dims)
-    ceil = bool(getattr(layer, "ceil_mode", False))
-    return tuple(conv_output_size(n, k[i], p[i], s[i], d[i], ceil) for i, n in enumerate(sides))
-
-
-def _n_tuple(value, dims: int) -> tuple[int, ...]:
-    if isinstance(value, numbers.Integral):
-        return (int(value),) * dims
-    return tuple(int(v) for v in value)
-
-
-# Layers whose output has the input's shape (after the checks in _check_elementwise): activations, dropout,
-# normalisation, Identity. Found by the module PyTorch defines them in, so every activation counts.
+# Layers whose output has the input's shape: activations, dropout, normalisation (after the checks in _norm_shape),
+# Identity. Found by the module PyTorch defines them in, so every activation counts.
 _ELEMENTWISE_MODULES = {f"torch.nn.modules.{m}" for m in ("activation", "dropout", "normalization")}
-_WINDOW_DIMS = {
-    nn.Conv1d: 1, nn.Conv2d: 2, nn.Conv3d: 3, nn.MaxPool1d: 1, nn.MaxPool2d: 2, nn.MaxPool3d: 3,
-    nn.AvgPool1d: 1, nn.AvgPool2d: 2, nn.AvgPool3d: 3,
-}  # fmt: skip
-_ADAPTIVE_DIMS = {
-    nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
-    nn.AdaptiveMaxPool1d: 1, nn.AdaptiveMaxPool2d: 2, nn.AdaptiveMaxPool3d: 3,
-}  # fmt: skip
 
 
 def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...]:
@@ -175,22 +141,27 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
 
 
 def _window_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
-    dims = next(d for kind, d in _WINDOW_DIMS.items() if isinstance(layer, kind))
-    _need_dims(layer, shape, (dims + 1, dims + 2))
-    lead = list(shape[:-dims])
-    if isinstance(layer, nn.modules.conv._ConvNd):
+    """A 2-D convolution or pooling layer: its channels, and each side from :func:`conv_output_size`."""
+    _need_dims(layer, shape, (3, 4))
+    lead = list(shape[:-2])
+    if isinstance(layer, nn.Conv2d):
         if not _is_lazy_layer(layer) and lead[-1] != layer.in_channels:
             raise ValueError(f"{layer} expects {layer.in_channels} input channels, got {lead[-1]}")
-        lead = [*lead[:-1], layer.out_channels]
-    return (*lead, *_window_output(layer, shape[-dims:]))
+        lead[-1] = layer.out_channels
+    if layer.padding == "same":  # Conv2d(padding="same"), stride 1: the output keeps the input's size
+        return (*lead, *shape[-2:])
+    padding = (0, 0) if layer.padding == "valid" else int_pair(layer.padding)
+    kernel, stride, dilation = (int_pair(getattr(layer, name, 1)) for name in ("kernel_size", "stride", "dilation"))
+    ceil = bool(getattr(layer, "ceil_mode", False))
+    sides = [conv_output_size(n, kernel[i], padding[i], stride[i], dilation[i], ceil) for i, n in enumerate(shape[-2:])]
+    return (*lead, *sides)
 
 
 def _adaptive_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
-    dims = next(d for kind, d in _ADAPTIVE_DIMS.items() if isinstance(layer, kind))
-    _need_dims(layer, shape, (dims + 1, dims + 2))
+    _need_dims(layer, shape, (3, 4))
     size = layer.output_size
-    size = (size,) * dims if size is None or isinstance(size, numbers.Integral) else tuple(size)
-    return (*shape[:-dims], *(n if s is None else int(s) for n, s in zip(shape[-dims:], size, strict=True)))
+    size = (size, size) if size is None or isinstance(size, numbers.Integral) else tuple(size)
+    return (*shape[:-2], *(n if s is None else int(s) for n, s in zip(shape[-2:], size, strict=True)))
 
 
 def _linear_shape(layer: nn.Linear, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -206,33 +177,17 @@ def _flatten_shape(layer: nn.Flatten, shape: tuple[int, ...]) -> tuple[int, ...]
     return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
 
 
-def _unflatten_shape(layer: nn.Unflatten, shape: tuple[int, ...]) -> tuple[int, ...]:
-    dim = _dim(layer, layer.dim, len(shape))
-    sizes = [int(n) for n in layer.unflattened_size]
-    if -1 in sizes:
-        known = math.prod(n for n in sizes if n != -1)
-        sizes[sizes.index(-1)] = shape[dim] // known if known and shape[dim] % known == 0 else -1
-    if math.prod(sizes) != shape[dim]:
-        raise ValueError(f"{layer} cannot split a dimension of size {shape[dim]} into {tuple(layer.unflattened_size)}")
-    return (*shape[:dim], *sizes, *shape[dim + 1 :])
-
-
 def _dim(layer: nn.Module, dim: int, ndim: int) -> int:
     if not -ndim <= dim < ndim:
         raise ValueError(f"{layer} uses dimension {dim}, but its input has only {ndim} dimensions")
     return dim % ndim
 
 
-_NORM_DIMS = {
-    nn.BatchNorm1d: (2, 3), nn.BatchNorm2d: (4,), nn.BatchNorm3d: (5,),
-    nn.InstanceNorm1d: (2, 3), nn.InstanceNorm2d: (3, 4), nn.InstanceNorm3d: (4, 5),
-    nn.LazyBatchNorm1d: (2, 3), nn.LazyBatchNorm2d: (4,), nn.LazyBatchNorm3d: (5,),
-    nn.LazyInstanceNorm1d: (2, 3), nn.LazyInstanceNorm2d: (3, 4), nn.LazyInstanceNorm3d: (4, 5),
-}  # fmt: skip
+_NORM_DIMS = {nn.BatchNorm1d: (2, 3), nn.BatchNorm2d: (4,), nn.LazyBatchNorm1d: (2, 3), nn.LazyBatchNorm2d: (4,)}
 
 
 def _norm_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Batch, instance, group, layer and the course's batch norm keep the shape, if it has their features."""
+    """Batch, layer and the course's batch norm keep the shape, if it has their features."""
     if isinstance(layer, nn.LayerNorm):
         wanted = tuple(layer.normalized_shape)
         if shape[len(shape) - len(wanted) :] != wanted:
@@ -240,16 +195,12 @@ def _norm_shape(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
         return shape
     if isinstance(layer, CourseBatchNorm):
         dims, features = (layer.num_dims,), layer.gamma.shape[1]
-    elif isinstance(layer, nn.GroupNorm):
-        dims, features = tuple(range(2, 9)), layer.num_channels
     else:
         dims = next(d for kind, d in _NORM_DIMS.items() if isinstance(layer, kind))
         features = None if _is_lazy_layer(layer) else layer.num_features
     _need_dims(layer, shape, dims)
-    unbatched = len(shape) == min(dims) and isinstance(layer, nn.modules.instancenorm._InstanceNorm)
-    channel = 0 if unbatched else 1
-    if features is not None and shape[channel] != features:
-        raise ValueError(f"{layer} expects {features} features (channels) in dimension {channel}, got {shape}")
+    if features is not None and shape[1] != features:
+        raise ValueError(f"{layer} expects {features} features (channels) in dimension 1, got {shape}")
     return shape
 
 
@@ -294,10 +245,10 @@ def _is_lazy_layer(layer: nn.Module) -> bool:
 
 
 _RULES = (
-    (tuple(_WINDOW_DIMS), _window_shape), (tuple(_ADAPTIVE_DIMS), _adaptive_shape), (nn.Linear, _linear_shape),
-    (nn.Flatten, _flatten_shape), (nn.Unflatten, _unflatten_shape),
-    ((nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm,
-      CourseBatchNorm), _norm_shape),
+    ((nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d), _window_shape),
+    ((nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d), _adaptive_shape),
+    (nn.Linear, _linear_shape), (nn.Flatten, _flatten_shape),
+    ((*_NORM_DIMS, nn.LayerNorm, CourseBatchNorm), _norm_shape),
     (nn.Sequential, _sequential_shape), (Inception, _inception_shape), (Residual, _residual_shape),
     (DenseBlock, _dense_block_shape),
 )  # fmt: skip
@@ -349,7 +300,7 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     """Run ``net(X)`` with hooks on every leaf; return the rows, or raise ShapeMismatchError naming the culprit."""
     rows: list[LayerRow] = []
     entered: list[tuple[int, str, nn.Module, torch.Size | None]] = []
-    handles = _leaf_hooks(net, rows, entered) + _return_hooks(net)
+    handles = _hooks(net, rows, entered)
     try:
         net(X)
     except (RuntimeError, ValueError) as err:
@@ -373,42 +324,30 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     return rows
 
 
-def _leaf_hooks(net: nn.Module, rows: list[LayerRow], entered: list) -> list:
-    """Hooks that record each leaf's output shape in ``rows`` and keep ``entered`` the stack of running leaves."""
-
-    def pre_hook(index: int, name: str) -> Callable:
-        def hook(module, inputs):
-            shape = inputs[0].shape if inputs and isinstance(inputs[0], torch.Tensor) else None
-            entered.append((index, name, module, shape))
-
-        return hook
-
-    def post_hook(index: int, name: str) -> Callable:
-        def hook(module, inputs, output):
-            _check_returned(output, module, f"layer {index} ({type(module).__name__}, named {name!r})")
-            rows.append(LayerRow(index, name, type(module).__name__, _output_shapes(output)))
-            entered.pop()
-
-        return hook
-
-    handles = []
-    for index, (name, module) in enumerate(leaf_modules(net)):
-        handles.append(module.register_forward_pre_hook(pre_hook(index, name)))
-        handles.append(module.register_forward_hook(post_hook(index, name)))
-    return handles
-
-
-def _return_hooks(net: nn.Module) -> list:
-    """Hooks on every block (and the net) that name one whose forward returns None."""
+def _hooks(net: nn.Module, rows: list[LayerRow], entered: list) -> list:
+    """Hooks that record each leaf's output shape in ``rows``, keep ``entered`` the stack of running leaves, and name a
+    block (or the net) whose forward returns None."""
     handles = []
     for name, module in net.named_modules():
         if not is_leaf(module):
             where = f"block {name!r} ({type(module).__name__})" if name else f"the net ({type(module).__name__})"
-            handles.append(module.register_forward_hook(lambda m, i, out, where=where: _check_returned(out, m, where)))
+            handles.append(module.register_forward_hook(lambda m, i, out, where=where: _check_returned(out, where)))
+    for index, (name, module) in enumerate(leaf_modules(net)):
+
+        def enter(layer, inputs, index=index, name=name):
+            shape = inputs[0].shape if inputs and isinstance(inputs[0], torch.Tensor) else None
+            entered.append((index, name, layer, shape))
+
+        def leave(layer, inputs, output, index=index, name=name):
+            _check_returned(output, f"layer {index} ({type(layer).__name__}, named {name!r})")
+            rows.append(LayerRow(index, name, type(layer).__name__, _output_shapes(output)))
+            entered.pop()
+
+        handles += [module.register_forward_pre_hook(enter), module.register_forward_hook(leave)]
     return handles
 
 
-def _check_returned(output, module: nn.Module, where: str) -> None:
+def _check_returned(output, where: str) -> None:
     """A forward that forgets ``return`` gives None, and the next layer fails far from the cause: name it here."""
     if output is None:
         raise TypeError(
@@ -443,25 +382,22 @@ def check_batch_dimension(net: nn.Module, shape: Sequence[int], name: str = "X")
     first = leaves[0][1] if leaves else None
     shape = tuple(int(n) for n in shape)
     if len(shape) == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-        fix = "X.unsqueeze(0)" if name == "X" else f"{name}=(1, {', '.join(str(n) for n in shape)})"
+        batched = (1, *shape)
+        fix = "X.unsqueeze(0)" if name == "X" else f"{name}={batched}"
         raise ValueError(
             f"{name} has shape {shape}: one image without a batch dimension. The net expects (batch, channels, "
-            f"height, width): use {fix}, or the shape (1, {', '.join(str(n) for n in shape)})."
+            f"height, width): use {fix}, or the shape {batched}."
         )
 
 
-def _probe_eval(net: nn.Module, X: torch.Tensor | Sequence[int]) -> list[LayerRow]:
-    """:func:`_probe` in eval mode under ``no_grad``, leaving the net exactly as it was (:func:`unchanged`)."""
+def check_input_fits(net: nn.Module, X: torch.Tensor | Sequence[int]) -> list[LayerRow]:
+    """Raise :class:`ShapeMismatchError` if ``X`` (a tensor or shape) cannot pass through ``net``; if it can, the rows
+    of its shape table, from one run in eval mode under ``no_grad`` that leaves the net exactly as it was."""
     check_module(net)
     X = _example_input(net, X)
     check_batch_dimension(net, X.shape)
     with unchanged(net), eval_mode(net), torch.no_grad():
         return _probe(net, X)
-
-
-def check_input_fits(net: nn.Module, X: torch.Tensor | Sequence[int]) -> None:
-    """Raise :class:`ShapeMismatchError` if ``X`` (a tensor or shape) cannot pass through ``net``; silent if it can."""
-    _probe_eval(net, X)
 
 
 def layer_summary(
@@ -470,7 +406,7 @@ def layer_summary(
     """Pass ``X`` (a tensor or a shape such as ``(1, 1, 28, 28)``) through ``net`` and print each leaf layer's output
     shape, as the book; returns the rows and leaves the net as it was. A misfit raises :class:`ShapeMismatchError`
     naming the layer, the shape that reached it and what it expected."""
-    rows = _probe_eval(net, X)
+    rows = check_input_fits(net, X)
     if print_fn is not None:
         for row in rows:
             print_fn(row.layer_type, "output shape:\t", row.output_shape)

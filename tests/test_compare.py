@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from benchmarks.which_cnn_speeds import save_speeds
 from d2l_utils import compare, profiling
 
 
@@ -66,11 +67,11 @@ def test_speed_record_round_trip_and_errors(tmp_path):
     path = tmp_path / "speeds.json"
     speeds = profiling.measure_speeds(_tiny_specs(), batch_size=4, seconds=0.05, device="cpu")
     assert set(speeds) == {"LeNet", "BN-LeNet"} and all(v > 0 for v in speeds.values())
-    profiling.save_speeds(path, speeds, batch_size=4, seconds=0.05, device="cpu")
+    save_speeds(path, speeds, batch_size=4, seconds=0.05, device="cpu")
     record = profiling.load_speeds(path)
     assert record["examples_per_sec"] == {k: round(v, 1) for k, v in speeds.items()}
     assert record["date"] and "torch" in record["machine"]
-    with pytest.raises(FileNotFoundError, match="save_speeds"):
+    with pytest.raises(FileNotFoundError, match="which_cnn_speeds.py"):
         profiling.load_speeds(tmp_path / "missing.json")
     path.write_text(json.dumps({"date": "x"}))
     with pytest.raises(ValueError, match="machine"):

@@ -9,6 +9,7 @@ from PIL import Image
 import d2l_utils as du
 from tools.figures import concept_figures as cf
 from tools.figures.architecture import save_figure
+from tools.figures.costs import plot_layer_costs
 
 matplotlib.use("agg")
 
@@ -58,3 +59,13 @@ def test_batch_norm_panel_marks_a_channel_and_layer_norm_panel_an_example():
     coloured = lambda ax: [p.get_xy() for p in ax.patches if p.get_facecolor()[:3] != (221 / 255,) * 3]  # noqa: E731
     assert {x for x, _ in coloured(bn)} == {1} and len(coloured(bn)) == 3  # one channel, every example
     assert {y for _, y in coloured(ln)} == {1} and len(coloured(ln)) == 5  # one example, every channel
+
+
+def test_plot_layer_costs_draws_one_panel_per_net():
+    fig = plot_layer_costs({"LeNet": du.layer_costs(du.lenet(), (1, 1, 28, 28))})
+    try:
+        (ax,) = fig.axes
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["conv1", "conv2", "fc1", "fc2", "fc3"]
+        assert len(ax.patches) == 10  # a parameters bar and a FLOPs bar per weighted layer
+    finally:
+        matplotlib.pyplot.close(fig)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import d2l_utils as du
+from benchmarks.which_cnn_speeds import save_speeds
 from tools.figures.architecture import plot_architecture, save_figure
 
 NET_HELPERS = {
@@ -100,14 +101,14 @@ RECORD = {"LeNet": 1234.5}
 
 
 def test_the_speed_record_round_trips(tmp_path):
-    du.profiling.save_speeds(tmp_path / "speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
+    save_speeds(tmp_path / "speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
     assert du.load_speeds(tmp_path / "speeds.json")["examples_per_sec"] == RECORD
 
 
 @pytest.mark.bad_input
 def test_an_interrupted_save_keeps_the_previous_record(tmp_path, monkeypatch):
     path = tmp_path / "speeds.json"
-    du.profiling.save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
+    save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
     original = path.read_text()
     real_write = pathlib.Path.write_text
 
@@ -117,7 +118,7 @@ def test_an_interrupted_save_keeps_the_previous_record(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pathlib.Path, "write_text", half_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        du.profiling.save_speeds(path, {"LeNet": 1.0}, batch_size=8, seconds=0.5, device="cpu")
+        save_speeds(path, {"LeNet": 1.0}, batch_size=8, seconds=0.5, device="cpu")
     monkeypatch.undo()
     assert path.read_text() == original
     assert [p.name for p in tmp_path.iterdir()] == ["speeds.json"]  # no half-written temporary file left
@@ -126,9 +127,9 @@ def test_an_interrupted_save_keeps_the_previous_record(tmp_path, monkeypatch):
 @pytest.mark.bad_input
 def test_a_half_written_record_is_reported(tmp_path):
     path = tmp_path / "speeds.json"
-    du.profiling.save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
+    save_speeds(path, RECORD, batch_size=8, seconds=0.5, device="cpu")
     path.write_text(path.read_text()[:40])
-    with pytest.raises(ValueError, match="is not a complete speed record .*cut off.*save_speeds"):
+    with pytest.raises(ValueError, match="is not a complete speed record .*cut off.*benchmarks/which_cnn_speeds.py"):
         du.load_speeds(path)
     path.write_text(json.dumps([1, 2]))
     with pytest.raises(ValueError, match="not a speed record"):
@@ -139,7 +140,7 @@ def test_a_half_written_record_is_reported(tmp_path):
 @pytest.mark.parametrize("speeds", [{"LeNet": float("nan")}, {"LeNet": -3.0}, {"LeNet": "fast"}, [1.0]])
 def test_bad_speeds_are_not_recorded(tmp_path, speeds):
     with pytest.raises(ValueError, match="speeds must map network names to examples per second"):
-        du.profiling.save_speeds(tmp_path / "speeds.json", speeds, batch_size=8, seconds=0.5, device="cpu")
+        save_speeds(tmp_path / "speeds.json", speeds, batch_size=8, seconds=0.5, device="cpu")
     assert not (tmp_path / "speeds.json").exists()
 
 
@@ -149,7 +150,7 @@ def test_a_tilde_means_home_in_records_and_figures(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    du.profiling.save_speeds("~/speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
+    save_speeds("~/speeds.json", RECORD, batch_size=8, seconds=0.5, device="cpu")
     assert du.load_speeds("~/speeds.json")["examples_per_sec"] == RECORD
     fig, _ = plt.subplots()
     save_figure(fig, "~/figures/lenet.png")

@@ -111,7 +111,7 @@ def test_lazy_layers_keep_the_shapes_a_probe_gives_them():
     assert net[1].weight.shape == (10, 16)
 
 
-def test_nested_probes_snapshot_once():
+def test_nested_probes_give_back_what_the_outer_one_found():
     net = bn_net()
     with unchanged(net):
         du.layer_summary(net, (2, 1, 16, 16), print_fn=None)

@@ -1,11 +1,10 @@
-"""du.layer_costs, du.format_cost_table, du.plot_layer_costs and du.measure_training_speed.
+"""du.layer_costs, du.format_cost_table and du.measure_training_speed.
 
 The totals are the course's reference numbers (PyTorch's own FLOP counter, one image): the chapters quote them.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from torch import nn
@@ -75,16 +74,6 @@ def test_format_cost_table_has_every_layer_and_the_totals():
     assert "61,706" in lines[-1] and "833,040" in lines[-1]
     assert "16×5×5" in text and "48,120" in text
     assert all(line == line.rstrip() for line in lines)
-
-
-def test_plot_layer_costs_draws_one_panel_per_net():
-    fig = du.plot_layer_costs({"LeNet": du.layer_costs(du.lenet(), LENET_INPUT)})
-    try:
-        (ax,) = fig.axes
-        assert [t.get_text() for t in ax.get_xticklabels()] == ["conv1", "conv2", "fc1", "fc2", "fc3"]
-        assert len(ax.patches) == 10  # a parameters bar and a FLOPs bar per weighted layer
-    finally:
-        plt.close(fig)
 
 
 def test_measure_training_speed_trains_a_copy():

@@ -32,6 +32,7 @@ from torch import nn  # noqa: E402
 import d2l_utils as du  # noqa: E402
 from tools.figures import concept_figures as cf  # noqa: E402
 from tools.figures.architecture import plot_architecture, save_figure  # noqa: E402
+from tools.figures.costs import plot_layer_costs  # noqa: E402
 
 IMG = Path(__file__).resolve().parents[1] / "img"
 LENET_INPUT = (1, 1, 28, 28)
@@ -47,10 +48,28 @@ def alexnet_figure() -> Figure:
 
 
 def costs_figure() -> Figure:
-    return du.plot_layer_costs(
+    return plot_layer_costs(
         {
             "LeNet, one 1×28×28 image": du.layer_costs(du.lenet(), LENET_INPUT),
             "AlexNet, one 1×224×224 image": du.layer_costs(du.alexnet(), ALEXNET_INPUT),
+        }
+    )
+
+
+def vgg_costs_figure() -> Figure:
+    return plot_layer_costs(
+        {
+            "AlexNet, one 1×224×224 image": du.layer_costs(du.alexnet(), ALEXNET_INPUT),
+            "VGG-11, one 1×224×224 image": du.layer_costs(du.vgg(), VGG_INPUT),
+        }
+    )
+
+
+def nin_costs_figure() -> Figure:
+    return plot_layer_costs(
+        {
+            "AlexNet, one 1×224×224 image": du.layer_costs(du.alexnet(), ALEXNET_INPUT),
+            "NiN, one 1×224×224 image": du.layer_costs(du.nin(), NIN_INPUT),
         }
     )
 
@@ -100,7 +119,7 @@ DENSENET_STAGES = ("stem", "dense", "trans", "dense", "trans", "dense", "trans",
 
 
 def stage_costs_figure() -> Figure:
-    return du.plot_layer_costs(
+    return plot_layer_costs(
         {
             "ResNet-18, one 1×96×96 image, per stage": du.stage_costs(
                 du.resnet18(), (1, 1, 96, 96), names=RESNET18_STAGES
@@ -141,6 +160,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "lenet_architecture.png": lenet_figure,
     "alexnet_architecture.png": alexnet_figure,
     "alexnet_vs_lenet_costs.png": costs_figure,
+    "alexnet_vs_vgg11_costs.png": vgg_costs_figure,
+    "alexnet_vs_nin_costs.png": nin_costs_figure,
     "vgg11_architecture.png": vgg_figure,
     "nin_architecture.png": nin_figure,
     "inception_block.png": inception_figure,

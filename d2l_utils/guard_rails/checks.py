@@ -34,8 +34,7 @@ def check_positive_int(value: Any, name: str) -> int:
 def check_positive_ints(what: str, **values: Any) -> None:
     """Check several sizes of one call at once, e.g. ``check_positive_ints("vgg_block", num_convs=n, ...)``."""
     for name, value in values.items():
-        if not is_positive_int(value):
-            raise ValueError(f"{what}: {name} must be a positive integer, got {value!r}")
+        check_positive_int(value, f"{what}: {name}")
 
 
 def is_positive_number(value: Any) -> bool:
@@ -92,22 +91,15 @@ NONFINITE_WARNING = (
 )
 
 
-def _check_tensors(y_hat, y=None) -> None:
-    """Outputs and labels must be tensors; a net that returns a tuple (logits, extras) is named, with the fix."""
-    if not isinstance(y_hat, torch.Tensor):
+def check_predictions(y_hat: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless ``y_hat`` is one row of class scores per example, (N, C), or classes, (N,): (N, 10,
+    1, 1) outputs of a net without its ``Flatten`` would otherwise score an "accuracy" above 1."""
+    if not isinstance(y_hat, torch.Tensor):  # e.g. a net that returns a tuple (logits, extras)
         what = f"a {type(y_hat).__name__} of {len(y_hat)} items" if isinstance(y_hat, (tuple, list)) else repr(y_hat)
         raise TypeError(
             f"the net's output is {what:.100}, not a tensor of class scores: make forward return only the logits "
             "(e.g. the first item of the tuple)"
         )
-    if y is not None and not isinstance(y, torch.Tensor):
-        raise TypeError(f"labels must be a tensor of class indices, got {type(y).__name__}: use torch.tensor(y)")
-
-
-def check_predictions(y_hat: torch.Tensor) -> None:
-    """Raise ``ValueError`` unless ``y_hat`` is one row of class scores per example, (N, C), or classes, (N,): (N, 10,
-    1, 1) outputs of a net without its ``Flatten`` would otherwise score an "accuracy" above 1."""
-    _check_tensors(y_hat)
     if (y_hat.ndim == 2 and y_hat.shape[1] > 1) or y_hat.ndim == 1:
         return
     shape = tuple(y_hat.shape)
@@ -130,7 +122,8 @@ def check_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     broadcast into an "accuracy" above 1, and float or bool labels are refused. Reads shapes and dtypes only (no
     sync)."""
     check_predictions(y_hat)
-    _check_tensors(y_hat, y)
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"labels must be a tensor of class indices, got {type(y).__name__}: use torch.tensor(y)")
     if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
         fix = " (use y.squeeze(1) or y.flatten())" if y.ndim == 2 and y.shape[-1] == 1 else ""
         raise ValueError(
@@ -153,27 +146,21 @@ def predicted_classes(y_hat: torch.Tensor) -> torch.Tensor:
 
 
 def check_label_range(low: int, high: int, classes: int | None) -> None:
-    """Labels from ``low`` to ``high`` must be classes of outputs with ``classes`` scores (None: any label ≥ 0).
-
-    A label outside them can match no prediction, or worse, match the -1 that NaN outputs get.
-    """
+    """Labels from ``low`` to ``high`` must be classes of outputs with ``classes`` scores (None: any label ≥ 0): one
+    outside them can match no prediction, or worse, the -1 that NaN outputs get."""
     if low >= 0 and (classes is None or high < classes):
         return
     limit = f"0 … {classes - 1} (one per output of the net)" if classes else "0 or more"
-    fix = (
-        "leave out examples without a label"
-        if low < 0
-        else ("labels counted from 1? subtract 1. Or give the net's last layer one output per class")
-    )
-    raise ValueError(f"a label is {low if low < 0 else high}, but class indices run {limit}: {fix}")
+    if low < 0:
+        label, fix = low, "leave out examples without a label"
+    else:
+        label, fix = high, "labels counted from 1? subtract 1. Or give the net's last layer one output per class"
+    raise ValueError(f"a label is {label}, but class indices run {limit}: {fix}")
 
 
 def check_first_outputs(y_hat: torch.Tensor, y: torch.Tensor) -> None:
-    """Before any step: the net's outputs for the first test batch are class scores, its labels are classes.
-
-    A net without its last ``Flatten`` (outputs of shape (N, 10, 1, 1)) or a label beyond the net's outputs is
-    named here, not at the first step or after an epoch of training. ``y_hat`` may hold one example's outputs.
-    """
+    """Before any step, name a net without its last ``Flatten`` or a label beyond its outputs, from its outputs for the
+    first test batch (or one example of it), not after an epoch of training."""
     check_predictions(y_hat)
     y = check_labels(y_hat.expand(len(y) if y.ndim else 1, *y_hat.shape[1:]), y)
     if len(y):
@@ -287,10 +274,8 @@ def check_batch(batch: Any, name: str) -> None:
 
 
 def checked_batches(data_iter: Iterable, name: str) -> Iterator:
-    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors.
-
-    Integer labels of any width (int32 is numpy's default on Windows) come out as the int64 the loss needs.
-    """
+    """Iterate ``data_iter``, checking that its first batch is an ``(X, y)`` pair of tensors; integer labels of any
+    width (int32 is numpy's default on Windows) come out as the int64 the loss needs."""
     for i, batch in enumerate(data_iter):
         if i == 0:
             check_batch(batch, name)
