@@ -200,7 +200,6 @@ class InMemoryBatches:
         resize: int | tuple[int, int] | None = None,
         seed: int = 0,
         description: str = "Fashion-MNIST",
-        source: DataSource | None = None,
     ) -> None:
         if images.dtype != torch.uint8 or images.ndim != 3:
             raise ValueError(f"images must be a uint8 tensor (N, H, W), got {images.dtype} {tuple(images.shape)}")
@@ -210,7 +209,7 @@ class InMemoryBatches:
         self.images, self.labels = images, labels.long()
         self.batch_size, self.shuffle = batch_size, shuffle
         self.resize = _resize_pair(resize)
-        self.description, self.source = description, source
+        self.description, self.source = description, None  # the loaders set the DataSource they served
         self._generator = torch.Generator().manual_seed(seed)
 
     @property
