@@ -33,51 +33,77 @@ class DataSetInfo:
     Mirrors and archive MD5s are torchvision's; ``content_md5s`` also verify re-compressed or extracted copies."""
 
     name: str  # in messages: "MNIST"
-    folder: str  # files live in <data_dir>/<folder>/raw, torchvision's layout
-    reader: str  # the torchvision.datasets class that reads the folder
+    folder: str  # files live in <data_dir>/<folder>/raw, torchvision's layout; also its torchvision.datasets class
     class_names: tuple[str, ...]
     content_md5s: tuple[tuple[str, str], ...] = ()  # (file name, MD5 of the uncompressed file)
-    files: tuple[str, ...] = tuple(IDX_FILES)
     train_size: int = 60_000
     test_size: int = 10_000
     stand_in: str = "synthetic stand-in"  # what the synthetic stand-in is called when it serves instead
+    real_under_modes: bool = False  # under the modes, verified real files already on disk still serve
 
     @property
     def dataset_class(self) -> type:
-        return getattr(torchvision.datasets, self.reader)
-
-    @property
-    def mirrors(self) -> list[str]:
-        return list(self.dataset_class.mirrors)
-
-    @property
-    def archive_md5s(self) -> dict[str, str]:
-        """MD5 sum of each official archive (``<file>.gz``), as torchvision lists it."""
-        return dict(self.dataset_class.resources)
+        return getattr(torchvision.datasets, self.folder)
 
     def raw_folder(self, root: Path) -> Path:
         return Path(root) / self.folder / "raw"
 
     def raw_files(self) -> list[RawFile]:
         """Each file with its example count and MD5 sums."""
-        archives, content = self.archive_md5s, dict(self.content_md5s)
+        archives, content = dict(self.dataset_class.resources), dict(self.content_md5s)
         sizes = {"train": self.train_size, "t10k": self.test_size}
         return [
-            RawFile(name, sizes[name.split("-")[0]], archives[name + ".gz"], content.get(name)) for name in self.files
+            RawFile(name, sizes[name.split("-")[0]], archives[name + ".gz"], content.get(name)) for name in IDX_FILES
         ]
+
+    def ensure(
+        self, root: Path | None = None, *, download: bool = True, mirrors: Sequence[str] | None = None,
+        timeout: float = 30.0,
+    ) -> Path:  # fmt: skip
+        """Make sure the four real files are in ``root/<folder>/raw`` and return it: fetched and MD5-checked before
+        they are moved in (``mirrors``: torchvision's), else :class:`DataUnavailableError` saying where to put them."""
+        root = Path(root) if root is not None else config.data_dir()
+        mirrors = check_mirrors(mirrors if mirrors is not None else self.dataset_class.mirrors) if download else None
+        return ensure_files(self.raw_folder(root), self.raw_files(), self.name, mirrors, timeout)
+
+    def load(
+        self,
+        batch_size: int,
+        resize: int | tuple[int, int] | None = None,
+        *,
+        synthetic: bool | None = None,
+        loader: Loader = "fast",
+        num_workers: int | None = None,
+        data_dir: str | Path | None = None,
+        seed: int = 0,
+        max_train_examples: int | None = None,
+        max_test_examples: int | None = None,
+        device: torch.device | str | None = None,
+    ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
+        """Return ``(train_iter, test_iter)``. ``resize``: a side (e.g. 224) or (height, width); ``loader``: "fast"
+        (in-memory) or the book's "dataloader" (with ``num_workers``); ``synthetic``: the stand-in (None follows the
+        modes); ``data_dir`` overrides ``D2L_DATA_DIR``; ``seed`` fixes the shuffling; ``max_*_examples`` keep the
+        first ones; ``device`` holds the fast loader's data."""
+        request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples, seed,
+                                   num_workers, device)  # fmt: skip
+        root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
+        wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
+        if not wants_stand_in:
+            self.ensure(root)
+        elif synthetic is True or not self.real_under_modes or not _verified_on_disk(self, root):
+            return _serve(self, _stand_in(root, self), False, request)
+        return _serve(self, root, True, request)
 
 
 FASHION_MNIST = DataSetInfo(
     name="Fashion-MNIST",
     folder="FashionMNIST",
-    reader="FashionMNIST",
     class_names=("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"),
     stand_in="synthetic Fashion-MNIST stand-in",
 )
 MNIST = DataSetInfo(
     name="MNIST",
     folder="MNIST",
-    reader="MNIST",
     class_names=tuple(str(digit) for digit in range(10)),
     # MNIST's published MD5 sums of the four uncompressed files.
     content_md5s=(
@@ -87,6 +113,7 @@ MNIST = DataSetInfo(
         ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637"),
     ),
     stand_in="synthetic stand-in (garment-like shapes, not digits)",
+    real_under_modes=True,
 )
 TEXT_LABELS = FASHION_MNIST.class_names
 
@@ -153,27 +180,10 @@ def get_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | Non
     return _text_labels(MNIST, labels, synthetic)
 
 
-def _ensure(info: DataSetInfo, root: Path | None, download: bool, mirrors, timeout: float) -> Path:
-    root = Path(root) if root is not None else config.data_dir()
-    mirrors = check_mirrors(mirrors if mirrors is not None else info.mirrors) if download else None
-    return ensure_files(info.raw_folder(root), info.raw_files(), info.name, mirrors, timeout,
-                        f"results on it are not {info.name}'s")  # fmt: skip
-
-
-def ensure_fashion_mnist(
-    root: Path | None = None, *, download: bool = True, mirrors: Sequence[str] | None = None, timeout: float = 30.0
-) -> Path:
-    """Make sure the four real Fashion-MNIST files are in ``root/FashionMNIST/raw`` and return it: fetched
-    and MD5-checked before they are moved in, else :class:`DataUnavailableError` saying where to put them."""
-    return _ensure(FASHION_MNIST, root, download, mirrors, timeout)
-
-
-def ensure_mnist(
-    root: Path | None = None, *, download: bool = True, mirrors: Sequence[str] | None = None, timeout: float = 30.0
-) -> Path:
-    """As :func:`ensure_fashion_mnist` for MNIST in ``root/MNIST/raw``; a file whose uncompressed content has
-    MNIST's published MD5 sum is accepted too."""
-    return _ensure(MNIST, root, download, mirrors, timeout)
+def ensure_mnist(root: Path | None = None, **options) -> Path:
+    """:meth:`DataSetInfo.ensure` for MNIST, into ``root/MNIST/raw``; a file whose uncompressed content has MNIST's
+    published MD5 sum is accepted too."""
+    return MNIST.ensure(root, **options)
 
 
 class InMemoryBatches:
@@ -190,7 +200,6 @@ class InMemoryBatches:
         resize: int | tuple[int, int] | None = None,
         seed: int = 0,
         description: str = "Fashion-MNIST",
-        source: DataSource | None = None,
     ) -> None:
         if images.dtype != torch.uint8 or images.ndim != 3:
             raise ValueError(f"images must be a uint8 tensor (N, H, W), got {images.dtype} {tuple(images.shape)}")
@@ -200,7 +209,7 @@ class InMemoryBatches:
         self.images, self.labels = images, labels.long()
         self.batch_size, self.shuffle = batch_size, shuffle
         self.resize = _resize_pair(resize)
-        self.description, self.source = description, source
+        self.description, self.source = description, None  # the loaders set the DataSource they served
         self._generator = torch.Generator().manual_seed(seed)
 
     @property
@@ -303,55 +312,16 @@ def _placement(device: torch.device | str | None, nbytes: int) -> torch.device:
     return best
 
 
-def load_data_fashion_mnist(
-    batch_size: int,
-    resize: int | tuple[int, int] | None = None,
-    *,
-    synthetic: bool | None = None,
-    loader: Loader = "fast",
-    num_workers: int | None = None,
-    data_dir: str | Path | None = None,
-    seed: int = 0,
-    max_train_examples: int | None = None,
-    max_test_examples: int | None = None,
-    device: torch.device | str | None = None,
-) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
-    """Return ``(train_iter, test_iter)`` over Fashion-MNIST, as the book's function of the same name.
-    ``resize``: a side (e.g. 224) or (height, width); ``loader``: "fast" (in-memory) or the book's "dataloader" (with
-    ``num_workers``); ``synthetic``: the stand-in (None follows the modes); ``data_dir`` overrides ``D2L_DATA_DIR``;
-    ``seed`` fixes the shuffling; ``max_*_examples`` keep the first ones; ``device`` holds the fast loader's data."""
-    request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples)
-    root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
-    use_synthetic = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
-    if use_synthetic:
-        return _serve(FASHION_MNIST, _stand_in(root, FASHION_MNIST), False, request, seed, num_workers, device)
-    ensure_fashion_mnist(root)
-    return _serve(FASHION_MNIST, root, True, request, seed, num_workers, device)
+def load_data_fashion_mnist(batch_size: int, resize: int | tuple[int, int] | None = None, **options):
+    """Return ``(train_iter, test_iter)`` over Fashion-MNIST, as the book's function of the same name; the options
+    (``synthetic``, ``loader``, ``data_dir``, ``seed``, ``device``, ...) are :meth:`DataSetInfo.load`'s."""
+    return FASHION_MNIST.load(batch_size, resize, **options)
 
 
-def load_data_mnist(
-    batch_size: int,
-    resize: int | tuple[int, int] | None = None,
-    *,
-    synthetic: bool | None = None,
-    loader: Loader = "fast",
-    num_workers: int | None = None,
-    data_dir: str | Path | None = None,
-    seed: int = 0,
-    max_train_examples: int | None = None,
-    max_test_examples: int | None = None,
-    device: torch.device | str | None = None,
-) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
-    """Return ``(train_iter, test_iter)`` over MNIST's digits, arguments as :func:`load_data_fashion_mnist`;
-    under the modes verified real files on disk still serve, else the stand-in, labelled "synthetic" everywhere."""
-    request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples)
-    root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
-    wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
-    if not wants_stand_in:
-        ensure_mnist(root)
-    elif synthetic is True or not _verified_on_disk(MNIST, root):
-        return _serve(MNIST, _stand_in(root, MNIST), False, request, seed, num_workers, device)
-    return _serve(MNIST, root, True, request, seed, num_workers, device)
+def load_data_mnist(batch_size: int, resize: int | tuple[int, int] | None = None, **options):
+    """Return ``(train_iter, test_iter)`` over MNIST's digits, options as :func:`load_data_fashion_mnist`; under
+    the modes verified real files on disk still serve, else the stand-in, labelled "synthetic" everywhere."""
+    return MNIST.load(batch_size, resize, **options)
 
 
 @dataclass(frozen=True)
@@ -363,9 +333,12 @@ class _Request:
     loader: str
     max_train: int | None
     max_test: int | None
+    seed: int
+    num_workers: int | None
+    device: torch.device | str | None
 
     @classmethod
-    def checked(cls, batch_size, resize, loader, max_train, max_test) -> _Request:
+    def checked(cls, batch_size, resize, loader, max_train, max_test, seed, num_workers, device) -> _Request:
         """Every argument checked before any file is touched."""
         _check_batch_size(batch_size)
         resize = _resize_pair(resize)
@@ -374,13 +347,13 @@ class _Request:
         for name, size in (("max_train_examples", max_train), ("max_test_examples", max_test)):
             if size is not None and not is_positive_int(size):
                 raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
-        return cls(batch_size, resize, loader, max_train, max_test)
+        return cls(batch_size, resize, loader, max_train, max_test, seed, num_workers, device)
 
 
 def _verified_on_disk(info: DataSetInfo, root: Path) -> bool:
     """True when ``root`` already holds ``info``'s verified real files (nothing is downloaded to find out)."""
     try:
-        _ensure(info, root, download=False, mirrors=None, timeout=0)
+        info.ensure(root, download=False)
     except DataUnavailableError:
         return False
     return True
@@ -393,25 +366,25 @@ def _stand_in(root: Path, info: DataSetInfo) -> Path:
         write_synthetic_fashion_mnist(root)  # writes only what is missing or damaged
     except OSError as err:
         raise unwritable(root, err) from err
-    if info is FASHION_MNIST:
-        config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
-    else:
+    if info.real_under_modes:
         config.banner(
             f"Using SYNTHETIC stand-in data from {root}: garment-like shapes, not digits (no verified real "
             f"{info.name} files in {info.raw_folder(root.parent)}); results on it say nothing about {info.name}."
         )
+    else:
+        config.banner(f"Using SYNTHETIC stand-in data (not Fashion-MNIST) from {root}; results are not the book's.")
     return root
 
 
-def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, num_workers, device):
+def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request):
     """The two iterators over the files in ``root``, each carrying its :class:`DataSource`."""
     reader = info if real else FASHION_MNIST  # the stand-in has Fashion-MNIST's file layout
     name = info.name if real else info.stand_in
-    sizes = _split_sizes(request.max_train, request.max_test, request.resize, name, request.batch_size)
+    sizes = _split_sizes(request, name)
     if request.loader == "fast":
-        iters = _in_memory_iters(root, reader, sizes, request, seed, name, device)
+        iters = _in_memory_iters(root, reader, sizes, request, name)
     else:
-        iters = _dataloader_iters(root, reader, sizes, request, seed, num_workers)
+        iters = _dataloader_iters(root, reader, sizes, request)
     counts = [it.num_examples if isinstance(it, InMemoryBatches) else len(it.dataset) for it in iters]
     source = DataSource(name, real, config.smoke_mode(), *counts)
     for it in iters:
@@ -422,17 +395,15 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request, seed, n
     return iters[0], iters[1]
 
 
-def _split_sizes(
-    max_train: int | None, max_test: int | None, resize: tuple[int, int] | None, name: str, batch_size: int = 1
-) -> dict[bool, int | None]:
+def _split_sizes(request: _Request, name: str) -> dict[bool, int | None]:
     """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
-    sizes = {True: max_train, False: max_test}
+    sizes = {True: request.max_train, False: request.max_test}
     if not config.smoke_mode():
         return sizes
     limits = config.SMOKE_LIMITS
-    resized = resize not in (None, (28, 28))
-    sizes = {train: min(size or limits.subset(train, resized, batch_size), limits.subset(train, resized, batch_size))
-             for train, size in sizes.items()}  # fmt: skip
+    resized = request.resize not in (None, (28, 28))
+    caps = {train: limits.subset(train, resized, request.batch_size) for train in sizes}
+    sizes = {train: min(size or caps[train], caps[train]) for train, size in sizes.items()}
     config.banner(
         f"Smoke mode ({config.SMOKE_ENV}=1): {name} cut to {sizes[True]} training and "
         f"{sizes[False]} test examples, at most {limits.max_epochs} epoch."
@@ -440,27 +411,27 @@ def _split_sizes(
     return sizes
 
 
-def _in_memory_iters(root, info, sizes, request, seed, description, device) -> list[InMemoryBatches]:
+def _in_memory_iters(root, info, sizes, request, description) -> list[InMemoryBatches]:
     """The fast path: torchvision decodes each split once; batches come from its uint8 tensor on ``device``."""
     iters = []
     for train in (True, False):
         split = _torchvision_split(root, train, info)
         images, labels = split.data[: sizes[train]], split.targets[: sizes[train]]
         iters.append(
-            InMemoryBatches(images, labels, request.batch_size, shuffle=train, resize=request.resize, seed=seed,
+            InMemoryBatches(images, labels, request.batch_size, shuffle=train, resize=request.resize, seed=request.seed,
                             description=description)
         )  # fmt: skip
-    target = _placement(device, sum(it.images.nbytes + it.labels.nbytes for it in iters))
+    target = _placement(request.device, sum(it.images.nbytes + it.labels.nbytes for it in iters))
     return [it.to(target) for it in iters]
 
 
-def _dataloader_iters(root, info, sizes, request, seed, num_workers) -> list[data.DataLoader]:
+def _dataloader_iters(root, info, sizes, request) -> list[data.DataLoader]:
     """The book's path: PIL images through ``Resize``/``ToTensor`` transforms in DataLoader workers."""
     trans = [transforms.ToTensor()]
     if request.resize:
         trans.insert(0, transforms.Resize(request.resize))
     transform = transforms.Compose(trans)
-    workers = default_num_workers() if num_workers is None else num_workers
+    workers = default_num_workers() if request.num_workers is None else request.num_workers
     iters = []
     for train in (True, False):
         split = _torchvision_split(root, train, info, transform)
@@ -468,6 +439,6 @@ def _dataloader_iters(root, info, sizes, request, seed, num_workers) -> list[dat
             split = data.Subset(split, range(min(sizes[train], len(split))))
         iters.append(
             data.DataLoader(split, request.batch_size, shuffle=train, num_workers=workers,
-                            persistent_workers=workers > 0, generator=torch.Generator().manual_seed(seed))
+                            persistent_workers=workers > 0, generator=torch.Generator().manual_seed(request.seed))
         )  # fmt: skip
     return iters

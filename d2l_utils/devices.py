@@ -22,8 +22,7 @@ def num_gpus() -> int:
 
 
 def _mps_available() -> bool:
-    backend = getattr(torch.backends, "mps", None)
-    return bool(backend is not None and backend.is_available())
+    return torch.backends.mps.is_available()
 
 
 def cpu() -> torch.device:
@@ -49,9 +48,10 @@ def try_all_gpus() -> list[torch.device]:
     return [cpu()]
 
 
-def available_devices() -> list[str]:
-    """Names of every device this machine offers, for error messages."""
-    return ["cpu"] + [str(d) for d in try_all_gpus() if d.type != "cpu"]
+def _available_here() -> str:
+    """The sentence that ends every device error: what this machine offers."""
+    names = ["cpu"] + [str(d) for d in try_all_gpus() if d.type != "cpu"]
+    return f"Available here: {', '.join(names)}."
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
@@ -64,27 +64,22 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as err:
-        raise DeviceNotAvailableError(
-            f"{device!r} is not a device name. Available here: {', '.join(available_devices())}."
-        ) from err
+        raise DeviceNotAvailableError(f"{device!r} is not a device name. {_available_here()}") from err
     if device.type == "cuda":
         index = 0 if device.index is None else device.index
         if index >= num_gpus():
             raise DeviceNotAvailableError(
-                f"{device} was requested, but this machine has {num_gpus()} CUDA GPU(s). "
-                f"Available here: {', '.join(available_devices())}. Use d2l_utils.try_gpu() to pick one safely."
+                f"{device} was requested, but this machine has {num_gpus()} CUDA GPU(s). {_available_here()} "
+                "Use d2l_utils.try_gpu() to pick one safely."
             )
         return torch.device("cuda", index)
     if device.type == "mps" and not _mps_available():
-        raise DeviceNotAvailableError(
-            f"mps was requested, but Apple's Metal backend is not available here. "
-            f"Available here: {', '.join(available_devices())}."
-        )
-    if device.type not in {"cpu", "cuda", "mps"}:
-        raise DeviceNotAvailableError(
-            f"{device} is not supported by the course. Available here: {', '.join(available_devices())}."
-        )
-    return device
+        problem = "mps was requested, but Apple's Metal backend is not available here."
+    elif device.type not in {"cpu", "cuda", "mps"}:
+        problem = f"{device} is not supported by the course."
+    else:
+        return device
+    raise DeviceNotAvailableError(f"{problem} {_available_here()}")
 
 
 def cpu_model_name() -> str | None:
@@ -101,8 +96,6 @@ def cpu_model_name() -> str | None:
 # --- how fast a device trains -------------------------------------------------------------------------------------
 
 _DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16"}
-# Compute capability from which CUDA GPUs run bf16 natively (NVIDIA Ampere).
-NATIVE_BF16_CAPABILITY = (8, 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,31 +140,21 @@ BOOK_SPEED = Speed()
 """The book's arithmetic: float32, the default memory layout, eager PyTorch."""
 
 
-def has_native_bf16(device: torch.device) -> bool:
-    """True for a CUDA GPU that computes in bf16 natively (compute capability 8.0 or later)."""
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= NATIVE_BF16_CAPABILITY
-
-
-def best_autocast_dtype(device: torch.device) -> torch.dtype | None:
-    """The mixed-precision dtype worth using on ``device``: bf16 or fp16 on CUDA by capability, else None."""
-    if device.type != "cuda":
-        return None
-    return torch.bfloat16 if has_native_bf16(device) else torch.float16
-
-
 def choose_speed(
     device: torch.device | str, *, autocast: bool | torch.dtype | None = None, channels_last: bool | None = None,
     compile: bool = False,
 ) -> Speed:  # fmt: skip
     """The fastest settings for ``device`` that keep the book's accuracy; ``autocast`` (None: by device,
     False: float32, True: best mixed precision, or a dtype) and ``channels_last`` each override one setting."""
-    device = torch.device(device)
+    device, best = torch.device(device), None
     if device.type == "cuda":  # its capability is read from the GPU itself: a missing one gets the course's message
         device = resolve_device(device)
+        # bf16 from compute capability 8.0 (NVIDIA Ampere), which computes it natively; fp16 on older GPUs.
+        best = torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
     if autocast is None:
-        dtype = best_autocast_dtype(device)
+        dtype = best
     elif autocast is True:
-        dtype = best_autocast_dtype(device) or torch.bfloat16
+        dtype = best or torch.bfloat16
     else:
         dtype = autocast or None
     layout = device.type in ("cuda", "cpu") if channels_last is None else channels_last

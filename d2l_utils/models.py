@@ -89,9 +89,7 @@ def vgg(conv_arch=VGG11_CONV_ARCH, in_channels: int = 1, num_classes: int = 10, 
     its first layer sized for an ``input_size`` image halved once per block."""
     pairs = _checked_conv_arch(conv_arch)
     check_positive_ints("vgg", in_channels=in_channels, num_classes=num_classes, input_size=input_size)
-    side = input_size
-    for _ in pairs:
-        side //= 2
+    side = input_size // 2 ** len(pairs)
     if side < 1:
         raise ValueError(
             f"{len(pairs)} VGG blocks halve the image {len(pairs)} times: {input_size}×{input_size} is too small "
@@ -392,17 +390,12 @@ def transition_block(input_channels: int, num_channels: int) -> nn.Sequential:
     )  # fmt: skip
 
 
-def densenet(
-    in_channels: int = 1,
-    num_classes: int = 10,
-    growth_rate: int = 32,
-    num_convs_in_dense_blocks: tuple[int, ...] = (4, 4, 4, 4),
-) -> nn.Sequential:
+def densenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
     """The book's DenseNet: the stem, four dense blocks (growth rate 32) with halving transitions, then
     batch norm, ReLU, global average pooling and one dense layer."""
-    check_positive_ints("densenet", in_channels=in_channels, num_classes=num_classes, growth_rate=growth_rate)
+    check_positive_ints("densenet", in_channels=in_channels, num_classes=num_classes)
     layers: list[nn.Module] = [_stem(in_channels)]
-    num_channels = 64
+    num_channels, growth_rate, num_convs_in_dense_blocks = 64, 32, (4, 4, 4, 4)
     for i, num_convs in enumerate(num_convs_in_dense_blocks):
         layers.append(DenseBlock(num_convs, num_channels, growth_rate))
         num_channels += num_convs * growth_rate

@@ -146,8 +146,10 @@ def write_synthetic_fashion_mnist(root: Path, num_train: int = 60_000, num_test:
     raw = Path(root) / "FashionMNIST" / "raw"
     stamp = raw / "SYNTHETIC"
     wanted = f"version={_FORMAT_VERSION} train={num_train} test={num_test}\n"
-    if synthetic_files_ok(raw, wanted, num_train, num_test):
-        return raw
+    counts = {True: num_train, False: num_test}
+    same = stamp.exists() and stamp.read_text() == wanted  # this version's set, of these sizes
+    if same and all(idx_problem(raw / name, counts[train]) is None for name, (train, _) in IDX_FILES.items()):
+        return raw  # every file whole (right size and header)
     raw.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)  # until every file is rewritten, the folder must not claim to be complete
     splits = {True: make_synthetic_split(num_train, seed=1), False: make_synthetic_split(num_test, seed=2)}
@@ -157,12 +159,3 @@ def write_synthetic_fashion_mnist(root: Path, num_train: int = 60_000, num_test:
     with atomic_write(stamp) as tmp:
         tmp.write_text(wanted)
     return raw
-
-
-def synthetic_files_ok(raw: Path, wanted_stamp: str, num_train: int, num_test: int) -> bool:
-    """True when ``raw`` holds this version's synthetic set, every file whole (right size and header)."""
-    stamp = raw / "SYNTHETIC"
-    if not (stamp.exists() and stamp.read_text() == wanted_stamp):
-        return False
-    counts = {True: num_train, False: num_test}
-    return all(idx_problem(raw / name, counts[train]) is None for name, (train, _) in IDX_FILES.items())

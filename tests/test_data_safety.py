@@ -85,7 +85,7 @@ def test_concurrent_downloads_of_the_same_file(mirror, tmp_path):  # noqa: F811
 
     def prepare():
         try:
-            results.append(du.data.ensure_fashion_mnist(tmp_path))
+            results.append(du.data.FASHION_MNIST.ensure(tmp_path))
         except Exception as err:  # collected, so the assertion shows it
             results.append(err)
 
@@ -105,7 +105,7 @@ def test_real_mode_never_accepts_the_synthetic_files(shared_data_dir):
     """Synthetic files where the real ones belong have the right sizes and headers, but are not taken."""
     du.load_data_fashion_mnist(64, synthetic=True)  # full size: Fashion-MNIST's byte counts (written once)
     with pytest.raises(du.DataUnavailableError) as info:
-        du.data.ensure_fashion_mnist(shared_data_dir / "synthetic", mirrors=[OFFLINE], timeout=5)
+        du.data.FASHION_MNIST.ensure(shared_data_dir / "synthetic", mirrors=[OFFLINE], timeout=5)
     message = str(info.value)
     assert "train-images-idx3-ubyte is not verified as Fashion-MNIST (not extracted from a checked archive)" in message
     assert "set D2L_SYNTHETIC=1" in message
@@ -126,7 +126,7 @@ def test_labels_outside_0_to_9_in_real_files_are_reported(mirror, monkeypatch, t
 
 @pytest.mark.bad_input
 def test_read_only_folder_with_complete_real_data_loads(mirror, read_only, tmp_path):  # noqa: F811
-    raw = du.data.ensure_fashion_mnist(tmp_path)
+    raw = du.data.FASHION_MNIST.ensure(tmp_path)
     for stamp in raw.glob(".*.verified"):  # as prepared by torchvision itself: no stamps, only the archives
         stamp.unlink()
     read_only()
@@ -204,7 +204,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
 @pytest.mark.bad_input
 @pytest.mark.parametrize("name", ["t10k-labels-idx1-ubyte", "t10k-labels-idx1-ubyte.gz"])
 def test_a_data_file_replaced_by_a_folder_is_named_with_the_fix(mirror, tmp_path, name):  # noqa: F811
-    raw = du_data.ensure_fashion_mnist(tmp_path)
+    raw = du_data.FASHION_MNIST.ensure(tmp_path)
     (raw / name).unlink()
     (raw / name).mkdir()
     with pytest.raises(du.DataUnavailableError) as info:

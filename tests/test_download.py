@@ -115,7 +115,7 @@ def assert_intact(raw, mirror, names=None):
 
 def test_download_verify_extract_and_read(mirror, tmp_path, capsys):
     root = tmp_path / "data"
-    raw = du.data.ensure_fashion_mnist(root)
+    raw = du.data.FASHION_MNIST.ensure(root)
     assert raw == root / "FashionMNIST" / "raw"
     stamps = [f".{name}.verified" for name in mirror.arrays]  # each file was extracted from a checked archive
     assert sorted(p.name for p in raw.iterdir()) == sorted([*mirror.arrays, *mirror.files, *stamps])
@@ -143,7 +143,7 @@ def test_download_goes_to_d2l_data_dir(mirror, monkeypatch, tmp_path):
 
 @pytest.mark.bad_input
 def test_next_mirror_is_tried(mirror, tmp_path):
-    raw = du.data.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE, mirror.url])
+    raw = du.data.FASHION_MNIST.ensure(tmp_path, mirrors=[OFFLINE, mirror.url])
     assert_intact(raw, mirror)
 
 
@@ -154,7 +154,7 @@ def test_next_mirror_is_tried(mirror, tmp_path):
 def test_interrupted_download_leaves_nothing_that_looks_complete(mirror, tmp_path, mode, reason):
     mirror.modes["train-images-idx3-ubyte.gz"] = mode
     with pytest.raises(du.DataUnavailableError) as info:
-        du.data.ensure_fashion_mnist(tmp_path)
+        du.data.FASHION_MNIST.ensure(tmp_path)
     message = str(info.value)
     assert "train-images-idx3-ubyte is missing; the download failed" in message
     assert reason in message
@@ -167,7 +167,7 @@ def test_interrupted_download_leaves_nothing_that_looks_complete(mirror, tmp_pat
     assert_intact(raw, mirror, others)  # what did arrive is kept, complete
 
     mirror.modes.clear()
-    du.data.ensure_fashion_mnist(tmp_path)
+    du.data.FASHION_MNIST.ensure(tmp_path)
     assert_intact(raw, mirror)
     assert mirror.requests.count("train-labels-idx1-ubyte.gz") == 1, "finished files are not fetched again"
 
@@ -176,7 +176,7 @@ def test_interrupted_download_leaves_nothing_that_looks_complete(mirror, tmp_pat
 def test_damaged_download_is_rejected_by_checksum(mirror, tmp_path):
     mirror.modes["t10k-labels-idx1-ubyte.gz"] = "corrupt"
     with pytest.raises(du.DataUnavailableError, match="t10k-labels-idx1-ubyte.gz: checksum mismatch"):
-        du.data.ensure_fashion_mnist(tmp_path)
+        du.data.FASHION_MNIST.ensure(tmp_path)
     raw = tmp_path / "FashionMNIST" / "raw"
     assert not (raw / "t10k-labels-idx1-ubyte.gz").exists() and not (raw / "t10k-labels-idx1-ubyte").exists()
     assert not list(raw.glob("*.part"))
@@ -186,7 +186,7 @@ def test_damaged_download_is_rejected_by_checksum(mirror, tmp_path):
 def test_stalled_server_times_out(mirror, tmp_path):
     mirror.modes["t10k-labels-idx1-ubyte.gz"] = "slow"
     with pytest.raises(du.DataUnavailableError, match="t10k-labels-idx1-ubyte.*timed out"):
-        du.data.ensure_fashion_mnist(tmp_path, timeout=0.3)
+        du.data.FASHION_MNIST.ensure(tmp_path, timeout=0.3)
     assert not list((tmp_path / "FashionMNIST" / "raw").glob("*.part"))
 
 
@@ -194,7 +194,7 @@ def test_stalled_server_times_out(mirror, tmp_path):
 def test_offline_error_says_where_and_how(tmp_path):
     """Offline, the book's loader fails with a raw network traceback."""
     with pytest.raises(du.DataUnavailableError) as info:
-        du.data.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE], timeout=5)
+        du.data.FASHION_MNIST.ensure(tmp_path, mirrors=[OFFLINE], timeout=5)
     message = str(info.value)
     raw = tmp_path / "FashionMNIST" / "raw"
     assert f"Fashion-MNIST is not available in {raw}." in message
@@ -216,27 +216,27 @@ def test_offline_through_load_data(monkeypatch, shared_data_dir):
 @pytest.mark.bad_input
 def test_download_false(mirror, tmp_path):
     with pytest.raises(du.DataUnavailableError, match=r"is missing; not downloaded \(download=False\)"):
-        du.data.ensure_fashion_mnist(tmp_path, download=False)
+        du.data.FASHION_MNIST.ensure(tmp_path, download=False)
     assert mirror.requests == []
 
 
 @pytest.mark.bad_input
 def test_truncated_extracted_file_is_repaired_from_verified_archive(mirror, tmp_path):
-    raw = du.data.ensure_fashion_mnist(tmp_path)
+    raw = du.data.FASHION_MNIST.ensure(tmp_path)
     path = raw / "train-images-idx3-ubyte"
     path.write_bytes(path.read_bytes()[:1000])
-    du.data.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE])  # the .gz passed its MD5 check: no network needed
+    du.data.FASHION_MNIST.ensure(tmp_path, mirrors=[OFFLINE])  # the .gz passed its MD5 check: no network needed
     assert_intact(raw, mirror)
 
 
 @pytest.mark.bad_input
 def test_corrupt_files_are_reported_with_the_fix(mirror, tmp_path):
-    raw = du.data.ensure_fashion_mnist(tmp_path)
+    raw = du.data.FASHION_MNIST.ensure(tmp_path)
     path = raw / "train-images-idx3-ubyte"
     path.write_bytes(path.read_bytes()[:1000])
     (raw / "train-images-idx3-ubyte.gz").write_bytes(b"not a gzip file")
     with pytest.raises(du.DataUnavailableError) as info:
-        du.data.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE], timeout=5)
+        du.data.FASHION_MNIST.ensure(tmp_path, mirrors=[OFFLINE], timeout=5)
     message = str(info.value)
     expected = 16 + 60 * 28 * 28
     assert f"train-images-idx3-ubyte is corrupt: 1,000 bytes where {expected:,} were expected" in message
@@ -244,19 +244,19 @@ def test_corrupt_files_are_reported_with_the_fix(mirror, tmp_path):
     assert "damaged files are replaced" in message and "copy the four files" in message
     assert_intact(raw, mirror, [n for n in mirror.arrays if n != "train-images-idx3-ubyte"])
 
-    du.data.ensure_fashion_mnist(tmp_path)  # back online: the damaged files are replaced
+    du.data.FASHION_MNIST.ensure(tmp_path)  # back online: the damaged files are replaced
     assert_intact(raw, mirror)
 
 
 @pytest.mark.bad_input
 def test_wrong_header_is_detected(mirror, tmp_path):
-    raw = du.data.ensure_fashion_mnist(tmp_path)
+    raw = du.data.FASHION_MNIST.ensure(tmp_path)
     path = raw / "t10k-labels-idx1-ubyte"
     data = bytearray(path.read_bytes())
     data[7] = 99  # the example count in the header
     path.write_bytes(bytes(data))
     assert idx_problem(path, 10) == "corrupt: its IDX header is wrong"
-    du.data.ensure_fashion_mnist(tmp_path, mirrors=[OFFLINE])
+    du.data.FASHION_MNIST.ensure(tmp_path, mirrors=[OFFLINE])
     assert_intact(raw, mirror)
 
 
@@ -266,7 +266,7 @@ def test_unwritable_data_dir(monkeypatch, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(du.DataUnavailableError) as info:
-        du.data.ensure_fashion_mnist(blocker / "data", mirrors=[OFFLINE])
+        du.data.FASHION_MNIST.ensure(blocker / "data", mirrors=[OFFLINE])
     message = str(info.value)
     assert f"Cannot write to the data directory {blocker / 'data'}" in message
     assert "Point D2L_DATA_DIR at a folder you can write to" in message
@@ -284,5 +284,5 @@ def test_ctrl_c_during_download_leaves_no_part_file(mirror, monkeypatch, tmp_pat
 
     monkeypatch.setattr(du_files.shutil, "copyfileobj", interrupted_copy)
     with pytest.raises(KeyboardInterrupt):
-        du.data.ensure_fashion_mnist(tmp_path)
+        du.data.FASHION_MNIST.ensure(tmp_path)
     assert list((tmp_path / "FashionMNIST" / "raw").iterdir()) == []

@@ -240,7 +240,7 @@ def test_the_build_log_records_every_load_and_pass(fake_mnist, tmp_path, monkeyp
     ],
 )
 def test_bad_mirrors_are_refused_before_any_download(fake_mnist, tmp_path, mirrors, message):
-    for ensure in (du.data.ensure_mnist, du.data.ensure_fashion_mnist):
+    for ensure in (du.data.ensure_mnist, du.data.FASHION_MNIST.ensure):
         with pytest.raises(ValueError, match=message):
             ensure(tmp_path, mirrors=mirrors)
     assert not (tmp_path / "MNIST").exists()

@@ -223,5 +223,3 @@ def test_densenet_channels_and_output():
     channels = [shape[1] for shape in stage_shapes(net, (1, 1, 96, 96))]
     assert channels[:7] == [64, 192, 96, 224, 112, 240, 120] and channels[7] == 248
     assert net(torch.rand(2, 1, 96, 96)).shape == (2, 10)
-    with pytest.raises(ValueError, match="growth_rate"):
-        du.densenet(growth_rate=0)

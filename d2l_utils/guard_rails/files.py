@@ -87,23 +87,16 @@ class RawFile:
         return found | {f"content-md5={self.content_md5}"} if self.content_md5 else found
 
 
-def md5_of(path: Path) -> str:
-    """The MD5 sum of a file, read in 1 MiB chunks."""
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _gunzipped_md5(gz_path: Path) -> str | None:
-    """The MD5 sum of a gzip file's content, or None when it is not a whole gzip file."""
+def md5_of(path: Path, gunzip: bool = False) -> str | None:
+    """The MD5 sum of a file (``gunzip``: of a gzip file's content, None when it is not a whole gzip file)."""
     digest = hashlib.md5()
     try:
-        with gzip.open(gz_path, "rb") as src:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
+        with (gzip.open if gunzip else open)(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
     except (OSError, EOFError, zlib.error):
+        if not gunzip:
+            raise  # an unreadable file is reported as it is; only a broken archive is "no sum"
         return None
     return digest.hexdigest()
 
@@ -112,7 +105,7 @@ def archive_proof(gz_path: Path, file: RawFile) -> str | None:
     """How ``gz_path`` proves genuine: its own MD5 is torchvision's, or its content has the published MD5; else None."""
     if md5_of(gz_path) == file.archive_md5:
         return f"archive-md5={file.archive_md5}"
-    if file.content_md5 and _gunzipped_md5(gz_path) == file.content_md5:
+    if file.content_md5 and md5_of(gz_path, gunzip=True) == file.content_md5:
         return f"content-md5={file.content_md5}"
     return None
 
@@ -175,11 +168,6 @@ def _download_verified(urls: Sequence[str], target: Path, file: RawFile, timeout
     return None, failures
 
 
-def _extract_atomically(gz_path: Path, target: Path) -> None:
-    with atomic_write(target) as part, gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-
-
 def _stamp(raw: Path, name: str) -> Path:
     return raw / f".{name}.verified"
 
@@ -206,21 +194,12 @@ def _record_verified(raw: Path, file: RawFile, proof: str) -> None:
         tmp.write_text(_stamp_text(raw / file.name, proof))
 
 
-def _matches_archive(gz_path: Path, path: Path) -> bool:
-    """True when ``path`` holds exactly the decompressed content of ``gz_path`` (compared chunk by chunk)."""
-    with gzip.open(gz_path, "rb") as src, open(path, "rb") as extracted:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            if extracted.read(len(chunk)) != chunk:
-                return False
-        return extracted.read(1) == b""
-
-
 def _extracted_proof(raw: Path, file: RawFile) -> str | None:
     """How a whole, unstamped extracted file proves genuine: by its own MD5, or as its checked archive's content."""
     path, gz_path = raw / file.name, raw / file.gz_name
     if file.content_md5 and md5_of(path) == file.content_md5:
         return f"content-md5={file.content_md5}"
-    if gz_path.exists() and md5_of(gz_path) == file.archive_md5 and _matches_archive(gz_path, path):
+    if gz_path.exists() and md5_of(gz_path) == file.archive_md5 and md5_of(gz_path, gunzip=True) == md5_of(path):
         return f"archive-md5={file.archive_md5}"
     return None
 
@@ -267,7 +246,8 @@ def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] |
     if failure:
         return failure
     check_data_folder(raw)
-    _extract_atomically(raw / file.gz_name, path)
+    with atomic_write(path) as part, gzip.open(raw / file.gz_name, "rb") as src, open(part, "wb") as dst:
+        shutil.copyfileobj(src, dst)
     problem = idx_problem(path, file.count)
     if problem:
         path.unlink(missing_ok=True)
@@ -277,7 +257,7 @@ def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] |
 
 
 def ensure_files(
-    raw: Path, files: Sequence[RawFile], dataset: str, mirrors: Sequence[str] | None, timeout: float, stand_in: str
+    raw: Path, files: Sequence[RawFile], dataset: str, mirrors: Sequence[str] | None, timeout: float
 ) -> Path:
     """Make every file genuine in ``raw`` (downloading from ``mirrors`` unless None) and return it, or raise
     :class:`DataUnavailableError` listing each problem, where the course looked and how to fix it."""
@@ -296,6 +276,7 @@ def ensure_files(
             f"  2. copy the four files {', '.join(f.gz_name for f in files)} (or the four extracted files) "
             f"from a machine that has them into {raw} (or set {config.DATA_DIR_ENV} to a folder holding "
             f"{raw.parent.name}/raw), or\n"
-            f"  3. run on the synthetic stand-in instead: set {config.SYNTHETIC_ENV}=1 ({stand_in})."
+            f"  3. run on the synthetic stand-in instead: set {config.SYNTHETIC_ENV}=1 (results on it are not "
+            f"{dataset}'s)."
         )
     return raw
