@@ -76,7 +76,6 @@ from .lenet5 import (
     format_layer_counts,
     layer_counts,
     lenet5,
-    mean_error_line,
     random_codes,
     run_seeds,
     step_schedule,
