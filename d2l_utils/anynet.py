@@ -20,7 +20,7 @@ from .devices import BOOK_SPEED
 from .guard_rails import checks
 from .guard_rails.checks import check_positive_ints, check_positive_number, first_batch, is_positive_int
 from .models import ResNeXtUnit
-from .profiling import count_flops, stage_costs
+from .profiling import count_flops
 from .seeding import seed_everything
 from .shapes import unchanged
 from .training import evaluate_accuracy_gpu, init_cnn_weights, sgd, train_epoch_ch6
@@ -318,29 +318,5 @@ def plot_edfs(errors: dict[str, Sequence[float]], pairs: Sequence[tuple[str, str
         ax.legend(fontsize=7, loc="lower right", title="[min | mean]", title_fontsize=7)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("cumulative probability")
-    fig.tight_layout()
-    return fig
-
-
-def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
-    """A network's named top-level parts as a chain of boxes with output shape, parameters and FLOPs
-    (:func:`~d2l_utils.compare.stage_costs`) for a batched ``input_shape``; returns the figure, ``net`` unchanged."""
-    import matplotlib.pyplot as plt
-
-    names = [name for name, _ in net.named_children()]
-    rows = stage_costs(net, input_shape, names=names)
-    fig, ax = plt.subplots(figsize=(2.3 * len(rows) + 1.2, 1.9))
-    shape = "×".join(str(s) for s in input_shape[1:])
-    ax.text(0, 0.5, f"input\n{shape}", ha="center", va="center", fontsize=8)
-    for i, row in enumerate(rows, start=1):
-        out = "×".join(str(s) for s in row.output_shape[1:])
-        text = f"{row.layer_type}\n{out}\n{row.params:,} params\n{row.flops / 1e6:,.1f} MFLOPs"
-        ax.text(i * 2.3, 0.5, text, ha="center", va="center", fontsize=8,
-                bbox=dict(boxstyle="round", facecolor="#deebf7", edgecolor="#3182bd"))  # fmt: skip
-        ax.annotate("", xy=(i * 2.3 - 0.95, 0.5), xytext=((i - 1) * 2.3 + 0.95, 0.5),
-                    arrowprops=dict(arrowstyle="->"))  # fmt: skip
-    ax.set_xlim(-0.8, 2.3 * len(rows) + 1.0)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
     fig.tight_layout()
     return fig
