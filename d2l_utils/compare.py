@@ -6,15 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from . import anynet, models
 from .plans import BookSpread, book_spread, real_mnist_accuracies
-from .profiling import (
-    activation_memory,
-    count_flops,
-)
+from .profiling import activation_memory
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
 # whose book-run cells expect book runs, which these have none of (``book`` is None).
 DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
-    NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),
+    NetworkSpec("RegNetX-7", lambda: anynet.anynet_model(anynet.REGNETX_MNIST_ARCH, 16), 28),
 )
 
 
@@ -77,8 +73,7 @@ def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, i
     """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size, the memory
     measured on ``memory_batch`` images (batch norm needs two)."""
     net = spec.build()
-    params = sum(p.numel() for p in net.parameters())
-    flops = count_flops(net, torch.zeros(1, *spec.example_shape))
+    params, flops = anynet.network_cost(net, spec.example_shape)
     memory = activation_memory(net, (memory_batch, *spec.example_shape)) // memory_batch
     return params, flops, memory
 
