@@ -20,7 +20,6 @@ from . import config
 from .devices import resolve_device
 from .guard_rails import checks
 from .guard_rails.checks import check_epoch_had_batches, check_positive_int, check_train_arguments, first_batch
-from .metrics import Timer
 from .shapes import unchanged
 from .training import TrainHistory, evaluate_accuracy_gpu, train_epoch_ch6
 
@@ -344,10 +343,9 @@ def train_lenet5(
         if mu is not None:
             curvature = curvature_diagonal(net, _first_images(train_iter, curvature_images).to(device))
             optimizer.set_curvature({p: curvature[n] for n, p in net.named_parameters()})
-        timer = Timer()
-        timer.start()
+        start = time.perf_counter()
         metrics = train_epoch_ch6(net, train_iter, loss_fn, optimizer, device)
-        seconds = timer.stop()
+        seconds = time.perf_counter() - start
         check_epoch_had_batches(metrics, epoch)
         history.add_epoch(epoch + 1, metrics, evaluate_accuracy_gpu(net, test_iter, device), seconds)
     return history
