@@ -76,7 +76,6 @@ from .lenet5 import (
     format_layer_counts,
     layer_counts,
     lenet5,
-    mean_error_line,
     random_codes,
     run_seeds,
     step_schedule,
@@ -130,14 +129,13 @@ from .anynet import (
     format_arch,
     network_cost,
     plot_edfs,
-    plot_parts,
     regnetx32,
     regnetx_stages,
 )
 
 # isort: split
 # 14 Which CNN?
-from .compare import COURSE_NETWORKS, DESIGN_NETWORKS, NetworkSpec, compare_networks, format_comparison, plot_comparison
+from .compare import COURSE_NETWORKS, DESIGN_NETWORKS, NetworkSpec, compare_networks, format_comparison
 from .profiling import activation_memory, load_speeds, machine_description, measure_speeds, stage_costs
 
 __version__ = "0.1.0"

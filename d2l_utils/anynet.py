@@ -20,7 +20,7 @@ from .devices import BOOK_SPEED
 from .guard_rails import checks
 from .guard_rails.checks import check_positive_ints, check_positive_number, first_batch, is_positive_int
 from .models import ResNeXtUnit
-from .profiling import count_flops, stage_costs
+from .profiling import count_flops
 from .seeding import seed_everything
 from .shapes import unchanged
 from .training import evaluate_accuracy_gpu, init_cnn_weights, sgd, train_epoch_ch6
@@ -65,13 +65,10 @@ def anynet_model(arch, stem_channels, in_channels=1, num_classes=10):
     return nn.Sequential(parts)
 
 
-REGNETX32_ARCH: tuple[Stage, ...] = ((4, 32, 16, 1), (6, 80, 16, 1))
-"""The book's 32-layer RegNetX: no bottleneck, group width 16, stages of 4 and 6 blocks, 32 and 80 channels."""
-
-
 def regnetx32(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
-    """The book's ``RegNetX32``: :func:`anynet_model` with stem width 32 and :data:`REGNETX32_ARCH`."""
-    return anynet_model(REGNETX32_ARCH, 32, in_channels, num_classes)
+    """The book's 32-layer ``RegNetX32``: stem width 32, no bottleneck, group width 16, stages of 4 and 6 blocks with
+    32 and 80 channels."""
+    return anynet_model(((4, 32, 16, 1), (6, 80, 16, 1)), 32, in_channels, num_classes)
 
 
 def regnetx_stages(depth: int, w0: float, wa: float, wm: float, groups: int, bot_mul: float = 1.0,
@@ -89,12 +86,8 @@ def regnetx_stages(depth: int, w0: float, wa: float, wm: float, groups: int, bot
 
 
 REGNETX_MNIST_ARCH: tuple[Stage, ...] = regnetx_stages(7, 16, 10, 2, groups=8)
-"""The RegNet rule for 28×28 digits (d 7, w0 16, wa 10, wm 2, g 8, b 1): 1, 2, 4 blocks of 16, 32, 64 channels."""
-
-
-def regnetx_mnist(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
-    """The RegNetX-like network of :data:`REGNETX_MNIST_ARCH` with a 16-channel stem, for 28×28 images."""
-    return anynet_model(REGNETX_MNIST_ARCH, 16, in_channels, num_classes)
+"""The RegNet rule for 28×28 digits (d 7, w0 16, wa 10, wm 2, g 8, b 1): 1, 2, 4 blocks of 16, 32, 64 channels;
+chapters 13b and 14 build it with a 16-channel stem."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +113,6 @@ class DesignSpace:
             ok, kind = kinds.get(f.type, (_positive_ints, "a non-empty tuple of positive integers"))
             if not ok(getattr(self, f.name)):
                 raise ValueError(f"DesignSpace {self.name}: {f.name} must be {kind}, got {getattr(self, f.name)!r}")
-
-    def constrained(self, name: str, **constraints: bool) -> DesignSpace:
-        """This space with more constraints switched on, e.g. ``space.constrained("B", shared_bottleneck=True)``."""
-        unknown = set(constraints) - {"shared_bottleneck", "shared_groups", "increasing_widths", "increasing_depths"}
-        if unknown:
-            raise ValueError(f"unknown constraints {sorted(unknown)}; use shared_bottleneck, shared_groups, "
-                             "increasing_widths or increasing_depths")  # fmt: skip
-        return replace(self, name=name, **constraints)
 
     def _stage_choices(self, k: int | None, g: int | None) -> dict[int, int]:
         """For each width, how many (group width, ratio) pairs a stage may take with it, given shared k and g."""
@@ -226,10 +211,10 @@ def anynetx_spaces(base: DesignSpace) -> dict[str, DesignSpace]:
     """The book's five spaces from ``base`` (taken as AnyNetX_A, unconstrained), each adding one constraint."""
     a = replace(base, name="AnyNetX_A", shared_bottleneck=False, shared_groups=False, increasing_widths=False,
                 increasing_depths=False)  # fmt: skip
-    b = a.constrained("AnyNetX_B", shared_bottleneck=True)
-    c = b.constrained("AnyNetX_C", shared_groups=True)
-    d = c.constrained("AnyNetX_D", increasing_widths=True)
-    e = d.constrained("AnyNetX_E", increasing_depths=True)
+    b = replace(a, name="AnyNetX_B", shared_bottleneck=True)
+    c = replace(b, name="AnyNetX_C", shared_groups=True)
+    d = replace(c, name="AnyNetX_D", increasing_widths=True)
+    e = replace(d, name="AnyNetX_E", increasing_depths=True)
     return {s.name: s for s in (a, b, c, d, e)}
 
 
@@ -300,47 +285,22 @@ def edf(errors: Sequence[float]) -> tuple[list[float], list[float]]:
     return values, [bisect_right(values, v) / len(values) for v in values]
 
 
-def plot_edfs(errors: dict[str, Sequence[float]], pairs: Sequence[tuple[str, str]] | None = None, percent: bool = True):
-    """The book's figure: one panel per pair of spaces (default consecutive ones), each space's error EDF as a
-    step curve, its smallest and mean error in the legend; returns the figure."""
+def plot_edfs(errors: dict[str, Sequence[float]]):
+    """The book's figure: one panel per pair of consecutive spaces, each space's error EDF (in percent) as a step
+    curve, its smallest and mean error in the legend; returns the figure."""
     import matplotlib.pyplot as plt
 
     names = list(errors)
-    pairs = list(pairs) if pairs is not None else list(zip(names, names[1:], strict=False)) or [(names[0],)]
-    scale = 100 if percent else 1
+    pairs = list(zip(names, names[1:], strict=False)) or [(names[0],)]
     fig, axes = plt.subplots(1, len(pairs), figsize=(3.2 * len(pairs), 3), sharey=True, squeeze=False)
     for ax, pair in zip(axes[0], pairs, strict=True):
         for name in pair:
-            x, y = edf([scale * e for e in errors[name]])
+            x, y = edf([100 * e for e in errors[name]])
             label = f"{name} [{min(x):.1f} | {sum(x) / len(x):.1f}]"
             ax.step([x[0], *x], [0, *y], where="post", label=label)
-        ax.set_xlabel("test error (%)" if percent else "test error")
+        ax.set_xlabel("test error (%)")
         ax.legend(fontsize=7, loc="lower right", title="[min | mean]", title_fontsize=7)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("cumulative probability")
-    fig.tight_layout()
-    return fig
-
-
-def plot_parts(net: nn.Sequential, input_shape: Sequence[int]):
-    """A network's named top-level parts as a chain of boxes with output shape, parameters and FLOPs
-    (:func:`~d2l_utils.compare.stage_costs`) for a batched ``input_shape``; returns the figure, ``net`` unchanged."""
-    import matplotlib.pyplot as plt
-
-    names = [name for name, _ in net.named_children()]
-    rows = stage_costs(net, input_shape, names=names)
-    fig, ax = plt.subplots(figsize=(2.3 * len(rows) + 1.2, 1.9))
-    shape = "×".join(str(s) for s in input_shape[1:])
-    ax.text(0, 0.5, f"input\n{shape}", ha="center", va="center", fontsize=8)
-    for i, row in enumerate(rows, start=1):
-        out = "×".join(str(s) for s in row.output_shape[1:])
-        text = f"{row.layer_type}\n{out}\n{row.params:,} params\n{row.flops / 1e6:,.1f} MFLOPs"
-        ax.text(i * 2.3, 0.5, text, ha="center", va="center", fontsize=8,
-                bbox=dict(boxstyle="round", facecolor="#deebf7", edgecolor="#3182bd"))  # fmt: skip
-        ax.annotate("", xy=(i * 2.3 - 0.95, 0.5), xytext=((i - 1) * 2.3 + 0.95, 0.5),
-                    arrowprops=dict(arrowstyle="->"))  # fmt: skip
-    ax.set_xlim(-0.8, 2.3 * len(rows) + 1.0)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
     fig.tight_layout()
     return fig

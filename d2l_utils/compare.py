@@ -6,15 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from . import anynet, models
 from .plans import BookSpread, book_spread, real_mnist_accuracies
-from .profiling import (
-    activation_memory,
-    count_flops,
-)
+from .profiling import activation_memory
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ COURSE_NETWORKS: tuple[NetworkSpec, ...] = (
 # whose book-run cells expect book runs, which these have none of (``book`` is None).
 DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec("RegNetX-32", anynet.regnetx32, 96),
-    NetworkSpec("RegNetX-7", anynet.regnetx_mnist, 28),
+    NetworkSpec("RegNetX-7", lambda: anynet.anynet_model(anynet.REGNETX_MNIST_ARCH, 16), 28),
 )
 
 
@@ -77,8 +73,7 @@ def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, i
     """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size, the memory
     measured on ``memory_batch`` images (batch norm needs two)."""
     net = spec.build()
-    params = sum(p.numel() for p in net.parameters())
-    flops = count_flops(net, torch.zeros(1, *spec.example_shape))
+    params, flops = anynet.network_cost(net, spec.example_shape)
     memory = activation_memory(net, (memory_batch, *spec.example_shape)) // memory_batch
     return params, flops, memory
 
@@ -129,77 +124,3 @@ def format_comparison(rows: Sequence[NetworkRow], *, speed: bool = True) -> str:
             line += f"  {r.real_mnist:>20.3f}" if r.real_mnist is not None else f"  {'–':>20}"
         lines.append(line)
     return "\n".join(lines)
-
-
-def _readable(value: float) -> str:
-    """A bar label without exponent notation: thousands separated, small values with 2-3 significant digits."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 1:
-        return f"{value:.1f}"
-    return f"{value:.2g}"
-
-
-def _plot_book_spread(ax, y: list[int], rows: Sequence[NetworkRow]) -> None:
-    """Median of the book's runs as a bar, their range as a thin whisker, mean ± sd as a thick one."""
-    for yi, r in zip(y, rows, strict=True):
-        if r.book is None:
-            continue
-        b = r.book
-        ax.barh(yi, b.median, color="#a1d99b")
-        ax.errorbar(b.median, yi, xerr=[[b.median - b.low], [b.high - b.median]], fmt="none", ecolor="#555555",
-                    elinewidth=0.8, capsize=3)  # fmt: skip
-        ax.errorbar(b.mean, yi, xerr=b.sd, fmt="o", color="black", markersize=3, elinewidth=2.2, capsize=0)
-        ax.text(1.01, yi, f"{b.median:.3f} (n={b.count})", va="center", fontsize=7)
-    ax.set_xlim(0.0, 1.0)
-    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-
-
-def _plot_real_mnist(ax, y: list[int], rows: Sequence[NetworkRow]) -> None:
-    """The course's own result, in a panel of its own: other data (real MNIST) and a CPU plan, one run each."""
-    for yi, r in zip(y, rows, strict=True):
-        if r.real_mnist is None:
-            ax.text(0.02, yi, "not run", va="center", fontsize=7, color="0.4")
-            continue
-        ax.barh(yi, r.real_mnist, color="#fd8d3c")
-        ax.text(1.01, yi, f"{r.real_mnist:.3f}", va="center", fontsize=7)
-    ax.set_xlim(0.0, 1.0)
-    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-    ax.set_title("ours: real MNIST, CPU plan (1 run)", fontsize=9)
-    ax.tick_params(labelsize=8)
-
-
-def plot_comparison(rows: Sequence[NetworkRow]):
-    """One figure, one log-scale panel per measure and one bar per network, the book's test accuracy as median, range
-    and mean ± sd, and our real-MNIST run in a panel of its own; returns the figure."""
-    import matplotlib.pyplot as plt
-
-    panels = [
-        ("parameters (millions)", [r.params / 1e6 for r in rows]),
-        ("MFLOPs per image", [r.flops / 1e6 for r in rows]),
-        ("activation MiB per image", [r.activation_bytes / 2**20 for r in rows]),
-    ]
-    if any(r.examples_per_sec is not None for r in rows):
-        panels.append(("training examples/s", [r.examples_per_sec or 0.0 for r in rows]))
-    real = any(r.real_mnist is not None for r in rows)
-    n_panels = len(panels) + 1 + real
-    fig, axes = plt.subplots(1, n_panels, figsize=(2.3 * n_panels, 0.34 * len(rows) + 1.3), sharey=True)
-    y = list(range(len(rows)))
-    for ax, (title, values) in zip(axes, panels, strict=False):
-        ax.barh(y, values, color="#3182bd")
-        ax.set_xscale("log")
-        for yi, value in zip(y, values, strict=True):
-            if value > 0:
-                ax.text(value, yi, f" {_readable(value)}", va="center", fontsize=7)
-        ax.set_title(title, fontsize=9)
-        ax.tick_params(labelsize=8)
-    book_ax = axes[len(panels)]
-    _plot_book_spread(book_ax, y, rows)
-    book_ax.set_title("book's test accuracy (its runs)", fontsize=9)
-    book_ax.tick_params(labelsize=8)
-    if real:
-        _plot_real_mnist(axes[-1], y, rows)
-    axes[0].set_yticks(y, [f"{r.name} ({r.input_size}²)" for r in rows])
-    axes[0].invert_yaxis()
-    fig.tight_layout()
-    return fig

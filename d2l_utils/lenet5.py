@@ -20,7 +20,6 @@ from . import config
 from .devices import resolve_device
 from .guard_rails import checks
 from .guard_rails.checks import check_epoch_had_batches, check_positive_int, check_train_arguments, first_batch
-from .metrics import Timer
 from .shapes import unchanged
 from .training import TrainHistory, evaluate_accuracy_gpu, train_epoch_ch6
 
@@ -275,9 +274,9 @@ def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28
     counts: dict[nn.Module, int] = {}
     hooks = [m.register_forward_hook(lambda m, _, out: counts.__setitem__(m, _connections(m, out)))
              for m in net.modules() if not list(m.children())]  # fmt: skip
-    rows, buffers = [], dict(net.named_buffers())
+    rows = []
     try:
-        with unchanged(net), torch.no_grad():
+        with unchanged(net), torch.no_grad():  # unchanged also restores a buffer a forward replaced
             net.eval()
             for name, layer in net.named_children():
                 X = layer(X)
@@ -287,8 +286,6 @@ def layer_counts(net: nn.Module, X: torch.Tensor | Sequence[int] = (1, 1, 28, 28
     finally:
         for hook in hooks:
             hook.remove()
-        for name, buffer in buffers.items():  # a forward may replace a buffer (self.calls = self.calls + 1)
-            setattr(net.get_submodule(name.rpartition(".")[0]), name.rpartition(".")[2], buffer)
     return rows
 
 
@@ -346,10 +343,9 @@ def train_lenet5(
         if mu is not None:
             curvature = curvature_diagonal(net, _first_images(train_iter, curvature_images).to(device))
             optimizer.set_curvature({p: curvature[n] for n, p in net.named_parameters()})
-        timer = Timer()
-        timer.start()
+        start = time.perf_counter()
         metrics = train_epoch_ch6(net, train_iter, loss_fn, optimizer, device)
-        seconds = timer.stop()
+        seconds = time.perf_counter() - start
         check_epoch_had_batches(metrics, epoch)
         history.add_epoch(epoch + 1, metrics, evaluate_accuracy_gpu(net, test_iter, device), seconds)
     return history
@@ -470,22 +466,13 @@ def run_seeds(train_one: Callable[[int], float], seeds: Iterable[int]) -> list[S
     return runs
 
 
-def _mean_sd(values: Sequence[float]) -> tuple[float, float]:  # sample standard deviation, 0 for one value
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def mean_error_line(runs: Sequence[SeedRun]) -> str:
-    """``mean test error X.XX% ± Y.YY% over N seeds`` (sample standard deviation)."""
-    mean, sd = _mean_sd([r.test_error for r in runs])
-    return f"mean test error {mean:.2f}% ± {sd:.2f}% over {len(runs)} seeds"
-
-
 def format_ablation(results: dict[str, Sequence[SeedRun]]) -> str:
-    """One row per model: test error mean ± sd over its seeds, then CPU and wall minutes per seed (mean)."""
+    """One row per model: test error mean ± sample sd over its seeds, then CPU and wall minutes per seed (mean)."""
     width = max(len(name) for name in results) + 2
     lines = [f"{'model':<{width}}{'test error':>16}{'seeds':>7}{'CPU min/seed':>14}{'wall min/seed':>15}"]
     for name, runs in results.items():
-        mean, sd = _mean_sd([r.test_error for r in runs])
+        errors = [r.test_error for r in runs]
+        mean, sd = statistics.fmean(errors), statistics.stdev(errors) if len(errors) > 1 else 0.0
         cpu, wall = (statistics.fmean(getattr(r, k) for r in runs) for k in ("cpu_minutes", "wall_minutes"))
         lines.append(f"{name:<{width}}{f'{mean:.2f}% ± {sd:.2f}%':>16}{len(runs):>7}{cpu:>14.1f}{wall:>15.1f}")
     return "\n".join(lines)

@@ -117,14 +117,10 @@ class BookRun:
     variant: str = ""
 
     @property
-    def repository(self) -> str:
-        """The GitHub repository of the build: the English or the Chinese edition's notebooks."""
-        return BOOK_REPOSITORIES[self.edition.split("-", 1)[0]]
-
-    @property
     def url(self) -> str:
-        """The executed notebook at the commit that holds this run."""
-        return f"https://github.com/{self.repository}/blob/{self.commit}/{_BOOK_NOTEBOOKS[self.network]}"
+        """The executed notebook at the commit that holds this run, in the English or the Chinese build repository."""
+        repository = BOOK_REPOSITORIES[self.edition.split("-", 1)[0]]
+        return f"https://github.com/{repository}/blob/{self.commit}/{_BOOK_NOTEBOOKS[self.network]}"
 
     @property
     def label(self) -> str:
@@ -163,7 +159,6 @@ class BookSpread:
     mean: float
     sd: float
     median: float
-    editions: tuple[str, ...]
 
     def __str__(self) -> str:
         return (f"{self.mean:.3f} ± {self.sd:.3f} (range {self.low:.3f}–{self.high:.3f}, median {self.median:.3f}, "
@@ -194,9 +189,7 @@ def book_spread(network: str, *, edition: str | None = None, variant: str = "") 
     runs = book_runs(network, edition=edition, variant=variant)
     accs = [r.test_acc for r in runs]
     sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
-    editions = tuple(dict.fromkeys(r.edition for r in runs))
-    return BookSpread(network, len(accs), min(accs), max(accs), statistics.fmean(accs), sd,
-                      statistics.median(accs), editions)  # fmt: skip
+    return BookSpread(network, len(accs), min(accs), max(accs), statistics.fmean(accs), sd, statistics.median(accs))
 
 
 def _edition_line(runs: tuple[BookRun, ...], lang: str) -> str | None:

@@ -35,7 +35,7 @@ def test_spread_summarises_exactly_the_selected_runs():
     assert spread.count == len(runs) > 1
     assert (spread.low, spread.high) == (min(accs), max(accs))
     assert spread.mean == pytest.approx(statistics.fmean(accs)) and spread.sd == pytest.approx(statistics.stdev(accs))
-    assert spread.median == statistics.median(accs) and spread.editions[0].startswith("zh-")
+    assert spread.median == statistics.median(accs)
     assert f"{spread.count} runs" in str(spread)
 
 
@@ -54,9 +54,9 @@ def test_variants_are_kept_apart_from_the_course_network():
 
 
 def test_beyond_noise_means_the_ranges_do_not_overlap():
-    low = plans.BookSpread("a", 2, 0.70, 0.80, 0.75, 0.07, 0.75, ("en-x",))
-    high = plans.BookSpread("b", 2, 0.81, 0.90, 0.85, 0.06, 0.85, ("en-x",))
-    touching = plans.BookSpread("c", 2, 0.79, 0.90, 0.85, 0.06, 0.85, ("en-x",))
+    low = plans.BookSpread("a", 2, 0.70, 0.80, 0.75, 0.07, 0.75)
+    high = plans.BookSpread("b", 2, 0.81, 0.90, 0.85, 0.06, 0.85)
+    touching = plans.BookSpread("c", 2, 0.79, 0.90, 0.85, 0.06, 0.85)
     assert low.beyond_noise(high) and high.beyond_noise(low)
     assert not low.beyond_noise(touching)
 

@@ -1,4 +1,4 @@
-"""Comparing the course's networks: activation memory, the comparison table and plot, speed records, and the
+"""Comparing the course's networks: activation memory, the comparison table, speed records, and the
 per-stage costs.
 """
 
@@ -80,13 +80,6 @@ def test_speed_record_round_trip_and_errors(tmp_path):
         profiling.measure_speeds(_tiny_specs(), batch_size=1)
     with pytest.raises(ValueError, match="seconds"):
         profiling.measure_speeds(_tiny_specs(), seconds=0)
-
-
-def test_plot_comparison_has_a_speed_panel_only_when_speeds_were_measured():
-    rows = compare.compare_networks(_tiny_specs())
-    assert len(compare.plot_comparison(rows).axes) == 4
-    rows = compare.compare_networks(_tiny_specs(), speeds={"LeNet": 10.0, "BN-LeNet": 20.0})
-    assert len(compare.plot_comparison(rows).axes) == 5
 
 
 def test_stage_costs_add_up_to_the_whole_net_and_check_names():

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from tools.figures.cost_figures import plot_parts
 
 
 def test_parts_compute_the_net_and_share_its_parameters():
@@ -40,7 +41,7 @@ def test_plot_parts_draws_one_box_per_part_with_its_costs():
     matplotlib.use("agg")
     net = du.googlenet_parts()
     before = str(net)
-    fig = du.anynet.plot_parts(net, (1, 1, 96, 96))
+    fig = plot_parts(net, (1, 1, 96, 96))
     texts = [t.get_text() for t in fig.axes[0].texts if t.get_text()]  # the arrows are empty annotations
     assert [t.split("\n")[0] for t in texts] == ["input", "stem", "body", "head"]
     assert "192×12×12" in texts[1] and "1024×3×3" in texts[2]

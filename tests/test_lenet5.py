@@ -280,9 +280,9 @@ def test_run_seeds_times_each_run_and_reports_error_in_percent():
     assert [r.seed for r in runs] == [0, 1]
     assert [r.test_error for r in runs] == pytest.approx([1.0, 2.0])
     assert all(r.cpu_minutes >= 0 and r.wall_minutes >= 0 for r in runs)
-    assert du.mean_error_line(runs) == "mean test error 1.50% ± 0.71% over 2 seeds"
-    table = du.format_ablation({"LeNet-5": runs}).splitlines()
+    table = du.format_ablation({"LeNet-5": runs, "one seed": runs[:1]}).splitlines()
     assert table[1].split()[:5] == ["LeNet-5", "1.50%", "±", "0.71%", "2"]
+    assert table[2].split()[2:6] == ["1.00%", "±", "0.00%", "1"]
 
 
 @pytest.mark.bad_input

@@ -7,6 +7,7 @@ import json
 import matplotlib.pyplot as plt
 
 import d2l_utils as du
+from tools.figures.cost_figures import plot_comparison
 
 SMALL = [du.COURSE_NETWORKS[0], du.COURSE_NETWORKS[5]]  # LeNet and BN-LeNet: cheap to measure
 
@@ -26,8 +27,8 @@ def test_without_real_results_the_table_has_no_such_column():
 
 
 def test_the_figure_draws_real_results_in_a_panel_of_their_own():
-    with_real = du.plot_comparison(du.compare_networks(SMALL, real_mnist={"lenet": 0.969}))
-    without = du.plot_comparison(du.compare_networks(SMALL, real_mnist={}))
+    with_real = plot_comparison(du.compare_networks(SMALL, real_mnist={"lenet": 0.969}))
+    without = plot_comparison(du.compare_networks(SMALL, real_mnist={}))
     try:
         assert len(with_real.axes) == len(without.axes) + 1
         assert "real MNIST" in with_real.axes[-1].get_title()

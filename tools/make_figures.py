@@ -32,6 +32,7 @@ from torch import nn  # noqa: E402
 import d2l_utils as du  # noqa: E402
 from tools.figures import concept_figures as cf  # noqa: E402
 from tools.figures.architecture import plot_architecture, save_figure  # noqa: E402
+from tools.figures.cost_figures import plot_comparison, plot_parts  # noqa: E402
 from tools.figures.costs import plot_layer_costs  # noqa: E402
 
 IMG = Path(__file__).resolve().parents[1] / "img"
@@ -152,8 +153,16 @@ def googlenet_figure() -> Figure:
                           title="GoogLeNet at the book's 96×96: stem, body of nine Inception blocks, head")  # fmt: skip
 
 
+def googlenet_parts_figure() -> Figure:
+    return plot_parts(du.googlenet_parts(du.googlenet()), (1, 1, 96, 96))
+
+
 def which_cnn_figure() -> Figure:
-    return du.plot_comparison(du.compare_networks())
+    return plot_comparison(du.compare_networks())
+
+
+def which_cnn_design_figure() -> Figure:
+    return plot_comparison(du.compare_networks((*du.COURSE_NETWORKS, *du.DESIGN_NETWORKS)))
 
 
 FIGURES: dict[str, Callable[[], Figure]] = {
@@ -170,11 +179,13 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "vgg_blocks.png": vgg_blocks_figure,
     "nin_vs_vgg.png": nin_vs_vgg_figure,
     "googlenet_stages.png": googlenet_figure,
+    "googlenet_part_costs.png": googlenet_parts_figure,
     "residual_blocks.png": cf.plot_residual_block,
     "function_classes.png": cf.plot_function_classes,
     "dense_block.png": cf.plot_dense_block,
     "normalization_axes.png": cf.plot_normalization_axes,
     "which_cnn.png": which_cnn_figure,
+    "which_cnn_design_networks.png": which_cnn_design_figure,
 }
 
 
