@@ -21,9 +21,7 @@ from .seeding import seed_everything
 
 # isort: split
 # 01-05 Convolutions, padding and stride, channels, pooling.
-from .explorer import ExplorerSettings, convolution_explorer
-from .gradients import branch_ratio, conv_gradient_norms
-from .matrices import corr2d, show_matrix
+from .explorer import ExplorerSettings, convolution_explorer, corr2d, show_matrix
 from .receptive_field import format_receptive_fields, gradient_receptive_field, plot_receptive_field, receptive_fields
 from .shapes import (
     ShapeMismatchError,
@@ -37,7 +35,6 @@ from .shapes import (
 
 # isort: split
 # 06 LeNet: data, the training loop, its metrics and plots; where the net errs.
-from .against_book import plot_against_book
 from .data import (
     TEXT_LABELS,
     DataUnavailableError,
@@ -49,8 +46,9 @@ from .data import (
 from .evaluation import confusion_matrix, misclassified, per_class_accuracy
 from .metrics import Accumulator, Timer, accuracy, size
 from .models import lenet
+from .plans import plot_against_book
 from .plotting import Animator, plot_confusion_matrix, set_figsize, show_images
-from .provenance import data_label, provenance
+from .profiling import data_label, provenance
 from .training import (
     TrainHistory,
     TrainingDivergedError,
@@ -100,7 +98,9 @@ from .models import (
     ResNeXtUnit,
     batch_norm,
     bn_lenet,
+    branch_ratio,
     conv_block,
+    conv_gradient_norms,
     densenet,
     googlenet,
     googlenet_parts,

@@ -1,9 +1,11 @@
 """What a network costs: parameters and FLOPs (as PyTorch's ``FlopCounterMode`` counts them, a multiply-add is 2) per
-layer or stage, and training speed and activation memory, measured, not guessed."""
+layer or stage, and training speed and activation memory, measured, not guessed; and the one line that says what a
+result was computed on."""
 
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import math
 import os
@@ -17,6 +19,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .data import DataSource
 from .devices import autocast, choose_speed, cpu_model_name, resolve_device, synchronize
 from .guard_rails.checks import check_module, check_positive_int, check_positive_number, is_positive_int, user_path
 from .shapes import (
@@ -257,3 +260,32 @@ def load_speeds(path: str | Path) -> dict:
     if not isinstance(record, dict) or not {"date", "machine", "examples_per_sec"} <= set(record):
         raise ValueError(f"{path} is not a speed record (it needs a date, machine and examples_per_sec); {again}")
     return record
+
+
+# --- where a result comes from: the data the loader says it served, the machine, PyTorch and the day --------------
+
+
+def _source(data_iter) -> DataSource:
+    source = getattr(data_iter, "source", None)
+    if not isinstance(source, DataSource):
+        raise TypeError(
+            f"{type(data_iter).__name__} does not say what data it serves (no .source); pass an iterator from "
+            "du.load_data_mnist or du.load_data_fashion_mnist"
+        )
+    return source
+
+
+def data_label(data_iter) -> str:
+    """A short name of the data ``data_iter`` serves: ``"real MNIST"``, or the stand-in's name, plus any subset."""
+    source = _source(data_iter)
+    label = f"real {source.name}" if source.verified_real else source.name
+    return label + (", smoke-mode subset" if source.smoke else "")
+
+
+def provenance(data_iter, device: torch.device | str | None = None) -> str:
+    """One line saying what a result was computed on: the data and its size, the device (``None``: ``try_gpu()``,
+    a GPU named by its model), machine, torch and date."""
+    source, device = _source(data_iter), resolve_device(device)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+    sizes = f"{source.num_train:,} training and {source.num_test:,} test images"
+    return f"{data_label(data_iter)} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"

@@ -51,7 +51,7 @@ def test_real_mnist_is_compared_with_the_courses_record_never_the_books():
 
 
 def test_the_latest_data_set_used_is_the_default(monkeypatch):
-    monkeypatch.setattr("d2l_utils.against_book.data_used", lambda: (FASHION, STAND_IN))
+    monkeypatch.setattr("d2l_utils.plans.data_used", lambda: (FASHION, STAND_IN))
     line = du.plot_against_book(history(0.8), "lenet")
     assert "not Fashion-MNIST: no comparison with the book's Fashion-MNIST runs is meaningful" in line
     assert [len(line.get_xdata()) for line in plt.gca().get_lines()] == [1]  # only the learner's curve
