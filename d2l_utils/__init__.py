@@ -50,7 +50,6 @@ from .plans import plot_against_book
 from .plotting import Animator, plot_confusion_matrix, set_figsize, show_images
 from .profiling import data_label, provenance
 from .training import (
-    TrainHistory,
     TrainingDivergedError,
     evaluate_accuracy_gpu,
     init_cnn_weights,

@@ -4,14 +4,15 @@ import matplotlib.pyplot as plt
 import pytest
 
 import d2l_utils as du
+from d2l_utils.training import TrainHistory
 
 FASHION = du.data.DataSource("Fashion-MNIST", True, False, 60_000, 10_000)
 MNIST = du.data.DataSource("MNIST", True, False, 60_000, 10_000)
 STAND_IN = du.data.DataSource("synthetic Fashion-MNIST stand-in", False, True, 600, 100)
 
 
-def history(*test_acc: float) -> du.TrainHistory:
-    return du.TrainHistory("cpu", epochs=list(range(1, len(test_acc) + 1)), test_acc=list(test_acc))
+def history(*test_acc: float) -> TrainHistory:
+    return TrainHistory("cpu", epochs=list(range(1, len(test_acc) + 1)), test_acc=list(test_acc))
 
 
 @pytest.fixture(autouse=True)

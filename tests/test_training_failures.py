@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 import d2l_utils as du
+from d2l_utils.training import TrainHistory
 from tests.helpers import (
     CountingNet,
     FaultyBatches,
@@ -308,9 +309,9 @@ def test_a_net_that_cannot_learn_is_said_to_sit_at_chance(capsys):
     assert history.warnings[0] in capsys.readouterr().out
 
 
-def _history(test_acc: list[float], train_acc: list[float] | None = None) -> du.TrainHistory:
+def _history(test_acc: list[float], train_acc: list[float] | None = None) -> TrainHistory:
     n = len(test_acc)
-    return du.TrainHistory("cpu", epochs=list(range(1, n + 1)), train_loss=[1.0] * n, train_acc=train_acc or test_acc,
+    return TrainHistory("cpu", epochs=list(range(1, n + 1)), train_loss=[1.0] * n, train_acc=train_acc or test_acc,
                            test_acc=test_acc, seconds=[1.0] * n, examples=[1] * n)  # fmt: skip
 
 
