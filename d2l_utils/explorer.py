@@ -5,6 +5,7 @@ outside a live kernel one static frame is drawn, so the result is deterministic.
 
 from __future__ import annotations
 
+import importlib.util
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from .config import smoke_mode
+from .plotting import in_notebook
 from .shapes import conv_output_size
 
 Box = tuple[int, int, int, int]  # (row, column, height, width) of a window, in matrix cells
@@ -261,15 +263,7 @@ def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
 
 def _live_kernel() -> bool:
     """True inside a running Jupyter kernel with ipywidgets, outside smoke mode (CI and nbval draw a frame)."""
-    if smoke_mode():
-        return False
-    try:
-        import ipywidgets  # noqa: F401
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
+    return not smoke_mode() and in_notebook() and importlib.util.find_spec("ipywidgets") is not None
 
 
 def convolution_explorer(settings: ExplorerSettings | None = None):
