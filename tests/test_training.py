@@ -78,6 +78,7 @@ def test_live_plot_updates_one_display_in_place(monkeypatch):
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
     monkeypatch.setattr(IPython.display, "clear_output", no_clear_output)
+    monkeypatch.setattr(du.plotting, "in_notebook", lambda: True)
     data = make_batches(10, 8)
     history = train_on_cpu(du.lenet(), data, data, 3, 0.5, progress=True)
     assert len(shown) == 1, "one display, updated in place"
