@@ -32,7 +32,7 @@ def test_history_per_epoch_and_the_books_lines(capsys):
                        f"test acc {history.test_acc[-1]:.3f}")  # fmt: skip
     assert history.examples_per_sec == pytest.approx(96 / sum(history.seconds))
     assert history.interrupted is False and history.device == "cpu"
-    assert du.training.TrainHistory.from_dict(history.to_dict()) == history
+    assert du.training.TrainHistory(**history.to_dict()) == history
 
 
 def test_loss_and_accuracy_are_the_epochs_means():
