@@ -16,7 +16,7 @@ from . import data as datasets
 from .devices import autocast, check_speed, choose_speed, cpu, resolve_device, try_all_gpus
 from .guard_rails.checks import is_positive_int
 from .guard_rails.training_guards import DivergenceGuard
-from .plotting import in_notebook
+from .plotting import LiveFigure
 from .shapes import check_input_fits, eval_mode, module_device
 from .training import grad_scaler, to_layout
 
@@ -64,13 +64,13 @@ class HyperParameters:
 
 class ProgressBoard(HyperParameters):
     """The book's plot: ``draw(x, y, label, every_n)`` adds the mean of every ``every_n`` points to a curve,
-    in one figure updated in place (shown once in smoke mode and scripts)."""
+    in one figure updated in place (shown once in smoke mode)."""
 
     def __init__(self, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear",  # noqa: PLR0913
                  ls=("-", "--", "-.", ":"), colors=("C0", "C1", "C2", "C3"), fig=None, axes=None, figsize=(3.5, 2.5),
                  display=True):  # fmt: skip
         self.save_hyperparameters()
-        self.raw_points, self.data, self.lines, self.handle = {}, {}, {}, None
+        self.raw_points, self.data, self.lines, self.screen = {}, {}, {}, None
 
     def draw(self, x, y, label, every_n=1):
         """Add point ``(x, y)`` to curve ``label``; every ``every_n`` points, plot their mean."""
@@ -81,20 +81,14 @@ class ProgressBoard(HyperParameters):
         xs, ys = zip(*points, strict=True)
         self.data.setdefault(label, []).append((sum(xs) / len(xs), float(sum(ys) / len(ys))))  # one device read
         points.clear()
-        if self.display:
-            self._plot(label)
-
-    def _plot(self, label) -> None:
+        if not self.display:
+            return
         if self.axes is None:
             self.fig, self.axes = plt.subplots(figsize=self.figsize) if self.fig is None else (self.fig, self.fig.gca())
             self.axes.set(xlabel=self.xlabel, ylabel=self.ylabel, xscale=self.xscale, yscale=self.yscale)
             self.axes.set(**{k: v for k, v in (("xlim", self.xlim), ("ylim", self.ylim)) if v})  # the rest autoscales
             self.axes.grid(True)
-            if in_notebook() and not config.smoke_mode():
-                from IPython.display import display
-
-                plt.close(self.fig)  # shown through the handle only, not again by the inline backend
-                self.handle = display(self.fig, display_id=True)
+            self.screen = LiveFigure(self.fig)
         if label not in self.lines:
             k = len(self.lines) % len(self.ls)
             self.lines[label] = self.axes.plot([], [], linestyle=self.ls[k], color=self.colors[k], label=label)[0]
@@ -102,8 +96,8 @@ class ProgressBoard(HyperParameters):
         self.lines[label].set_data(*zip(*self.data[label], strict=True))
         self.axes.relim()
         self.axes.autoscale_view()
-        if self.handle is not None:
-            self.handle.update(self.fig)
+        if self.screen is not None:  # None when the caller passed its own axes
+            self.screen.refresh()
 
 
 class Module(nn.Module, HyperParameters):

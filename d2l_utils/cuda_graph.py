@@ -23,29 +23,23 @@ class GraphedStep:
         if X.shape != self.shape:
             return self.step(net, X, y, loss, optimizer, scaler, self.precision)
         self.steps += 1
-        if self.steps <= WARMUP_STEPS:
-            return self._on_side_stream(net, X, y, loss, optimizer, scaler)
-        if self.graph is None:
-            self._capture(net, X, y, loss, optimizer, scaler)
+        if self.steps <= WARMUP_STEPS:  # eager, on the side stream
+            self.side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(self.side):
+                out = self.step(net, X, y, loss, optimizer, scaler, self.precision)
+            torch.cuda.current_stream().wait_stream(self.side)
+            return out
+        if self.graph is None:  # capture once, into static copies of the batch that each replay refills
+            static_X, static_y = X.clone(), y.clone()  # clone keeps X's memory format (channels-last)
+            optimizer.zero_grad(set_to_none=True)  # the gradients are then allocated from the graph's own pool
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):
+                out = self.step(net, static_X, static_y, loss, optimizer, scaler, self.precision)
+            self.static = (static_X, static_y, out)
         self.static[0].copy_(X, non_blocking=True)
         self.static[1].copy_(y, non_blocking=True)
         self.graph.replay()
         return self.static[2]
-
-    def _on_side_stream(self, net, X, y, loss, optimizer, scaler):
-        self.side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(self.side):
-            out = self.step(net, X, y, loss, optimizer, scaler, self.precision)
-        torch.cuda.current_stream().wait_stream(self.side)
-        return out
-
-    def _capture(self, net, X, y, loss, optimizer, scaler) -> None:
-        static_X, static_y = X.clone(), y.clone()  # clone keeps X's memory format (channels-last)
-        optimizer.zero_grad(set_to_none=True)  # the gradients are then allocated from the graph's own pool
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            out = self.step(net, static_X, static_y, loss, optimizer, scaler, self.precision)
-        self.static = (static_X, static_y, out)
 
 
 def training_step(step, device: torch.device, speed):

@@ -36,19 +36,18 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
 def set_axes(ax, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear", legend=None):
     """Label, limit and scale one matplotlib axes in a single call."""
     ax.set(xlabel=xlabel, ylabel=ylabel, xscale=xscale, yscale=yscale, xlim=xlim, ylim=ylim)
-    if legend:
-        ax.legend(legend)
+    if legend:  # above the axes in one row: inside them it would cover the curves, which fill the plot over time
+        ax.legend(legend, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(legend), frameon=False,
+                  fontsize="small", handlelength=1.5, columnspacing=1.0)  # fmt: skip
     ax.grid(True)
 
 
 def _to_numpy(image) -> np.ndarray:
-    if isinstance(image, torch.Tensor):
-        image = image.detach().cpu()
-        if image.ndim == 3 and image.shape[0] in (1, 3):
-            image = image.permute(1, 2, 0)
-        image = image.squeeze(-1) if image.ndim == 3 and image.shape[-1] == 1 else image
-        return image.numpy()
-    return np.asarray(image)
+    """An image as ``imshow`` takes it: an array on the CPU, channels last, a single channel dropped."""
+    if isinstance(image, torch.Tensor) and image.ndim == 3 and image.shape[0] in (1, 3):
+        image = image.permute(1, 2, 0)
+    image = image.detach().cpu().numpy() if isinstance(image, torch.Tensor) else np.asarray(image)
+    return image.squeeze(-1) if image.ndim == 3 and image.shape[-1] == 1 else image
 
 
 def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None = None, scale: float = 1.5,
@@ -76,103 +75,71 @@ def show_images(imgs, num_rows: int, num_cols: int, titles: Sequence[str] | None
     return axes
 
 
-class TrainingPlot:
-    """Loss and accuracy curves per epoch: ``live`` updates one display at each :meth:`add`, otherwise
-    :meth:`finish` shows the single final figure (or a window, in a script). The legend sits above the curves."""
+class LiveFigure:
+    """One figure redrawn in place by :meth:`refresh` while ``live`` (default: outside smoke mode): a notebook display
+    updated through its handle, or a script's window; :meth:`finish` shows the final figure once."""
 
-    def __init__(self, legend: Sequence[str], xlabel: str = "epoch", xlim: tuple[float, float] | None = None,
-                 live: bool | None = None, figsize: tuple[float, float] = (3.5, 2.5)) -> None:  # fmt: skip
-        self.legend = list(legend)
-        self.live = in_notebook() if live is None else live
-        self.X: list[list[float]] = [[] for _ in self.legend]
-        self.Y: list[list[float]] = [[] for _ in self.legend]
-        self.fig, self.ax = plt.subplots(figsize=figsize, layout="constrained")  # makes room for the legend
-        self._xlabel, self._xlim = xlabel, xlim
-        self._handle = None
-        if self.live:
+    def __init__(self, fig: matplotlib.figure.Figure, live: bool | None = None) -> None:
+        self.fig, self.handle = fig, None
+        self.live = not smoke_mode() if live is None else live
+        if self.live and in_notebook():
             from IPython.display import display
 
-            self._draw()
-            self._handle = display(self.fig, display_id=True)
+            plt.close(fig)  # shown through the handle only, not again by the inline backend
+            self.handle = display(fig, display_id=True)
 
-    def _draw(self) -> None:
-        self.ax.cla()
-        for x, y, fmt in zip(self.X, self.Y, ("-", "m--", "g-.", "r:"), strict=False):
-            self.ax.plot(x, y, fmt)
-        set_axes(self.ax, self._xlabel, None, self._xlim, None)
-        # Above the axes in one row: inside them it would cover the curves, which fill the whole plot over time.
-        self.ax.legend(self.legend, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(self.legend),
-                       frameon=False, fontsize="small", handlelength=1.5, columnspacing=1.0)  # fmt: skip
-
-    def add(self, x: float, values: Sequence[float | None]) -> None:
-        """Append one point per curve (``None`` skips a curve), and refresh the live display."""
-        for i, value in enumerate(values):
-            if value is not None:
-                self.X[i].append(x)
-                self.Y[i].append(value)
-        if self.live and self._handle is not None:
-            self._draw()
-            self._handle.update(self.fig)
+    def refresh(self) -> None:
+        """Show the figure as now drawn, if live; a script's window is drawn without blocking."""
+        if self.handle is not None:
+            self.handle.update(self.fig)
+        elif self.live and not in_notebook() and matplotlib.get_backend().lower() not in _NON_INTERACTIVE_BACKENDS:
+            plt.pause(0.001)
 
     def finish(self) -> matplotlib.figure.Figure:
-        """Draw the final figure once and stop updating; returns the figure."""
-        self._draw()
-        if self.live and self._handle is not None:
-            self._handle.update(self.fig)
+        """Show the final figure once (a script's window stays open until closed) and stop updating; return it."""
+        if self.handle is not None:
+            self.handle.update(self.fig)
         elif in_notebook():
             from IPython.display import display
 
             display(self.fig)
-        else:
-            _show_in_window()
+        elif matplotlib.get_backend().lower() not in _NON_INTERACTIVE_BACKENDS:
+            # A script's window stays open until closed, but plt.ion() and smoke mode (CI) must never wait for a person.
+            plt.show(block=False if plt.isinteractive() or smoke_mode() else None)
         plt.close(self.fig)  # the inline backend would otherwise show it a second time
         return self.fig
 
 
-class Animator:
-    """The book's ``d2l.Animator`` (same signature): ``add(x, y)`` appends one point per curve and redraws one
-    figure in place; in smoke mode the points are only recorded and the final figure shows once."""
+class Animator(LiveFigure):
+    """The book's ``d2l.Animator`` (its signature, so its chapter code runs; plus ``live``): ``add(x, y)`` adds a point
+    per curve and redraws one figure in place, legend above the curves; in smoke mode the final figure shows once."""
 
-    # The book's signature, kept so that its chapter code runs unchanged.
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None, xscale="linear",  # noqa: PLR0913
-                 yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1, ncols=1,
-                 figsize=(3.5, 2.5)) -> None:  # fmt: skip
+                 yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1, ncols=1, figsize=(3.5, 2.5), *,
+                 live: bool | None = None) -> None:  # fmt: skip
         self.legend = list(legend) if legend else []
-        self.fmts = fmts
-        self.fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+        self.fmts, self.X, self.Y = fmts, [], []
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, layout="constrained")
         self.axes = axes.ravel()
         self.config_axes = lambda: set_axes(self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, self.legend)
-        self.X: list[list[float]] | None = None
-        self.Y: list[list[float]] | None = None
-        self._handle = None
-        if in_notebook() and not smoke_mode():
-            from IPython.display import display
-
-            plt.close(self.fig)  # shown through the display handle only, not again by the inline backend
-            self._handle = display(self.fig, display_id=True)
+        self.config_axes()
+        super().__init__(fig, live)
 
     def add(self, x, y) -> None:
         """Add a point (or one point per curve) and redraw; ``None`` in ``y`` skips that curve."""
         ys = list(y) if isinstance(y, (list, tuple)) else [y]
         xs = list(x) if isinstance(x, (list, tuple)) else [x] * len(ys)
-        if self.X is None:
+        if not self.X:
             self.X, self.Y = [[] for _ in ys], [[] for _ in ys]
         for i, (a, b) in enumerate(zip(xs, ys, strict=False)):
             if a is not None and b is not None:
                 self.X[i].append(a)
                 self.Y[i].append(float(b))
-        self._redraw()
-
-    def _redraw(self) -> None:
-        ax = self.axes[0]
-        ax.cla()
-        for x, y, fmt in zip(self.X, self.Y, self.fmts, strict=False):
-            ax.plot(x, y, fmt)
+        self.axes[0].cla()
+        for x_values, y_values, fmt in zip(self.X, self.Y, self.fmts, strict=False):
+            self.axes[0].plot(x_values, y_values, fmt)
         self.config_axes()
-        if self._handle is not None:
-            self._handle.update(self.fig)
-        elif not in_notebook() and matplotlib.get_backend().lower() not in _NON_INTERACTIVE_BACKENDS:
-            plt.pause(0.001)  # a script's window: draw now, without blocking
+        self.refresh()
 
 
 class TrainingProgress:
@@ -184,7 +151,9 @@ class TrainingProgress:
         self.num_batches, self.num_epochs, self.watchers = num_batches, num_epochs, list(watchers)
         self.epoch, self.step, self.steps_done = len(history.epochs), -1, 0
         live = (in_notebook() and not smoke_mode()) if progress is None else progress
-        self.plot = TrainingPlot(["train loss", "train acc", "test acc"], xlim=(1, max(2, num_epochs)), live=live)
+        self.plot = Animator(
+            "epoch", legend=["train loss", "train acc", "test acc"], xlim=(1, max(2, num_epochs)), live=live
+        )
         for k, epoch in enumerate(history.epochs):
             self.plot.add(epoch, (history.train_loss[k], history.train_acc[k], history.test_acc[k]))
         total = max(0, num_epochs - self.epoch) * num_batches  # a resumed run may already be complete
@@ -202,14 +171,11 @@ class TrainingProgress:
             self.bar.update(1)
             redraw = (step + 1) % self.redraw_every == 0 or step == self.num_batches - 1
             if redraw or metrics.loss_sum.device.type == "cpu":
-                self._read(metrics, redraw)
-
-    def _read(self, metrics, redraw: bool) -> None:
-        mean_loss = metrics.mean_loss
-        for watch in self.watchers:
-            watch(mean_loss, self.where(approximate=True))
-        if self.plot.live and redraw:
-            self.plot.add(self.epoch + (self.step + 1) / self.num_batches, (mean_loss, metrics.accuracy, None))
+                mean_loss = metrics.mean_loss
+                for watch in self.watchers:
+                    watch(mean_loss, self.where(approximate=True))
+                if self.plot.live and redraw:
+                    self.plot.add(epoch + (step + 1) / self.num_batches, (mean_loss, metrics.accuracy, None))
 
     def end_epoch(self, metrics, test_acc: float) -> None:
         """Plot the finished epoch (the training points too, unless the live curves already show them)."""
@@ -225,17 +191,6 @@ class TrainingProgress:
         """Close the bar and draw the final figure once; return it."""
         self.bar.close()
         return self.plot.finish()
-
-
-def _show_in_window() -> None:
-    """Show open figures in a window when a script runs with an interactive backend, until the user closes it;
-    never waiting with ``plt.ion()`` or in smoke mode (CI must never wait for a person)."""
-    if matplotlib.get_backend().lower() in _NON_INTERACTIVE_BACKENDS:
-        return
-    if plt.isinteractive() or smoke_mode():
-        plt.show(block=False)
-    else:
-        plt.show()
 
 
 def plot_confusion_matrix(matrix: torch.Tensor, labels: Sequence[str], ax=None):

@@ -217,7 +217,7 @@ def train_ch6(
     model = prepare_net(net, speed)
     optimizer, loss, scaler = sgd(net, lr, device), nn.CrossEntropyLoss(), grad_scaler(device, speed)
     if resume and checkpoint.path.exists():
-        history = checkpoint.restore(net, optimizer, train_iter, lr, read_history=TrainHistory.from_dict)
+        history = checkpoint.restore(net, optimizer, train_iter, lr, read_history=TrainHistory)
         history.device = str(device)
     else:
         init_cnn_weights(net)
@@ -304,15 +304,10 @@ class TrainHistory:
         self.examples.append(metrics.examples)
 
     def to_dict(self) -> dict:
-        """The history as plain data (for checkpoints), without the figure."""
+        """The history as plain data (for checkpoints), without the figure: ``TrainHistory(**data)`` reads it back."""
         data = asdict(self)
         data.pop("figure")
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrainHistory:
-        """The inverse of :meth:`to_dict`."""
-        return cls(**data)
 
     def summary(self) -> str:
         """The book's two closing lines: losses and accuracies, then throughput and device."""

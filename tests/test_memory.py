@@ -91,12 +91,13 @@ def test_weights_are_checked_in_chunks_to_the_last_element(monkeypatch):
 
 def test_the_last_good_weights_are_refreshed_in_place():
     net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
-    saved = training_guards.snapshot(net)
+    guard = training_guards.DivergenceGuard(net, 0.1, history=None)
+    saved = guard.last_good
     addresses = {name: tensor.data_ptr() for name, tensor in saved.items()}
     with torch.no_grad():
         net[0].weight.add_(1.0)
         net[1].running_mean.fill_(5.0)
-    training_guards.refresh_snapshot(saved, net)
+    guard.epoch_done()
     assert {name: tensor.data_ptr() for name, tensor in saved.items()} == addresses, "no new copy is made"
     for name, tensor in net.state_dict().items():
         assert torch.equal(saved[name], tensor), name

@@ -32,7 +32,7 @@ def test_history_per_epoch_and_the_books_lines(capsys):
                        f"test acc {history.test_acc[-1]:.3f}")  # fmt: skip
     assert history.examples_per_sec == pytest.approx(96 / sum(history.seconds))
     assert history.interrupted is False and history.device == "cpu"
-    assert du.training.TrainHistory.from_dict(history.to_dict()) == history
+    assert du.training.TrainHistory(**history.to_dict()) == history
 
 
 def test_loss_and_accuracy_are_the_epochs_means():
@@ -78,6 +78,7 @@ def test_live_plot_updates_one_display_in_place(monkeypatch):
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
     monkeypatch.setattr(IPython.display, "clear_output", no_clear_output)
+    monkeypatch.setattr(du.plotting, "in_notebook", lambda: True)
     data = make_batches(10, 8)
     history = train_on_cpu(du.lenet(), data, data, 3, 0.5, progress=True)
     assert len(shown) == 1, "one display, updated in place"

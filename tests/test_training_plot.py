@@ -8,19 +8,17 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import d2l_utils as du
-from d2l_utils import plotting
 
 
-def _plot_full_curves() -> du.plotting.TrainingPlot:
+def _plot_full_curves() -> du.Animator:
     """Curves that fill the whole axes, top to bottom, as a real run's loss and accuracies do."""
-    plot = du.plotting.TrainingPlot(["train loss", "train acc", "test acc"], xlim=(1, 10), live=False)
+    plot = du.Animator("epoch", legend=["train loss", "train acc", "test acc"], xlim=(1, 10), live=False)
     for epoch in range(1, 11):
         plot.add(epoch, [2.3 / epoch, 1 - 0.9 / epoch, 0.95 - 0.9 / epoch])
     return plot
 
 
-def test_legend_sits_outside_the_axes(monkeypatch):
-    monkeypatch.setattr(plotting, "_show_in_window", lambda: None)
+def test_legend_sits_outside_the_axes():
     fig = _plot_full_curves().finish()
     canvas = FigureCanvasAgg(fig)  # finish() closed the figure; draw it once more to measure where things are
     canvas.draw()
@@ -46,7 +44,7 @@ def shown(monkeypatch) -> list[dict]:
 def test_script_window_stays_open_until_closed(shown, monkeypatch):
     monkeypatch.setenv("D2L_SMOKE", "0")
     _plot_full_curves().finish()
-    assert shown == [{}], "a plain plt.show() keeps the window open until the user closes it"
+    assert shown == [{"block": None}], "plt.show's default keeps the window open until the user closes it"
 
 
 def test_tests_and_interactive_mode_never_wait(shown, monkeypatch):

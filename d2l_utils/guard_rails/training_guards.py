@@ -32,27 +32,6 @@ class TrainingDivergedError(FloatingPointError):
         self.history = history
 
 
-def loss_problem(mean_loss: float) -> str | None:
-    """Why a mean training loss means divergence (non-finite, or above :data:`EXPLODED_LOSS`), or None."""
-    if not math.isfinite(mean_loss):
-        return f"The training loss became {mean_loss}"
-    if mean_loss > EXPLODED_LOSS:
-        return f"The training loss exploded to {mean_loss:.3g} (at chance level it is about 2.3)"
-    return None
-
-
-def snapshot(net: nn.Module) -> dict[str, torch.Tensor]:
-    """A copy of ``net``'s weights and buffers, to restore if training diverges."""
-    return {k: v.detach().clone() for k, v in net.state_dict().items()}
-
-
-def refresh_snapshot(saved: dict[str, torch.Tensor], net: nn.Module) -> None:
-    """Copy ``net``'s current weights and buffers into ``saved`` in place: no second copy is ever allocated."""
-    with torch.no_grad():
-        for k, v in net.state_dict().items():
-            saved[k].copy_(v)
-
-
 def all_finite(tensors: Iterable[torch.Tensor]) -> bool:
     """True if no element of ``tensors`` is NaN or infinite, read with one device sync; checked in chunks of
     :data:`FINITE_CHECK_CHUNK`, since ``torch.isfinite`` makes temporaries as large as its input."""
@@ -67,25 +46,29 @@ class DivergenceGuard:
 
     def __init__(self, net: nn.Module, lr: float, history) -> None:
         self.net, self.lr, self.history = net, lr, history
-        self.last_good = snapshot(net)
+        self.last_good = {k: v.detach().clone() for k, v in net.state_dict().items()}
 
     def check_loss(self, mean_loss: float, where: str) -> None:
-        """Stop if the running mean loss means divergence; ``where`` is e.g. ``"epoch 2, step 7 of 235"``."""
-        self._stop_if(loss_problem(mean_loss), where)
+        """Stop if the running mean loss is NaN, infinite or above :data:`EXPLODED_LOSS`; ``where`` is e.g.
+        ``"epoch 2, step 7 of 235"``."""
+        if not math.isfinite(mean_loss):
+            self._stop(f"The training loss became {mean_loss}", where)
+        if mean_loss > EXPLODED_LOSS:
+            self._stop(f"The training loss exploded to {mean_loss:.3g} (at chance level it is about 2.3)", where)
 
     def check_epoch(self, mean_loss: float, where: str) -> None:
         """At the end of an epoch's steps: the loss, and the weights (the last update can overflow them)."""
         self.check_loss(mean_loss, where)
         if not all_finite(self.net.parameters()):
-            self._stop_if("The weights became infinite or NaN", where)
+            self._stop("The weights became infinite or NaN", where)
 
     def epoch_done(self) -> None:
-        """Keep the current weights as the last good ones."""
-        refresh_snapshot(self.last_good, self.net)
+        """Keep the current weights as the last good ones, copied in place: no second copy is ever allocated."""
+        with torch.no_grad():
+            for k, v in self.net.state_dict().items():
+                self.last_good[k].copy_(v)
 
-    def _stop_if(self, problem: str | None, where: str) -> None:
-        if problem is None:
-            return
+    def _stop(self, problem: str, where: str) -> None:
         self.net.load_state_dict(self.last_good)
         done = f"the end of epoch {self.history.epochs[-1]}" if self.history.epochs else "their initial values"
         lr = self.lr
@@ -111,9 +94,12 @@ def keep_finished_work(history, progress, checkpoint: CheckpointFile | None) -> 
     except Exception as err:
         err.history = history
         if progress.steps_done:
-            _add_note(err, f"Training stopped in {progress.where()}: the net keeps the weights of its last "
-                           f"completed step. {_what_is_kept(history, checkpoint)} The finished epochs' history "
-                           "is err.history.")  # fmt: skip
+            note = (f"Training stopped in {progress.where()}: the net keeps the weights of its last completed step. "
+                    f"{_what_is_kept(history, checkpoint)} The finished epochs' history is err.history.")  # fmt: skip
+            if hasattr(err, "add_note"):  # Python 3.11+: shown under the traceback
+                err.add_note(note)
+            else:
+                print(note)
         raise
     finally:
         history.figure = progress.close()
@@ -124,13 +110,6 @@ def _what_is_kept(history, checkpoint: CheckpointFile | None) -> str:
     if checkpoint is not None and checkpoint.saved_epoch is not None:
         return f"{kept} and {checkpoint.path} holds epoch {checkpoint.saved_epoch}."
     return kept + "."
-
-
-def _add_note(err: BaseException, note: str) -> None:
-    if hasattr(err, "add_note"):  # Python 3.11+: shown under the traceback
-        err.add_note(note)
-    else:
-        print(note)
 
 
 class CheckpointFile:
@@ -193,32 +172,15 @@ class CheckpointFile:
 
     def restore(
         self, net: nn.Module, optimizer: torch.optim.Optimizer, train_iter, lr: float,
-        read_history: Callable[[dict], Any],
+        read_history: Callable[..., Any],
     ):  # fmt: skip
-        """Load the file into ``net``/``optimizer``, restore the random state and the data's shuffling order, set
-        ``lr``; return the history, so the resumed run sees the batches an uninterrupted run would."""
-        state = self._load(net, optimizer, read_history)
-        saved_lr = optimizer.param_groups[0]["lr"]
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        torch.set_rng_state(state["torch_rng"])
-        if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):
-            train_iter.load_state_dict(state["data_order"])
-        self.saved_epoch = state["epoch"]
-        note = f" with lr={lr:g} (the checkpoint was trained with lr={saved_lr:g})" if saved_lr != lr else ""
-        print(f"resuming from {self.path} after epoch {state['epoch']}{note}")
-        return state["history"]
-
-    def _load(self, net: nn.Module, optimizer: torch.optim.Optimizer, read_history: Callable[[dict], Any]) -> dict:
-        """The file's state loaded (via the CPU) into ``net`` and ``optimizer``, or both left exactly as they were and a
-        ``ValueError`` saying "Cannot resume"."""
+        """Load the file into ``net``/``optimizer`` (if it is not this net's checkpoint, both stay as they were and a
+        ``ValueError`` says "Cannot resume"), restore the random state and the data's shuffling order, set ``lr``;
+        return the history, so the resumed run sees the batches an uninterrupted run would."""
         before = copy.deepcopy(net.state_dict()), copy.deepcopy(optimizer.state_dict())
         try:
             state = torch.load(self.path, map_location="cpu", weights_only=True)
-            missing = [key for key in self.KEYS if key not in state]
-            if missing:
-                raise KeyError(f"no {', '.join(missing)} in the file")
-            state["history"] = read_history(state["history"])
+            epoch, rng, history = state["epoch"], state["torch_rng"], read_history(**state["history"])
             net.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
         except Exception as err:  # unreadable, truncated, another net's, or not train_ch6's
@@ -229,7 +191,16 @@ class CheckpointFile:
                 f"({self.describe()[1]}; {type(err).__name__}, shown above). Pass a checkpoint train_ch6 wrote for "
                 "this net, or a new path to start afresh."
             ) from err
-        return state
+        saved_lr = optimizer.param_groups[0]["lr"]
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        torch.set_rng_state(rng)
+        if state.get("data_order") is not None and hasattr(train_iter, "load_state_dict"):
+            train_iter.load_state_dict(state["data_order"])
+        self.saved_epoch = epoch
+        note = f" with lr={lr:g} (the checkpoint was trained with lr={saved_lr:g})" if saved_lr != lr else ""
+        print(f"resuming from {self.path} after epoch {epoch}{note}")
+        return history
 
 
 # --- the step-0 shape probe ------------------------------------------------------------------------------------------
