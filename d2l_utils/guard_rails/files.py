@@ -101,13 +101,11 @@ def md5_of(path: Path, gunzip: bool = False) -> str | None:
     return digest.hexdigest()
 
 
-def archive_proof(gz_path: Path, file: RawFile) -> str | None:
-    """How ``gz_path`` proves genuine: its own MD5 is torchvision's, or its content has the published MD5; else None."""
+def genuine_archive(gz_path: Path, file: RawFile) -> bool:
+    """True when ``gz_path``'s own MD5 is torchvision's, or its content has the published MD5."""
     if md5_of(gz_path) == file.archive_md5:
-        return f"archive-md5={file.archive_md5}"
-    if file.content_md5 and md5_of(gz_path, gunzip=True) == file.content_md5:
-        return f"content-md5={file.content_md5}"
-    return None
+        return True
+    return file.content_md5 is not None and md5_of(gz_path, gunzip=True) == file.content_md5
 
 
 def check_data_folder(folder: Path) -> None:
@@ -148,60 +146,42 @@ class _Damaged(Exception):
     """A downloaded file failed its MD5 check."""
 
 
-def _download_verified(urls: Sequence[str], target: Path, file: RawFile, timeout: float) -> tuple[str | None, list]:
-    """Download one archive to ``target`` through a temporary file of its own, kept only if genuine; returns its proof
-    (None on failure) and the failures."""
+def _download(urls: Sequence[str], target: Path, file: RawFile, timeout: float) -> list[str]:
+    """Download one archive to ``target`` through a temporary file of its own, kept only if genuine; returns the
+    failures (none once a mirror served a genuine copy)."""
     failures = []
     for url in urls:
         try:
             with atomic_write(target) as part:
                 with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
                     shutil.copyfileobj(response, out)
-                proof = archive_proof(part, file)
-                if proof is None:
+                if not genuine_archive(part, file):
                     raise _Damaged
-            return proof, []
+            return []
         except _Damaged:
             failures.append(f"{url}: checksum mismatch (damaged download)")
         except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
             failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
-    return None, failures
+    return failures
 
 
-def _stamp(raw: Path, name: str) -> Path:
-    return raw / f".{name}.verified"
-
-
-def _stamp_text(path: Path, proof: str) -> str:
-    """What a stamp records: how the file was proved genuine, and its size and modification time then."""
+def _extracted_is_genuine(raw: Path, file: RawFile) -> bool:
+    """True when the whole file ``raw/<name>`` is stamped and unchanged since, or proves genuine now, as its checked
+    archive's content or by its own published MD5; then it is stamped (unless the folder is read-only)."""
+    path, gz_path, stamp = raw / file.name, raw / file.gz_name, raw / f".{file.name}.verified"
     stat = path.stat()
-    return f"{proof} size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
-
-
-def is_verified(raw: Path, file: RawFile) -> bool:
-    """True when ``raw/<name>`` was proved genuine (stamped) and has not changed since."""
-    stamp = _stamp(raw, file.name)
-    if not stamp.exists():
-        return False
-    text = stamp.read_text()
-    proof = text.split(" ", 1)[0]
-    return proof in file.proofs() and text == _stamp_text(raw / file.name, proof)
-
-
-def _record_verified(raw: Path, file: RawFile, proof: str) -> None:
-    """Write the stamp; in a read-only folder skip it (the file is then checked again each time)."""
-    with contextlib.suppress(OSError), atomic_write(_stamp(raw, file.name)) as tmp:
-        tmp.write_text(_stamp_text(raw / file.name, proof))
-
-
-def _extracted_proof(raw: Path, file: RawFile) -> str | None:
-    """How a whole, unstamped extracted file proves genuine: by its own MD5, or as its checked archive's content."""
-    path, gz_path = raw / file.name, raw / file.gz_name
-    if file.content_md5 and md5_of(path) == file.content_md5:
-        return f"content-md5={file.content_md5}"
+    facts = f" size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"  # after the proof: a change to the file voids it
+    if stamp.exists() and stamp.read_text() in {proof + facts for proof in file.proofs()}:
+        return True
     if gz_path.exists() and md5_of(gz_path) == file.archive_md5 and md5_of(gz_path, gunzip=True) == md5_of(path):
-        return f"archive-md5={file.archive_md5}"
-    return None
+        proof = f"archive-md5={file.archive_md5}"
+    elif file.content_md5 and md5_of(path) == file.content_md5:
+        proof = f"content-md5={file.content_md5}"
+    else:
+        return False
+    with contextlib.suppress(OSError), atomic_write(stamp) as tmp:
+        tmp.write_text(proof + facts)
+    return True
 
 
 def _not_verified(file: RawFile, dataset: str) -> str:
@@ -210,49 +190,37 @@ def _not_verified(file: RawFile, dataset: str) -> str:
     return f"not verified as {dataset} (not extracted from a checked archive)"
 
 
-def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float) -> tuple[str | None, str | None]:
-    """A genuine archive of ``file`` in ``raw``, downloading it if needed: (its proof, None) or (None, what failed)."""
+def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float) -> str | None:
+    """Make ``raw/<name>.gz`` a genuine archive of ``file``, downloading it if needed; return what failed, or None."""
     gz_path = raw / file.gz_name
-    proof = archive_proof(gz_path, file) if gz_path.exists() else None
-    if proof is not None:
-        return proof, None
     if gz_path.exists():
+        if genuine_archive(gz_path, file):
+            return None
         found += f" and {file.gz_name} fails its MD5 checksum (damaged)"
     if mirrors is None:
-        return None, f"{found}; not downloaded (download=False)"
+        return f"{found}; not downloaded (download=False)"
     check_data_folder(raw)
-    proof, failures = _download_verified([m + file.gz_name for m in mirrors], gz_path, file, timeout)
-    if failures:
-        return None, f"{found}; the download failed: " + "; ".join(failures)
-    return proof, None
+    failures = _download([m + file.gz_name for m in mirrors], gz_path, file, timeout)
+    return f"{found}; the download failed: " + "; ".join(failures) if failures else None
 
 
 def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
     """Make ``raw/<name>`` a whole, genuine copy of ``file`` (``mirrors=None``: no download); return what failed, or
     None."""
-    path = raw / file.name
-    folders = [p for p in (path, raw / file.gz_name) if p.is_dir()]
+    path, gz_path = raw / file.name, raw / file.gz_name
+    folders = [p for p in (path, gz_path) if p.is_dir()]
     if folders:
         return f"{folders[0]} is a folder, not a file: move it away or delete it, then run again"
     found = idx_problem(path, file.count)
-    if found is None and is_verified(raw, file):
+    if found is None and _extracted_is_genuine(raw, file):
         return None
-    proof = _extracted_proof(raw, file) if found is None else None
-    if proof is not None:
-        _record_verified(raw, file, proof)
-        return None
-    proof, failure = _fetch_archive(raw, file, f"{file.name} is {found or _not_verified(file, dataset)}", mirrors,
-                                    timeout)  # fmt: skip
+    failure = _fetch_archive(raw, file, f"{file.name} is {found or _not_verified(file, dataset)}", mirrors, timeout)
     if failure:
         return failure
     check_data_folder(raw)
-    with atomic_write(path) as part, gzip.open(raw / file.gz_name, "rb") as src, open(part, "wb") as dst:
+    with atomic_write(path) as part, gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
         shutil.copyfileobj(src, dst)
-    problem = idx_problem(path, file.count)
-    if problem:
-        path.unlink(missing_ok=True)
-        return f"{problem} after extracting {file.gz_name}"
-    _record_verified(raw, file, proof)
+    _extracted_is_genuine(raw, file)  # proves it as the content of the archive just checked, and stamps it
     return None
 
 
