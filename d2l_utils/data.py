@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
 
 import torch
 import torchvision
@@ -23,8 +22,6 @@ from .devices import resolve_device, try_gpu
 from .guard_rails.checks import is_positive_int
 from .guard_rails.files import DataUnavailableError, RawFile, check_mirrors, ensure_files, unwritable
 from .synthetic import IDX_FILES, SYNTHETIC_CLASS_NAMES, write_synthetic_fashion_mnist
-
-Loader = Literal["fast", "dataloader"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ class DataSetInfo:
         resize: int | tuple[int, int] | None = None,
         *,
         synthetic: bool | None = None,
-        loader: Loader = "fast",
+        loader: str = "fast",
         num_workers: int | None = None,
         data_dir: str | Path | None = None,
         seed: int = 0,
@@ -84,8 +81,7 @@ class DataSetInfo:
         (in-memory) or the book's "dataloader" (with ``num_workers``); ``synthetic``: the stand-in (None follows the
         modes); ``data_dir`` overrides ``D2L_DATA_DIR``; ``seed`` fixes the shuffling; ``max_*_examples`` keep the
         first ones; ``device`` holds the fast loader's data."""
-        request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples, seed,
-                                   num_workers, device)  # fmt: skip
+        request = _Request(batch_size, resize, loader, max_train_examples, max_test_examples, seed, num_workers, device)
         root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
         wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
         if not wants_stand_in:
@@ -324,12 +320,12 @@ def load_data_mnist(batch_size: int, resize: int | tuple[int, int] | None = None
     return MNIST.load(batch_size, resize, **options)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Request:
-    """A loader call's checked arguments."""
+    """A loader call's arguments, each checked on creation, before any file is touched."""
 
     batch_size: int
-    resize: tuple[int, int] | None
+    resize: tuple[int, int] | None  # any size ``resize`` takes, made a (height, width) pair
     loader: str
     max_train: int | None
     max_test: int | None
@@ -337,17 +333,14 @@ class _Request:
     num_workers: int | None
     device: torch.device | str | None
 
-    @classmethod
-    def checked(cls, batch_size, resize, loader, max_train, max_test, seed, num_workers, device) -> _Request:
-        """Every argument checked before any file is touched."""
-        _check_batch_size(batch_size)
-        resize = _resize_pair(resize)
-        if loader not in ("fast", "dataloader"):
-            raise ValueError(f"loader must be 'fast' or 'dataloader', got {loader!r}")
-        for name, size in (("max_train_examples", max_train), ("max_test_examples", max_test)):
+    def __post_init__(self) -> None:
+        _check_batch_size(self.batch_size)
+        self.resize = _resize_pair(self.resize)
+        if self.loader not in ("fast", "dataloader"):
+            raise ValueError(f"loader must be 'fast' or 'dataloader', got {self.loader!r}")
+        for name, size in (("max_train_examples", self.max_train), ("max_test_examples", self.max_test)):
             if size is not None and not is_positive_int(size):
                 raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
-        return cls(batch_size, resize, loader, max_train, max_test, seed, num_workers, device)
 
 
 def _verified_on_disk(info: DataSetInfo, root: Path) -> bool:
