@@ -37,8 +37,6 @@ class DataUnavailableError(RuntimeError):
 
 def write_idx(path: Path, array: np.ndarray) -> None:
     """Write a uint8 array as an IDX file, atomically (see :func:`~.checks.atomic_write`)."""
-    if array.dtype != np.uint8:
-        raise TypeError(f"IDX files here hold uint8 data, got {array.dtype}")
     magic = 0x0800 | array.ndim  # 0x08 = unsigned byte
     header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
     with atomic_write(path) as tmp, open(tmp, "wb") as f:
