@@ -301,10 +301,8 @@ def _placement(device: torch.device | str | None, nbytes: int) -> torch.device:
     if device is not None:
         return resolve_device(device)
     best = try_gpu()
-    if best.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(best)
-        if nbytes > free // 4:
-            return torch.device("cpu")
+    if best.type == "cuda" and nbytes > torch.cuda.mem_get_info(best)[0] // 4:  # (free, total) bytes
+        return torch.device("cpu")
     return best
 
 

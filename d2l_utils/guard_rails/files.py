@@ -56,8 +56,7 @@ def idx_problem(path: Path, expected_count: int) -> str | None:
     if size != expected:
         return f"corrupt: {size:,} bytes where {expected:,} were expected"
     with open(path, "rb") as f:
-        magic = int.from_bytes(f.read(4), "big")
-        count = int.from_bytes(f.read(4), "big")
+        magic, count = struct.unpack(">II", f.read(8))
     if magic != (0x0803 if is_images else 0x0801) or count != expected_count:
         return "corrupt: its IDX header is wrong"
     return None
@@ -227,13 +226,9 @@ def ensure_files(
 ) -> Path:
     """Make every file genuine in ``raw`` (downloading from ``mirrors`` unless None) and return it, or raise
     :class:`DataUnavailableError` listing each problem, where the course looked and how to fix it."""
-    problems = {}
-    for file in files:
-        problem = ensure_file(raw, file, dataset, mirrors, timeout)
-        if problem:
-            problems[file.name] = problem
-    if problems:
-        details = "\n".join(f"  - {name}: {why}" for name, why in problems.items())
+    problems = {file.name: ensure_file(raw, file, dataset, mirrors, timeout) for file in files}
+    details = "\n".join(f"  - {name}: {why}" for name, why in problems.items() if why)
+    if details:
         raise DataUnavailableError(
             f"{dataset} is not available in {raw}.\n{details}\n"
             f"To fix it, either\n"
