@@ -80,12 +80,10 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
 def cpu_model_name() -> str | None:
     """The processor's model name (e.g. "AMD EPYC 9B14") where the system tells it (Linux), else None."""
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     return None
 
 
