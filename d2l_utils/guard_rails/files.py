@@ -143,25 +143,6 @@ class _Damaged(Exception):
     """A downloaded file failed its MD5 check."""
 
 
-def _download(urls: Sequence[str], target: Path, file: RawFile, timeout: float) -> list[str]:
-    """Download one archive to ``target`` through a temporary file of its own, kept only if genuine; returns the
-    failures (none once a mirror served a genuine copy)."""
-    failures = []
-    for url in urls:
-        try:
-            with atomic_write(target) as part:
-                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
-                    shutil.copyfileobj(response, out)
-                if not genuine_archive(part, file):
-                    raise _Damaged
-            return []
-        except _Damaged:
-            failures.append(f"{url}: checksum mismatch (damaged download)")
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
-            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
-    return failures
-
-
 def _extracted_is_genuine(raw: Path, file: RawFile) -> bool:
     """True when the whole file ``raw/<name>`` is stamped and unchanged since, or proves genuine now, as its checked
     archive's content or by its own published MD5; then it is stamped (unless the folder is read-only)."""
@@ -187,8 +168,9 @@ def _not_verified(file: RawFile, dataset: str) -> str:
     return f"not verified as {dataset} (not extracted from a checked archive)"
 
 
-def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float) -> str | None:
-    """Make ``raw/<name>.gz`` a genuine archive of ``file``, downloading it if needed; return what failed, or None."""
+def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
+    """Make ``raw/<name>.gz`` a genuine archive of ``file``, downloading it from the first mirror that serves one if
+    needed; return what failed, or None."""
     gz_path = raw / file.gz_name
     if gz_path.exists():
         if genuine_archive(gz_path, file):
@@ -197,8 +179,20 @@ def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float
     if mirrors is None:
         return f"{found}; not downloaded (download=False)"
     check_data_folder(raw)
-    failures = _download([m + file.gz_name for m in mirrors], gz_path, file, timeout)
-    return f"{found}; the download failed: " + "; ".join(failures) if failures else None
+    failures = []
+    for url in (mirror + file.gz_name for mirror in mirrors):
+        try:  # each download goes to a temporary file of its own, moved in only if genuine
+            with atomic_write(gz_path) as part:
+                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+                    shutil.copyfileobj(response, out)
+                if not genuine_archive(part, file):
+                    raise _Damaged
+            return None
+        except _Damaged:
+            failures.append(f"{url}: checksum mismatch (damaged download)")
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
+            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
+    return f"{found}; the download failed: " + "; ".join(failures)
 
 
 def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
