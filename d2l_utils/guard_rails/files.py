@@ -78,11 +78,6 @@ class RawFile:
     def gz_name(self) -> str:
         return self.name + ".gz"
 
-    def proofs(self) -> set[str]:
-        """The stamp entries that prove this file genuine."""
-        found = {f"archive-md5={self.archive_md5}"}
-        return found | {f"content-md5={self.content_md5}"} if self.content_md5 else found
-
 
 def md5_of(path: Path, gunzip: bool = False) -> str | None:
     """The MD5 sum of a file (``gunzip``: of a gzip file's content, None when it is not a whole gzip file)."""
@@ -149,12 +144,13 @@ def _extracted_is_genuine(raw: Path, file: RawFile) -> bool:
     path, gz_path, stamp = raw / file.name, raw / file.gz_name, raw / f".{file.name}.verified"
     stat = path.stat()
     facts = f" size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"  # after the proof: a change to the file voids it
-    if stamp.exists() and stamp.read_text() in {proof + facts for proof in file.proofs()}:
+    archive, content = f"archive-md5={file.archive_md5}", f"content-md5={file.content_md5}"  # the two proofs
+    if stamp.exists() and stamp.read_text() in (archive + facts, content + facts):
         return True
     if gz_path.exists() and md5_of(gz_path) == file.archive_md5 and md5_of(gz_path, gunzip=True) == md5_of(path):
-        proof = f"archive-md5={file.archive_md5}"
+        proof = archive
     elif file.content_md5 and md5_of(path) == file.content_md5:
-        proof = f"content-md5={file.content_md5}"
+        proof = content
     else:
         return False
     with contextlib.suppress(OSError), atomic_write(stamp) as tmp:
