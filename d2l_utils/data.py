@@ -69,19 +69,13 @@ class DataSetInfo:
         resize: int | tuple[int, int] | None = None,
         *,
         synthetic: bool | None = None,
-        loader: str = "fast",
-        num_workers: int | None = None,
         data_dir: str | Path | None = None,
-        seed: int = 0,
-        max_train_examples: int | None = None,
-        max_test_examples: int | None = None,
-        device: torch.device | str | None = None,
+        **options,
     ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
-        """Return ``(train_iter, test_iter)``. ``resize``: a side (e.g. 224) or (height, width); ``loader``: "fast"
-        (in-memory) or the book's "dataloader" (with ``num_workers``); ``synthetic``: the stand-in (None follows the
-        modes); ``data_dir`` overrides ``D2L_DATA_DIR``; ``seed`` fixes the shuffling; ``max_*_examples`` keep the
-        first ones; ``device`` holds the fast loader's data."""
-        request = _Request(batch_size, resize, loader, max_train_examples, max_test_examples, seed, num_workers, device)
+        """Return ``(train_iter, test_iter)``. ``resize``: a side (e.g. 224) or (height, width); ``synthetic``: the
+        stand-in (None follows the modes); ``data_dir`` overrides ``D2L_DATA_DIR``; the other options are
+        :class:`LoadOptions` (``loader``, ``num_workers``, ``seed``, ``max_*_examples``, ``device``)."""
+        request = LoadOptions(batch_size, resize, **options)
         root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
         wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
         if not wants_stand_in:
@@ -319,24 +313,25 @@ def load_data_mnist(batch_size: int, resize: int | tuple[int, int] | None = None
 
 
 @dataclass
-class _Request:
-    """A loader call's arguments, each checked on creation, before any file is touched."""
+class LoadOptions:
+    """How the loaders serve a data set, each option checked on creation, before any file is touched."""
 
     batch_size: int
-    resize: tuple[int, int] | None  # any size ``resize`` takes, made a (height, width) pair
-    loader: str
-    max_train: int | None
-    max_test: int | None
-    seed: int
-    num_workers: int | None
-    device: torch.device | str | None
+    resize: tuple[int, int] | None = None  # any size ``resize`` takes, made a (height, width) pair
+    loader: str = "fast"  # in-memory batches, or the book's "dataloader" (with ``num_workers`` worker processes)
+    num_workers: int | None = None
+    seed: int = 0  # fixes the shuffling
+    max_train_examples: int | None = None  # keep the first ones
+    max_test_examples: int | None = None
+    device: torch.device | str | None = None  # where the fast loader keeps the data (see _placement)
 
     def __post_init__(self) -> None:
         _check_batch_size(self.batch_size)
         self.resize = _resize_pair(self.resize)
         if self.loader not in ("fast", "dataloader"):
             raise ValueError(f"loader must be 'fast' or 'dataloader', got {self.loader!r}")
-        for name, size in (("max_train_examples", self.max_train), ("max_test_examples", self.max_test)):
+        for name in ("max_train_examples", "max_test_examples"):
+            size = getattr(self, name)
             if size is not None and not is_positive_int(size):
                 raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
 
@@ -367,7 +362,7 @@ def _stand_in(root: Path, info: DataSetInfo) -> Path:
     return root
 
 
-def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request):
+def _serve(info: DataSetInfo, root: Path, real: bool, request: LoadOptions):
     """The two iterators over the files in ``root``, each carrying its :class:`DataSource`."""
     reader = info if real else FASHION_MNIST  # the stand-in has Fashion-MNIST's file layout
     name = info.name if real else info.stand_in
@@ -386,9 +381,9 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request):
     return iters[0], iters[1]
 
 
-def _split_sizes(request: _Request, name: str) -> dict[bool, int | None]:
+def _split_sizes(request: LoadOptions, name: str) -> dict[bool, int | None]:
     """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
-    sizes = {True: request.max_train, False: request.max_test}
+    sizes = {True: request.max_train_examples, False: request.max_test_examples}
     if not config.smoke_mode():
         return sizes
     limits = config.SMOKE_LIMITS
