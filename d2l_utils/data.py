@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
 
 import torch
 import torchvision
@@ -23,8 +22,6 @@ from .devices import resolve_device, try_gpu
 from .guard_rails.checks import is_positive_int
 from .guard_rails.files import DataUnavailableError, RawFile, check_mirrors, ensure_files, unwritable
 from .synthetic import IDX_FILES, SYNTHETIC_CLASS_NAMES, write_synthetic_fashion_mnist
-
-Loader = Literal["fast", "dataloader"]
 
 
 @dataclass(frozen=True)
@@ -72,20 +69,13 @@ class DataSetInfo:
         resize: int | tuple[int, int] | None = None,
         *,
         synthetic: bool | None = None,
-        loader: Loader = "fast",
-        num_workers: int | None = None,
         data_dir: str | Path | None = None,
-        seed: int = 0,
-        max_train_examples: int | None = None,
-        max_test_examples: int | None = None,
-        device: torch.device | str | None = None,
+        **options,
     ) -> tuple[InMemoryBatches | data.DataLoader, InMemoryBatches | data.DataLoader]:
-        """Return ``(train_iter, test_iter)``. ``resize``: a side (e.g. 224) or (height, width); ``loader``: "fast"
-        (in-memory) or the book's "dataloader" (with ``num_workers``); ``synthetic``: the stand-in (None follows the
-        modes); ``data_dir`` overrides ``D2L_DATA_DIR``; ``seed`` fixes the shuffling; ``max_*_examples`` keep the
-        first ones; ``device`` holds the fast loader's data."""
-        request = _Request.checked(batch_size, resize, loader, max_train_examples, max_test_examples, seed,
-                                   num_workers, device)  # fmt: skip
+        """Return ``(train_iter, test_iter)``. ``resize``: a side (e.g. 224) or (height, width); ``synthetic``: the
+        stand-in (None follows the modes); ``data_dir`` overrides ``D2L_DATA_DIR``; the other options are
+        :class:`LoadOptions` (``loader``, ``num_workers``, ``seed``, ``max_*_examples``, ``device``)."""
+        request = LoadOptions(batch_size, resize, **options)
         root = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
         wants_stand_in = config.synthetic_mode() if synthetic is None else (synthetic or config.smoke_mode())
         if not wants_stand_in:
@@ -305,10 +295,8 @@ def _placement(device: torch.device | str | None, nbytes: int) -> torch.device:
     if device is not None:
         return resolve_device(device)
     best = try_gpu()
-    if best.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(best)
-        if nbytes > free // 4:
-            return torch.device("cpu")
+    if best.type == "cuda" and nbytes > torch.cuda.mem_get_info(best)[0] // 4:  # (free, total) bytes
+        return torch.device("cpu")
     return best
 
 
@@ -324,30 +312,28 @@ def load_data_mnist(batch_size: int, resize: int | tuple[int, int] | None = None
     return MNIST.load(batch_size, resize, **options)
 
 
-@dataclass(frozen=True)
-class _Request:
-    """A loader call's checked arguments."""
+@dataclass
+class LoadOptions:
+    """How the loaders serve a data set, each option checked on creation, before any file is touched."""
 
     batch_size: int
-    resize: tuple[int, int] | None
-    loader: str
-    max_train: int | None
-    max_test: int | None
-    seed: int
-    num_workers: int | None
-    device: torch.device | str | None
+    resize: tuple[int, int] | None = None  # any size ``resize`` takes, made a (height, width) pair
+    loader: str = "fast"  # in-memory batches, or the book's "dataloader" (with ``num_workers`` worker processes)
+    num_workers: int | None = None
+    seed: int = 0  # fixes the shuffling
+    max_train_examples: int | None = None  # keep the first ones
+    max_test_examples: int | None = None
+    device: torch.device | str | None = None  # where the fast loader keeps the data (see _placement)
 
-    @classmethod
-    def checked(cls, batch_size, resize, loader, max_train, max_test, seed, num_workers, device) -> _Request:
-        """Every argument checked before any file is touched."""
-        _check_batch_size(batch_size)
-        resize = _resize_pair(resize)
-        if loader not in ("fast", "dataloader"):
-            raise ValueError(f"loader must be 'fast' or 'dataloader', got {loader!r}")
-        for name, size in (("max_train_examples", max_train), ("max_test_examples", max_test)):
+    def __post_init__(self) -> None:
+        _check_batch_size(self.batch_size)
+        self.resize = _resize_pair(self.resize)
+        if self.loader not in ("fast", "dataloader"):
+            raise ValueError(f"loader must be 'fast' or 'dataloader', got {self.loader!r}")
+        for name in ("max_train_examples", "max_test_examples"):
+            size = getattr(self, name)
             if size is not None and not is_positive_int(size):
                 raise ValueError(f"{name} must be a positive integer (at least 1), got {size!r}")
-        return cls(batch_size, resize, loader, max_train, max_test, seed, num_workers, device)
 
 
 def _verified_on_disk(info: DataSetInfo, root: Path) -> bool:
@@ -376,7 +362,7 @@ def _stand_in(root: Path, info: DataSetInfo) -> Path:
     return root
 
 
-def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request):
+def _serve(info: DataSetInfo, root: Path, real: bool, request: LoadOptions):
     """The two iterators over the files in ``root``, each carrying its :class:`DataSource`."""
     reader = info if real else FASHION_MNIST  # the stand-in has Fashion-MNIST's file layout
     name = info.name if real else info.stand_in
@@ -395,9 +381,9 @@ def _serve(info: DataSetInfo, root: Path, real: bool, request: _Request):
     return iters[0], iters[1]
 
 
-def _split_sizes(request: _Request, name: str) -> dict[bool, int | None]:
+def _split_sizes(request: LoadOptions, name: str) -> dict[bool, int | None]:
     """How many examples of each split (keyed by ``train``) to keep; smoke mode caps them and says so."""
-    sizes = {True: request.max_train, False: request.max_test}
+    sizes = {True: request.max_train_examples, False: request.max_test_examples}
     if not config.smoke_mode():
         return sizes
     limits = config.SMOKE_LIMITS

@@ -21,10 +21,6 @@ def num_gpus() -> int:
     return torch.cuda.device_count()
 
 
-def _mps_available() -> bool:
-    return torch.backends.mps.is_available()
-
-
 def cpu() -> torch.device:
     """The CPU device."""
     return torch.device("cpu")
@@ -34,7 +30,7 @@ def try_gpu(i: int = 0) -> torch.device:
     """Return the i-th GPU if it exists: CUDA first, then Apple's MPS (only ``i=0``); else the CPU."""
     if num_gpus() > i:
         return torch.device(f"cuda:{i}")
-    if i == 0 and _mps_available():
+    if i == 0 and torch.backends.mps.is_available():
         return torch.device("mps")
     return cpu()
 
@@ -43,7 +39,7 @@ def try_all_gpus() -> list[torch.device]:
     """Every accelerator there is (all CUDA GPUs, or MPS), or ``[cpu]`` when there is none."""
     if num_gpus():
         return [torch.device(f"cuda:{i}") for i in range(num_gpus())]
-    if _mps_available():
+    if torch.backends.mps.is_available():
         return [torch.device("mps")]
     return [cpu()]
 
@@ -73,7 +69,7 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
                 "Use d2l_utils.try_gpu() to pick one safely."
             )
         return torch.device("cuda", index)
-    if device.type == "mps" and not _mps_available():
+    if device.type == "mps" and not torch.backends.mps.is_available():
         problem = "mps was requested, but Apple's Metal backend is not available here."
     elif device.type not in {"cpu", "cuda", "mps"}:
         problem = f"{device} is not supported by the course."
@@ -84,12 +80,10 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
 def cpu_model_name() -> str | None:
     """The processor's model name (e.g. "AMD EPYC 9B14") where the system tells it (Linux), else None."""
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     return None
 
 

@@ -9,19 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from .guard_rails.checks import atomic_write
-from .guard_rails.files import idx_problem, write_idx
+from .guard_rails.files import IMAGE_SIDE, idx_problem, write_idx
 
-IMAGE_SIZE = 28
 NUM_CLASSES = 10
-# (file name, is_train, is_images), as torchvision's FashionMNIST expects them in <root>/FashionMNIST/raw.
-IDX_FILES = {
-    "train-images-idx3-ubyte": (True, True),
-    "train-labels-idx1-ubyte": (True, False),
-    "t10k-images-idx3-ubyte": (False, True),
-    "t10k-labels-idx1-ubyte": (False, False),
-}
+# As torchvision's FashionMNIST expects them in <root>/FashionMNIST/raw; each name starts with its split.
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _FORMAT_VERSION = "3"
-_CENTRE = IMAGE_SIZE / 2
+_CENTRE = IMAGE_SIDE / 2
 _PIXEL_NOISE = 0.15
 # Ten garment-like classes in Fashion-MNIST's label order. Each class is drawn from a few parts: a part is a
 # trapezoid (top, bottom, centre_x, width_top, width_bottom, ink) in pixels of the 28×28 frame (equal widths make
@@ -93,8 +87,8 @@ def _scale_and_shift(parts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _coverage(parts: np.ndarray) -> np.ndarray:
     """How much of each pixel every part covers, in [0, 1], shape (n, P, 28, 28); edges are antialiased."""
-    y = (np.arange(IMAGE_SIZE, dtype=np.float32) + 0.5)[:, None]
-    x = (np.arange(IMAGE_SIZE, dtype=np.float32) + 0.5)[None, :]
+    y = (np.arange(IMAGE_SIDE, dtype=np.float32) + 0.5)[:, None]
+    x = (np.arange(IMAGE_SIDE, dtype=np.float32) + 0.5)[None, :]
     top, bottom, centre, width_top, width_bottom = (parts[..., k, None, None] for k in range(5))
     along = np.clip((y - top) / np.maximum(bottom - top, 1e-3), 0, 1)
     half_width = (width_top + (width_bottom - width_top) * along) / 2
@@ -105,11 +99,11 @@ def _coverage(parts: np.ndarray) -> np.ndarray:
 
 def _smooth_texture(n: int, rng: np.random.Generator, cells: int = 4) -> np.ndarray:
     """Per-example smooth shading in [0, 1]: a random cells×cells grid, bilinearly upsampled to 28×28."""
-    position = np.linspace(0, cells - 1, IMAGE_SIZE)
+    position = np.linspace(0, cells - 1, IMAGE_SIDE)
     low = np.minimum(np.floor(position).astype(int), cells - 2)
-    weights = np.zeros((IMAGE_SIZE, cells), dtype=np.float32)
-    weights[np.arange(IMAGE_SIZE), low] = 1 - (position - low)
-    weights[np.arange(IMAGE_SIZE), low + 1] = position - low
+    weights = np.zeros((IMAGE_SIDE, cells), dtype=np.float32)
+    weights[np.arange(IMAGE_SIDE), low] = 1 - (position - low)
+    weights[np.arange(IMAGE_SIDE), low + 1] = position - low
     return weights @ rng.random((n, cells, cells), dtype=np.float32) @ weights.T
 
 
@@ -132,7 +126,7 @@ def make_synthetic_split(num_examples: int, seed: int) -> tuple[np.ndarray, np.n
     """Images (N, 28, 28) uint8 and labels (N,) uint8 of the garment-like classes, reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, NUM_CLASSES, size=num_examples).astype(np.uint8)
-    images = np.empty((num_examples, IMAGE_SIZE, IMAGE_SIZE), dtype=np.uint8)
+    images = np.empty((num_examples, IMAGE_SIDE, IMAGE_SIDE), dtype=np.uint8)
     for label in range(NUM_CLASSES):
         where = np.flatnonzero(labels == label)
         for chunk in np.array_split(where, max(1, len(where) // 4096)):
@@ -146,16 +140,16 @@ def write_synthetic_fashion_mnist(root: Path, num_train: int = 60_000, num_test:
     raw = Path(root) / "FashionMNIST" / "raw"
     stamp = raw / "SYNTHETIC"
     wanted = f"version={_FORMAT_VERSION} train={num_train} test={num_test}\n"
-    counts = {True: num_train, False: num_test}
+    counts = {"train": num_train, "t10k": num_test}
     same = stamp.exists() and stamp.read_text() == wanted  # this version's set, of these sizes
-    if same and all(idx_problem(raw / name, counts[train]) is None for name, (train, _) in IDX_FILES.items()):
+    if same and all(idx_problem(raw / name, counts[name.split("-")[0]]) is None for name in IDX_FILES):
         return raw  # every file whole (right size and header)
     raw.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)  # until every file is rewritten, the folder must not claim to be complete
-    splits = {True: make_synthetic_split(num_train, seed=1), False: make_synthetic_split(num_test, seed=2)}
-    for name, (train, is_images) in IDX_FILES.items():
-        images, labels = splits[train]
-        write_idx(raw / name, images if is_images else labels)
+    splits = {"train": make_synthetic_split(num_train, seed=1), "t10k": make_synthetic_split(num_test, seed=2)}
+    for name in IDX_FILES:
+        images, labels = splits[name.split("-")[0]]
+        write_idx(raw / name, images if "images" in name else labels)
     with atomic_write(stamp) as tmp:
         tmp.write_text(wanted)
     return raw

@@ -27,12 +27,12 @@ from d2l_utils.guard_rails.files import idx_problem
 from d2l_utils.synthetic import IDX_FILES, write_synthetic_fashion_mnist
 
 SMALL = {"num_train": 3000, "num_test": 500}
-COUNTS = {True: SMALL["num_train"], False: SMALL["num_test"]}
+COUNTS = {"train": SMALL["num_train"], "t10k": SMALL["num_test"]}
 
 
 def assert_whole_synthetic(raw):
-    for name, (train, _) in IDX_FILES.items():
-        assert idx_problem(raw / name, COUNTS[train]) is None, name
+    for name in IDX_FILES:
+        assert idx_problem(raw / name, COUNTS[name.split("-")[0]]) is None, name
     assert not [p.name for p in raw.iterdir() if p.name.endswith(".part")]
 
 

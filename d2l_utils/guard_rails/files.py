@@ -37,8 +37,6 @@ class DataUnavailableError(RuntimeError):
 
 def write_idx(path: Path, array: np.ndarray) -> None:
     """Write a uint8 array as an IDX file, atomically (see :func:`~.checks.atomic_write`)."""
-    if array.dtype != np.uint8:
-        raise TypeError(f"IDX files here hold uint8 data, got {array.dtype}")
     magic = 0x0800 | array.ndim  # 0x08 = unsigned byte
     header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
     with atomic_write(path) as tmp, open(tmp, "wb") as f:
@@ -58,8 +56,7 @@ def idx_problem(path: Path, expected_count: int) -> str | None:
     if size != expected:
         return f"corrupt: {size:,} bytes where {expected:,} were expected"
     with open(path, "rb") as f:
-        magic = int.from_bytes(f.read(4), "big")
-        count = int.from_bytes(f.read(4), "big")
+        magic, count = struct.unpack(">II", f.read(8))
     if magic != (0x0803 if is_images else 0x0801) or count != expected_count:
         return "corrupt: its IDX header is wrong"
     return None
@@ -81,11 +78,6 @@ class RawFile:
     def gz_name(self) -> str:
         return self.name + ".gz"
 
-    def proofs(self) -> set[str]:
-        """The stamp entries that prove this file genuine."""
-        found = {f"archive-md5={self.archive_md5}"}
-        return found | {f"content-md5={self.content_md5}"} if self.content_md5 else found
-
 
 def md5_of(path: Path, gunzip: bool = False) -> str | None:
     """The MD5 sum of a file (``gunzip``: of a gzip file's content, None when it is not a whole gzip file)."""
@@ -101,13 +93,11 @@ def md5_of(path: Path, gunzip: bool = False) -> str | None:
     return digest.hexdigest()
 
 
-def archive_proof(gz_path: Path, file: RawFile) -> str | None:
-    """How ``gz_path`` proves genuine: its own MD5 is torchvision's, or its content has the published MD5; else None."""
+def genuine_archive(gz_path: Path, file: RawFile) -> bool:
+    """True when ``gz_path``'s own MD5 is torchvision's, or its content has the published MD5."""
     if md5_of(gz_path) == file.archive_md5:
-        return f"archive-md5={file.archive_md5}"
-    if file.content_md5 and md5_of(gz_path, gunzip=True) == file.content_md5:
-        return f"content-md5={file.content_md5}"
-    return None
+        return True
+    return file.content_md5 is not None and md5_of(gz_path, gunzip=True) == file.content_md5
 
 
 def check_data_folder(folder: Path) -> None:
@@ -148,60 +138,24 @@ class _Damaged(Exception):
     """A downloaded file failed its MD5 check."""
 
 
-def _download_verified(urls: Sequence[str], target: Path, file: RawFile, timeout: float) -> tuple[str | None, list]:
-    """Download one archive to ``target`` through a temporary file of its own, kept only if genuine; returns its proof
-    (None on failure) and the failures."""
-    failures = []
-    for url in urls:
-        try:
-            with atomic_write(target) as part:
-                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
-                    shutil.copyfileobj(response, out)
-                proof = archive_proof(part, file)
-                if proof is None:
-                    raise _Damaged
-            return proof, []
-        except _Damaged:
-            failures.append(f"{url}: checksum mismatch (damaged download)")
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
-            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
-    return None, failures
-
-
-def _stamp(raw: Path, name: str) -> Path:
-    return raw / f".{name}.verified"
-
-
-def _stamp_text(path: Path, proof: str) -> str:
-    """What a stamp records: how the file was proved genuine, and its size and modification time then."""
+def _extracted_is_genuine(raw: Path, file: RawFile) -> bool:
+    """True when the whole file ``raw/<name>`` is stamped and unchanged since, or proves genuine now, as its checked
+    archive's content or by its own published MD5; then it is stamped (unless the folder is read-only)."""
+    path, gz_path, stamp = raw / file.name, raw / file.gz_name, raw / f".{file.name}.verified"
     stat = path.stat()
-    return f"{proof} size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
-
-
-def is_verified(raw: Path, file: RawFile) -> bool:
-    """True when ``raw/<name>`` was proved genuine (stamped) and has not changed since."""
-    stamp = _stamp(raw, file.name)
-    if not stamp.exists():
-        return False
-    text = stamp.read_text()
-    proof = text.split(" ", 1)[0]
-    return proof in file.proofs() and text == _stamp_text(raw / file.name, proof)
-
-
-def _record_verified(raw: Path, file: RawFile, proof: str) -> None:
-    """Write the stamp; in a read-only folder skip it (the file is then checked again each time)."""
-    with contextlib.suppress(OSError), atomic_write(_stamp(raw, file.name)) as tmp:
-        tmp.write_text(_stamp_text(raw / file.name, proof))
-
-
-def _extracted_proof(raw: Path, file: RawFile) -> str | None:
-    """How a whole, unstamped extracted file proves genuine: by its own MD5, or as its checked archive's content."""
-    path, gz_path = raw / file.name, raw / file.gz_name
-    if file.content_md5 and md5_of(path) == file.content_md5:
-        return f"content-md5={file.content_md5}"
+    facts = f" size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"  # after the proof: a change to the file voids it
+    archive, content = f"archive-md5={file.archive_md5}", f"content-md5={file.content_md5}"  # the two proofs
+    if stamp.exists() and stamp.read_text() in (archive + facts, content + facts):
+        return True
     if gz_path.exists() and md5_of(gz_path) == file.archive_md5 and md5_of(gz_path, gunzip=True) == md5_of(path):
-        return f"archive-md5={file.archive_md5}"
-    return None
+        proof = archive
+    elif file.content_md5 and md5_of(path) == file.content_md5:
+        proof = content
+    else:
+        return False
+    with contextlib.suppress(OSError), atomic_write(stamp) as tmp:
+        tmp.write_text(proof + facts)
+    return True
 
 
 def _not_verified(file: RawFile, dataset: str) -> str:
@@ -210,49 +164,50 @@ def _not_verified(file: RawFile, dataset: str) -> str:
     return f"not verified as {dataset} (not extracted from a checked archive)"
 
 
-def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors, timeout: float) -> tuple[str | None, str | None]:
-    """A genuine archive of ``file`` in ``raw``, downloading it if needed: (its proof, None) or (None, what failed)."""
+def _fetch_archive(raw: Path, file: RawFile, found: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
+    """Make ``raw/<name>.gz`` a genuine archive of ``file``, downloading it from the first mirror that serves one if
+    needed; return what failed, or None."""
     gz_path = raw / file.gz_name
-    proof = archive_proof(gz_path, file) if gz_path.exists() else None
-    if proof is not None:
-        return proof, None
     if gz_path.exists():
+        if genuine_archive(gz_path, file):
+            return None
         found += f" and {file.gz_name} fails its MD5 checksum (damaged)"
     if mirrors is None:
-        return None, f"{found}; not downloaded (download=False)"
+        return f"{found}; not downloaded (download=False)"
     check_data_folder(raw)
-    proof, failures = _download_verified([m + file.gz_name for m in mirrors], gz_path, file, timeout)
-    if failures:
-        return None, f"{found}; the download failed: " + "; ".join(failures)
-    return proof, None
+    failures = []
+    for url in (mirror + file.gz_name for mirror in mirrors):
+        try:  # each download goes to a temporary file of its own, moved in only if genuine
+            with atomic_write(gz_path) as part:
+                with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+                    shutil.copyfileobj(response, out)
+                if not genuine_archive(part, file):
+                    raise _Damaged
+            return None
+        except _Damaged:
+            failures.append(f"{url}: checksum mismatch (damaged download)")
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as err:
+            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
+    return f"{found}; the download failed: " + "; ".join(failures)
 
 
 def ensure_file(raw: Path, file: RawFile, dataset: str, mirrors: Sequence[str] | None, timeout: float) -> str | None:
     """Make ``raw/<name>`` a whole, genuine copy of ``file`` (``mirrors=None``: no download); return what failed, or
     None."""
-    path = raw / file.name
-    folders = [p for p in (path, raw / file.gz_name) if p.is_dir()]
+    path, gz_path = raw / file.name, raw / file.gz_name
+    folders = [p for p in (path, gz_path) if p.is_dir()]
     if folders:
         return f"{folders[0]} is a folder, not a file: move it away or delete it, then run again"
     found = idx_problem(path, file.count)
-    if found is None and is_verified(raw, file):
+    if found is None and _extracted_is_genuine(raw, file):
         return None
-    proof = _extracted_proof(raw, file) if found is None else None
-    if proof is not None:
-        _record_verified(raw, file, proof)
-        return None
-    proof, failure = _fetch_archive(raw, file, f"{file.name} is {found or _not_verified(file, dataset)}", mirrors,
-                                    timeout)  # fmt: skip
+    failure = _fetch_archive(raw, file, f"{file.name} is {found or _not_verified(file, dataset)}", mirrors, timeout)
     if failure:
         return failure
     check_data_folder(raw)
-    with atomic_write(path) as part, gzip.open(raw / file.gz_name, "rb") as src, open(part, "wb") as dst:
+    with atomic_write(path) as part, gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
         shutil.copyfileobj(src, dst)
-    problem = idx_problem(path, file.count)
-    if problem:
-        path.unlink(missing_ok=True)
-        return f"{problem} after extracting {file.gz_name}"
-    _record_verified(raw, file, proof)
+    _extracted_is_genuine(raw, file)  # proves it as the content of the archive just checked, and stamps it
     return None
 
 
@@ -261,13 +216,9 @@ def ensure_files(
 ) -> Path:
     """Make every file genuine in ``raw`` (downloading from ``mirrors`` unless None) and return it, or raise
     :class:`DataUnavailableError` listing each problem, where the course looked and how to fix it."""
-    problems = {}
-    for file in files:
-        problem = ensure_file(raw, file, dataset, mirrors, timeout)
-        if problem:
-            problems[file.name] = problem
-    if problems:
-        details = "\n".join(f"  - {name}: {why}" for name, why in problems.items())
+    problems = {file.name: ensure_file(raw, file, dataset, mirrors, timeout) for file in files}
+    details = "\n".join(f"  - {name}: {why}" for name, why in problems.items() if why)
+    if details:
         raise DataUnavailableError(
             f"{dataset} is not available in {raw}.\n{details}\n"
             f"To fix it, either\n"
