@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .guard_rails.checks import check_module, is_positive_int
+from .guard_rails.checks import check_module, is_positive_int, module_device
 from .models import BatchNorm as CourseBatchNorm
 from .shapes import conv_output_size, int_pair, unchanged
 
@@ -53,13 +53,9 @@ class FieldRow(NamedTuple):
     start: int
 
 
-_WINDOW_MODULES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
-_GLOBAL_MODULES = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 _POSITIONAL_MODULES = {
     f"torch.nn.modules.{name}" for name in ("conv", "pooling", "padding", "upsampling", "pixelshuffle", "fold")
 } | {"torch.nn.modules.flatten"}
-_STATISTICS_MODULES = (nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)
-_UNDER_REPORTING_MODULES = (nn.ReLU, nn.MaxPool2d)
 
 
 # Signatures of the functional window operations, to read their arguments however they were passed.
@@ -153,9 +149,9 @@ def _kind(gm: fx.GraphModule, node: fx.Node) -> str:
 
 
 def _module_kind(layer: nn.Module) -> str:
-    if isinstance(layer, _WINDOW_MODULES):
+    if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
         return "window"
-    if isinstance(layer, _GLOBAL_MODULES):
+    if isinstance(layer, (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
         return "global"
     if type(layer).__module__ in _POSITIONAL_MODULES or isinstance(layer, nn.MultiheadAttention):
         return "unknown"
@@ -165,11 +161,7 @@ def _module_kind(layer: nn.Module) -> str:
 def _row_name(gm: fx.GraphModule, node: fx.Node) -> str:
     if node.op == "call_module":
         return f"{node.target}: {type(gm.get_submodule(node.target)).__name__}"
-    return f"{node.name}: {_function_name(node)}"
-
-
-def _function_name(node: fx.Node) -> str:
-    return getattr(node.target, "__name__", str(node.target))  # a method's target is its name
+    return f"{node.name}: {getattr(node.target, '__name__', node.target)}"  # a method's target is its name
 
 
 def _step(gm: fx.GraphModule, node: fx.Node, kind: str, fields: list[FieldRow], axis: int) -> FieldRow:
@@ -224,7 +216,7 @@ def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
     elif node.target is getattr:
         what = f"the attribute .{node.args[1]} of the output of {_row_name(gm, node.args[0])}"
     else:
-        what = f"{_function_name(node)} in {_enclosing(node)}"
+        what = f"{getattr(node.target, '__name__', node.target)} in {_enclosing(node)}"
     return ReceptiveFieldError(
         f"receptive_fields does not know how {what} moves positions; it follows Conv2d, MaxPool2d, AvgPool2d "
         "(as layers, or F.max_pool2d/F.avg_pool2d), element-wise layers (activations, dropout, norms) and "
@@ -271,14 +263,11 @@ def field_box(row: FieldRow, i: int, j: int, row_w: FieldRow | None = None) -> t
 def _window_sum(X, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *_, **__):
     """Sum over each pooling window (padding, dilation and ceil mode as ``F.max_pool2d``): no path is zeroed."""
     k, s, p, d = (tuple(_window(kernel_size, stride, padding, dilation, a)[i] for a in (0, 1)) for i in range(4))
-    extra = []
-    for a in (0, 1):  # in ceil mode the last window may hang over the end of the padded input
-        n, span = X.shape[-2 + a], d[a] * (k[a] - 1) + 1
-        last_end = (conv_output_size(n, k[a], p[a], s[a], d[a], ceil_mode) - 1) * s[a] + span
-        extra.append(max(0, last_end - (n + 2 * p[a])))
-    X = F.pad(X, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]))
+    out = [conv_output_size(X.shape[-2 + a], k[a], p[a], s[a], d[a], ceil_mode) for a in (0, 1)]
+    reach = [d[a] * (k[a] - 1) for a in (0, 1)]  # zeros after the input for a last window that hangs over (ceil mode)
+    X = F.pad(X, (p[1], p[1] + reach[1], p[0], p[0] + reach[0]))
     ones = torch.ones(X.shape[1], 1, *k, dtype=X.dtype, device=X.device)
-    return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])
+    return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])[..., : out[0], : out[1]]
 
 
 def _linearise(gm: fx.GraphModule) -> None:
@@ -307,11 +296,11 @@ def _measurement_warnings(gm: fx.GraphModule) -> None:
     for node in gm.graph.nodes:
         if node.op == "call_module":
             layer = gm.get_submodule(node.target)
-            under |= isinstance(layer, _UNDER_REPORTING_MODULES)
+            under |= isinstance(layer, (nn.ReLU, nn.MaxPool2d))
             if isinstance(layer, nn.modules.dropout._DropoutNd) and layer.training:
                 dropped.append(f"{node.target} ({type(layer).__name__})")
             batch_stats = isinstance(layer, (nn.modules.batchnorm._BatchNorm, CourseBatchNorm)) and layer.training
-            if batch_stats or isinstance(layer, _STATISTICS_MODULES):
+            if batch_stats or isinstance(layer, (nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)):
                 mixing.append(f"{node.target} ({type(layer).__name__}{', training mode' if batch_stats else ''})")
         elif node.op in ("call_function", "call_method"):
             under |= node.target in _UNDER_REPORTING_FUNCTIONS
@@ -345,22 +334,14 @@ def gradient_receptive_field(
             _linearise(body)
         else:
             _measurement_warnings(body)
-        param = next(body.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
         make = torch.ones if exact else torch.randn
-        X = make((1, *(int(s) for s in shape[-3:])), device=device).requires_grad_(True)
+        X = make((1, *(int(s) for s in shape[-3:])), device=module_device(body)).requires_grad_(True)
         with torch.enable_grad():
             out = body(X)
             i, j = position if position is not None else (out.shape[-2] // 2, out.shape[-1] // 2)
             out[0, :, i, j].sum().backward()
-    support = X.grad[0].abs().sum(0) != 0
-    return _extent(support.any(1)), _extent(support.any(0))
-
-
-def _extent(mask: torch.Tensor) -> int:
-    """From the first to the last True entry (a dilated kernel's field has gaps, but spans this far)."""
-    hits = mask.nonzero().flatten()
-    return int(hits[-1] - hits[0] + 1) if len(hits) else 0
+    reached = X.grad[0].abs().sum(0).nonzero()  # (row, column) of each pixel; a dilated field has gaps, spans this far
+    return tuple(int(hits.max() - hits.min() + 1) if len(hits) else 0 for hits in reached.unbind(1))
 
 
 def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[int, int]]):
@@ -376,8 +357,5 @@ def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[in
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor=color, linewidth=2))
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, facecolor=color, alpha=0.12, linewidth=0))
         ax.plot(left + (w - 1) / 2, top + (h - 1) / 2, "+", color=color)
-    ax.set_xlim(-0.5, image.shape[1] - 0.5)
-    ax.set_ylim(image.shape[0] - 0.5, -0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(xlim=(-0.5, image.shape[1] - 0.5), ylim=(image.shape[0] - 0.5, -0.5), xticks=[], yticks=[])
     return ax

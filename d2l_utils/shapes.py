@@ -33,13 +33,11 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     autograd graph stays valid), and lazy layers keep the shapes the probe gave them."""
     check_module(net)
     modes = [(module, module.training) for module in net.modules()]
-    params = list(net.parameters())
-    grads = [p.grad for p in params]
-    flags = [p.requires_grad for p in params]
+    params = [(p, p.grad, p.requires_grad) for p in net.parameters()]
     stores = [(store, dict(store)) for m in net.modules() for store in (m._parameters, m._buffers)]
     tensors = [(t, t.detach().clone()) for _, saved in stores for t in saved.values()
                if t is not None and not is_lazy(t) and not t.is_meta]  # fmt: skip
-    for p in params:
+    for p, _, _ in params:
         p.grad = None
     try:
         yield net
@@ -55,7 +53,7 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
                     tensor.data = saved
                 elif not torch.equal(tensor, saved):
                     tensor.copy_(saved)
-        for p, grad, flag in zip(params, grads, flags, strict=True):
+        for p, grad, flag in params:
             p.grad = grad
             p.requires_grad_(flag)
 
@@ -121,9 +119,8 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
     for kinds, rule in _RULES:
         if isinstance(layer, kinds):
             return rule(layer, shape)
-    if isinstance(layer, nn.Identity) or (
-        type(layer).__module__ in _ELEMENTWISE_MODULES and not isinstance(layer, nn.MultiheadAttention)
-    ):
+    elementwise = type(layer).__module__ in _ELEMENTWISE_MODULES and not isinstance(layer, nn.MultiheadAttention)
+    if elementwise or isinstance(layer, nn.Identity):
         return shape
     raise TypeError(
         f"output_shape does not know {type(layer).__name__}; run layer_summary(net, X) on a real input to see its "
@@ -356,8 +353,7 @@ def _is_size(n) -> bool:
 def check_batch_dimension(net: nn.Module, shape: Sequence[int], name: str = "X") -> None:
     """A 3-D input to a net that starts with a 2-D layer is one image without its batch dimension: say so, before
     PyTorch runs it unbatched and fails (or succeeds) at a later layer."""
-    leaves = leaf_modules(net)
-    first = leaves[0][1] if leaves else None
+    first = next((m for _, m in leaf_modules(net)), None)
     shape = tuple(int(n) for n in shape)
     if len(shape) == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
         batched = (1, *shape)
