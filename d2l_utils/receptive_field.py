@@ -308,10 +308,9 @@ def _measurement_warnings(gm: fx.GraphModule) -> None:
                 mixing.append(f"{node.name} (F.batch_norm, training=True)")
     if under:
         warnings.warn(UNDER_REPORT_WARNING, stacklevel=3)
-    if mixing:
-        warnings.warn(STATISTICS_WARNING.format(names=", ".join(mixing)), stacklevel=3)
-    if dropped:
-        warnings.warn(DROPOUT_WARNING.format(names=", ".join(dropped)), stacklevel=3)
+    for message, names in ((STATISTICS_WARNING, mixing), (DROPOUT_WARNING, dropped)):
+        if names:
+            warnings.warn(message.format(names=", ".join(names)), stacklevel=3)
 
 
 def gradient_receptive_field(

@@ -37,8 +37,7 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     stores = [(store, dict(store)) for m in net.modules() for store in (m._parameters, m._buffers)]
     tensors = [(t, t.detach().clone()) for _, saved in stores for t in saved.values()
                if t is not None and not is_lazy(t) and not t.is_meta]  # fmt: skip
-    for p, _, _ in params:
-        p.grad = None
+    net.zero_grad(set_to_none=True)
     try:
         yield net
     finally:
@@ -270,8 +269,7 @@ def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
 
 def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     """Run ``net(X)`` with hooks on every leaf; return the rows, or raise ShapeMismatchError naming the culprit."""
-    rows: list[LayerRow] = []
-    entered: list[tuple[int, str, nn.Module, torch.Size | None]] = []
+    rows, entered = [], []  # entered: (index, name, layer, input shape or None) of each leaf still running
     handles = _hooks(net, rows, entered)
     try:
         net(X)

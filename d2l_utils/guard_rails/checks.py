@@ -171,7 +171,7 @@ class PredictionCheck:
     warns once about NaN or infinite outputs."""
 
     def __init__(self) -> None:
-        self.bad: torch.Tensor | None = None
+        self.bad: torch.Tensor | int = 0  # outputs with NaN or infinite scores so far
         self.span: torch.Tensor | None = None  # (-smallest label, largest label) so far
         self.classes: int | None = None  # scores per example; None when the outputs are classes already
         self.total = 0
@@ -179,8 +179,7 @@ class PredictionCheck:
     def __call__(self, y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         y = check_labels(y_hat, y)  # checks y_hat's shape too
         classes = predicted_classes(y_hat)
-        bad = (classes < 0).sum()
-        self.bad = bad if self.bad is None else self.bad + bad
+        self.bad = self.bad + (classes < 0).sum()
         if y.numel():
             span = torch.stack((-y.min(), y.max()))
             self.span = span if self.span is None else torch.maximum(self.span, span)
@@ -258,12 +257,11 @@ def check_batch(batch: Any, name: str) -> None:
     """Raise ``TypeError`` unless ``batch`` is an ``(X, y)`` pair of tensors, saying what it is instead."""
     if isinstance(batch, (tuple, list)) and len(batch) == 2 and all(isinstance(t, torch.Tensor) for t in batch):
         return
+    what = f"a {type(batch).__name__}"
     if isinstance(batch, dict):
-        what = f"a dict with keys {list(batch)}"
+        what += f" with keys {list(batch)}"
     elif isinstance(batch, (tuple, list)):
-        what = f"a {type(batch).__name__} of {len(batch)} items"
-    else:
-        what = f"a {type(batch).__name__}"
+        what += f" of {len(batch)} items"
     raise TypeError(
         f"{name} must yield (X, y) pairs of tensors (images, labels), as the book's data loaders do; its first "
         f"batch is {what}. Convert each batch to such a pair, e.g. in a small class whose __iter__ yields "
