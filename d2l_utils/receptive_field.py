@@ -80,7 +80,6 @@ _TARGET_KINDS = {
     **dict.fromkeys(("size", "dim"), "none"),
 }  # fmt: skip
 _NON_TENSOR_ATTRIBUTES = {"shape", "ndim", "dtype", "device", "is_cuda", "requires_grad"}
-_UNDER_REPORTING_FUNCTIONS = {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
 
 
 class _Tracer(fx.Tracer):
@@ -303,7 +302,7 @@ def _measurement_warnings(gm: fx.GraphModule) -> None:
             if batch_stats or isinstance(layer, (nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)):
                 mixing.append(f"{node.target} ({type(layer).__name__}{', training mode' if batch_stats else ''})")
         elif node.op in ("call_function", "call_method"):
-            under |= node.target in _UNDER_REPORTING_FUNCTIONS
+            under |= node.target in {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
             if node.target is F.batch_norm and node.kwargs.get("training", False):
                 mixing.append(f"{node.name} (F.batch_norm, training=True)")
     if under:
