@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .guard_rails.checks import check_module, is_positive_int
+from .guard_rails.checks import check_module, is_positive_int, module_device
 from .models import BatchNorm as CourseBatchNorm
-from .shapes import int_pair, unchanged
+from .shapes import conv_output_size, int_pair, unchanged
 
 UNDER_REPORT_WARNING = (
     "gradients under-report the receptive field through ReLU and max pooling (they zero some paths); "
@@ -53,13 +53,9 @@ class FieldRow(NamedTuple):
     start: int
 
 
-_WINDOW_MODULES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
-_GLOBAL_MODULES = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 _POSITIONAL_MODULES = {
     f"torch.nn.modules.{name}" for name in ("conv", "pooling", "padding", "upsampling", "pixelshuffle", "fold")
 } | {"torch.nn.modules.flatten"}
-_STATISTICS_MODULES = (nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)
-_UNDER_REPORTING_MODULES = (nn.ReLU, nn.MaxPool2d)
 
 
 # Signatures of the functional window operations, to read their arguments however they were passed.
@@ -69,20 +65,21 @@ def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, cou
 
 
 _WINDOW_FUNCTIONS = {F.max_pool2d: _max_pool2d, F.avg_pool2d: _avg_pool2d}
-_GLOBAL_FUNCTIONS = {torch.flatten, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.linear}
-_GLOBAL_METHODS = {"view", "reshape", "flatten"}
-_ELEMENTWISE_FUNCTIONS = {
-    F.relu, torch.relu, F.relu6, F.leaky_relu, F.elu, F.gelu, F.silu, F.hardswish, torch.sigmoid, F.sigmoid,
-    torch.tanh, F.tanh, F.dropout, F.dropout2d, F.batch_norm, F.local_response_norm, torch.neg, operator.neg,
+# What a function, or a method (by its name), does to positions; see _kind.
+_TARGET_KINDS = {
+    **dict.fromkeys(_WINDOW_FUNCTIONS, "window"),
+    **dict.fromkeys((torch.flatten, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.linear, "view", "reshape",
+                     "flatten"), "global"),
+    **dict.fromkeys((F.relu, torch.relu, F.relu6, F.leaky_relu, F.elu, F.gelu, F.silu, F.hardswish, torch.sigmoid,
+                     F.sigmoid, torch.tanh, F.tanh, F.dropout, F.dropout2d, F.batch_norm, F.local_response_norm,
+                     torch.neg, operator.neg, "relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "neg",
+                     "contiguous", "clone", "float", "double", "half", "to", "type_as", "clamp", "clamp_"),
+                    "elementwise"),
+    **dict.fromkeys((operator.add, operator.sub, operator.mul, operator.truediv, operator.iadd, torch.add, torch.sub,
+                     torch.mul, torch.cat, "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_"), "merge"),
+    **dict.fromkeys(("size", "dim"), "none"),
 }  # fmt: skip
-_ELEMENTWISE_METHODS = {"relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "neg", "contiguous", "clone",
-                        "float", "double", "half", "to", "type_as", "clamp", "clamp_"}  # fmt: skip
-_MERGE_FUNCTIONS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.iadd, torch.add,
-                    torch.sub, torch.mul, torch.cat}  # fmt: skip
-_MERGE_METHODS = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_"}
-_NON_TENSOR_METHODS = {"size", "dim"}
 _NON_TENSOR_ATTRIBUTES = {"shape", "ndim", "dtype", "device", "is_cuda", "requires_grad"}
-_UNDER_REPORTING_FUNCTIONS = {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
 
 
 class _Tracer(fx.Tracer):
@@ -117,21 +114,14 @@ def _enclosing(node: fx.Node) -> str:
     return _block(*list(stack.values())[-1]) if stack else "the net's forward"
 
 
-def _padding(padding, kernel: int, dilation: int, axis: int) -> int:
-    """Padding before the first element (PyTorch's ``"same"`` puts the smaller half first)."""
-    if padding == "valid":
-        return 0
-    if padding == "same":
-        return dilation * (kernel - 1) // 2
-    return int_pair(padding)[axis]
-
-
 def _window(kernel, stride, padding, dilation, axis: int) -> tuple[int, int, int, int]:
-    """``(kernel, stride, padding, dilation)`` along ``axis``; a missing stride means the kernel size (pooling)."""
+    """``(kernel, stride, padding, dilation)`` along ``axis``; a missing stride means the kernel size (pooling), and
+    the padding is the one before the first element (PyTorch's ``"same"`` puts the smaller half first)."""
     k = int_pair(kernel)[axis]
     s = k if stride is None or stride == [] else int_pair(stride)[axis]
     d = int_pair(dilation)[axis]
-    return k, s, _padding(padding, k, d, axis), d
+    p = 0 if padding == "valid" else d * (k - 1) // 2 if padding == "same" else int_pair(padding)[axis]
+    return k, s, p, d
 
 
 def _window_of(gm: fx.GraphModule, node: fx.Node, axis: int) -> tuple[int, int, int, int]:
@@ -147,50 +137,30 @@ def _kind(gm: fx.GraphModule, node: fx.Node) -> str:
     """What a node does to positions: window, global, merge, elementwise, pass (no row), none (not a tensor)."""
     if node.op == "call_module":
         return _module_kind(gm.get_submodule(node.target))
-    target = node.target
-    if target in _WINDOW_FUNCTIONS:
-        return "window"
-    if target in _GLOBAL_FUNCTIONS or target in _GLOBAL_METHODS:
-        return "global"
-    if target in _ELEMENTWISE_FUNCTIONS or target in _ELEMENTWISE_METHODS:
-        return "elementwise"
-    if target in _MERGE_FUNCTIONS or target in _MERGE_METHODS:
-        return _merge_kind(node)
-    if target is getattr:  # x.data holds x's values; x.mT, x.T swap height and width
+    if node.target is torch.cat:  # concatenating along height or width moves positions
+        dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+        return "merge" if dim in (0, 1, -3, -4) else "unknown"
+    if node.target is getattr:  # x.data holds x's values; x.mT, x.T swap height and width
         return "pass" if node.args[1] == "data" else "none" if node.args[1] in _NON_TENSOR_ATTRIBUTES else "unknown"
-    if target in _NON_TENSOR_METHODS:
-        return "none"
-    if target is operator.getitem and isinstance(node.args[1], int):
+    if node.target is operator.getitem and isinstance(node.args[1], int):
         return "pass"  # one output of a layer that returns several, e.g. MaxPool2d(return_indices=True)
-    return "unknown"
+    return _TARGET_KINDS.get(node.target, "unknown")
 
 
 def _module_kind(layer: nn.Module) -> str:
-    if isinstance(layer, _WINDOW_MODULES):
+    if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
         return "window"
-    if isinstance(layer, _GLOBAL_MODULES):
+    if isinstance(layer, (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
         return "global"
     if type(layer).__module__ in _POSITIONAL_MODULES or isinstance(layer, nn.MultiheadAttention):
         return "unknown"
     return "elementwise"  # activations, dropout, normalisation, Identity: one output element per input element
 
 
-def _merge_kind(node: fx.Node) -> str:
-    if node.target is torch.cat:
-        dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
-        if dim not in (0, 1, -3, -4):
-            return "unknown"  # concatenating along height or width moves positions
-    return "merge"
-
-
 def _row_name(gm: fx.GraphModule, node: fx.Node) -> str:
     if node.op == "call_module":
         return f"{node.target}: {type(gm.get_submodule(node.target)).__name__}"
-    return f"{node.name}: {_function_name(node)}"
-
-
-def _function_name(node: fx.Node) -> str:
-    return getattr(node.target, "__name__", str(node.target))  # a method's target is its name
+    return f"{node.name}: {getattr(node.target, '__name__', node.target)}"  # a method's target is its name
 
 
 def _step(gm: fx.GraphModule, node: fx.Node, kind: str, fields: list[FieldRow], axis: int) -> FieldRow:
@@ -245,7 +215,7 @@ def _unknown_step(gm: fx.GraphModule, node: fx.Node) -> ReceptiveFieldError:
     elif node.target is getattr:
         what = f"the attribute .{node.args[1]} of the output of {_row_name(gm, node.args[0])}"
     else:
-        what = f"{_function_name(node)} in {_enclosing(node)}"
+        what = f"{getattr(node.target, '__name__', node.target)} in {_enclosing(node)}"
     return ReceptiveFieldError(
         f"receptive_fields does not know how {what} moves positions; it follows Conv2d, MaxPool2d, AvgPool2d "
         "(as layers, or F.max_pool2d/F.avg_pool2d), element-wise layers (activations, dropout, norms) and "
@@ -292,24 +262,11 @@ def field_box(row: FieldRow, i: int, j: int, row_w: FieldRow | None = None) -> t
 def _window_sum(X, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *_, **__):
     """Sum over each pooling window (padding, dilation and ceil mode as ``F.max_pool2d``): no path is zeroed."""
     k, s, p, d = (tuple(_window(kernel_size, stride, padding, dilation, a)[i] for a in (0, 1)) for i in range(4))
-    extra = [0, 0]
-    for a in (0, 1):
-        n, span = X.shape[-2 + a], d[a] * (k[a] - 1) + 1
-        if ceil_mode:  # the last window may hang over the end, as long as it starts inside the input or padding
-            out = -(-(n + 2 * p[a] - span) // s[a]) + 1
-            if (out - 1) * s[a] >= n + p[a]:
-                out -= 1
-            extra[a] = max(0, (out - 1) * s[a] + span - (n + 2 * p[a]))
-    X = F.pad(X, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]))
+    out = [conv_output_size(X.shape[-2 + a], k[a], p[a], s[a], d[a], ceil_mode) for a in (0, 1)]
+    reach = [d[a] * (k[a] - 1) for a in (0, 1)]  # zeros after the input for a last window that hangs over (ceil mode)
+    X = F.pad(X, (p[1], p[1] + reach[1], p[0], p[0] + reach[0]))
     ones = torch.ones(X.shape[1], 1, *k, dtype=X.dtype, device=X.device)
-    return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])
-
-
-def _cut(gm: fx.GraphModule, last: fx.Node) -> None:
-    """Make ``gm`` return the output of ``last`` (the last spatial step) instead of the net's output, in place."""
-    gm.graph.output_node().args = (last,)
-    gm.graph.eliminate_dead_code()
-    gm.recompile()
+    return F.conv2d(X, ones, stride=s, dilation=d, groups=X.shape[1])[..., : out[0], : out[1]]
 
 
 def _linearise(gm: fx.GraphModule) -> None:
@@ -326,17 +283,10 @@ def _linearise(gm: fx.GraphModule) -> None:
             node.target = _window_sum
         elif node.op in ("call_function", "call_method") and node.target in (operator.sub, torch.sub, "sub", "sub_"):
             node.op, node.target = "call_function", operator.add  # a difference could cancel a path
-        elif _elementwise(node, layer):
-            node.replace_all_uses_with(node.args[0])
+        elif node.op.startswith("call_") and _kind(gm, node) == "elementwise" and node.target not in ("to", "float"):
+            node.replace_all_uses_with(node.args[0])  # an identity; a dtype change ("to", "float") stays
             gm.graph.erase_node(node)
     gm.recompile()
-
-
-def _elementwise(node: fx.Node, layer: nn.Module | None) -> bool:
-    if layer is not None:
-        return _module_kind(layer) == "elementwise"
-    targets = _ELEMENTWISE_FUNCTIONS | (_ELEMENTWISE_METHODS - {"to", "float"})  # a dtype change stays
-    return node.op in ("call_function", "call_method") and node.target in targets
 
 
 def _measurement_warnings(gm: fx.GraphModule) -> None:
@@ -345,22 +295,21 @@ def _measurement_warnings(gm: fx.GraphModule) -> None:
     for node in gm.graph.nodes:
         if node.op == "call_module":
             layer = gm.get_submodule(node.target)
-            under |= isinstance(layer, _UNDER_REPORTING_MODULES)
+            under |= isinstance(layer, (nn.ReLU, nn.MaxPool2d))
             if isinstance(layer, nn.modules.dropout._DropoutNd) and layer.training:
                 dropped.append(f"{node.target} ({type(layer).__name__})")
             batch_stats = isinstance(layer, (nn.modules.batchnorm._BatchNorm, CourseBatchNorm)) and layer.training
-            if batch_stats or isinstance(layer, _STATISTICS_MODULES):
+            if batch_stats or isinstance(layer, (nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)):
                 mixing.append(f"{node.target} ({type(layer).__name__}{', training mode' if batch_stats else ''})")
         elif node.op in ("call_function", "call_method"):
-            under |= node.target in _UNDER_REPORTING_FUNCTIONS
+            under |= node.target in {F.relu, torch.relu, F.max_pool2d, "relu", "relu_"}
             if node.target is F.batch_norm and node.kwargs.get("training", False):
                 mixing.append(f"{node.name} (F.batch_norm, training=True)")
     if under:
         warnings.warn(UNDER_REPORT_WARNING, stacklevel=3)
-    if mixing:
-        warnings.warn(STATISTICS_WARNING.format(names=", ".join(mixing)), stacklevel=3)
-    if dropped:
-        warnings.warn(DROPOUT_WARNING.format(names=", ".join(dropped)), stacklevel=3)
+    for message, names in ((STATISTICS_WARNING, mixing), (DROPOUT_WARNING, dropped)):
+        if names:
+            warnings.warn(message.format(names=", ".join(names)), stacklevel=3)
 
 
 def gradient_receptive_field(
@@ -376,27 +325,21 @@ def gradient_receptive_field(
         raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) of positive integers, got {input_shape!r}")
     with unchanged(net):
         body, _, last = _fields_of(copy.deepcopy(net), 0)
-        _cut(body, last)
+        body.graph.output_node().args = (last,)  # measure at the last spatial step, not the net's output
+        body.graph.eliminate_dead_code()
+        body.recompile()
         if exact:
             _linearise(body)
         else:
             _measurement_warnings(body)
-        param = next(body.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
         make = torch.ones if exact else torch.randn
-        X = make((1, *(int(s) for s in shape[-3:])), device=device).requires_grad_(True)
+        X = make((1, *(int(s) for s in shape[-3:])), device=module_device(body)).requires_grad_(True)
         with torch.enable_grad():
             out = body(X)
             i, j = position if position is not None else (out.shape[-2] // 2, out.shape[-1] // 2)
             out[0, :, i, j].sum().backward()
-    support = X.grad[0].abs().sum(0) != 0
-    return _extent(support.any(1)), _extent(support.any(0))
-
-
-def _extent(mask: torch.Tensor) -> int:
-    """From the first to the last True entry (a dilated kernel's field has gaps, but spans this far)."""
-    hits = mask.nonzero().flatten()
-    return int(hits[-1] - hits[0] + 1) if len(hits) else 0
+    reached = X.grad[0].abs().sum(0).nonzero()  # (row, column) of each pixel; a dilated field has gaps, spans this far
+    return tuple(int(hits.max() - hits.min() + 1) if len(hits) else 0 for hits in reached.unbind(1))
 
 
 def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[int, int]]):
@@ -412,8 +355,5 @@ def plot_receptive_field(ax, image, net: nn.Module, positions: Sequence[tuple[in
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor=color, linewidth=2))
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, facecolor=color, alpha=0.12, linewidth=0))
         ax.plot(left + (w - 1) / 2, top + (h - 1) / 2, "+", color=color)
-    ax.set_xlim(-0.5, image.shape[1] - 0.5)
-    ax.set_ylim(image.shape[0] - 0.5, -0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(xlim=(-0.5, image.shape[1] - 0.5), ylim=(image.shape[0] - 0.5, -0.5), xticks=[], yticks=[])
     return ax

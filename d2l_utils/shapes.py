@@ -20,14 +20,10 @@ from .models import DenseBlock, Inception, Residual
 # --- facts about a module ------------------------------------------------------------------------------------------
 
 
-def is_leaf(module: nn.Module) -> bool:
-    """True for a module with no children: a layer that computes, not a container."""
-    return next(module.children(), None) is None
-
-
 def leaf_modules(net: nn.Module) -> list[tuple[str, nn.Module]]:
-    """``(qualified name, module)`` of every leaf layer, in definition order: the rows of a shape table."""
-    return [(name, m) for name, m in net.named_modules() if is_leaf(m)]
+    """``(qualified name, module)`` of every leaf layer (one without children: a layer that computes, not a
+    container), in definition order: the rows of a shape table."""
+    return [(name, m) for name, m in net.named_modules() if next(m.children(), None) is None]
 
 
 @contextlib.contextmanager
@@ -37,14 +33,11 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
     autograd graph stays valid), and lazy layers keep the shapes the probe gave them."""
     check_module(net)
     modes = [(module, module.training) for module in net.modules()]
-    params = list(net.parameters())
-    grads = [p.grad for p in params]
-    flags = [p.requires_grad for p in params]
+    params = [(p, p.grad, p.requires_grad) for p in net.parameters()]
     stores = [(store, dict(store)) for m in net.modules() for store in (m._parameters, m._buffers)]
     tensors = [(t, t.detach().clone()) for _, saved in stores for t in saved.values()
                if t is not None and not is_lazy(t) and not t.is_meta]  # fmt: skip
-    for p in params:
-        p.grad = None
+    net.zero_grad(set_to_none=True)
     try:
         yield net
     finally:
@@ -59,7 +52,7 @@ def unchanged(net: nn.Module) -> Iterator[nn.Module]:
                     tensor.data = saved
                 elif not torch.equal(tensor, saved):
                     tensor.copy_(saved)
-        for p, grad, flag in zip(params, grads, flags, strict=True):
+        for p, grad, flag in params:
             p.grad = grad
             p.requires_grad_(flag)
 
@@ -95,7 +88,10 @@ def conv_output_size(
 ) -> int:
     """Output length along one side of a convolution or pooling window: ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1
     (``ceil_mode`` rounds up); a bad window, or none fitting, raises ``ValueError`` as PyTorch's layers do."""
-    _check_window(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding)
+    for name, value in {"kernel_size": kernel_size, "stride": stride, "dilation": dilation, "padding": padding}.items():
+        smallest = 0 if name == "padding" else 1  # what PyTorch's convolution and pooling layers accept
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < smallest:
+            raise ValueError(f"{name} must be an integer of at least {smallest}, got {value!r}")
     span = dilation * (kernel_size - 1) + 1
     rounding = math.ceil if ceil_mode else math.floor
     out = rounding((n + 2 * padding - span) / stride) + 1
@@ -107,14 +103,6 @@ def conv_output_size(
             f"size {n} with padding {padding}"
         )
     return out
-
-
-def _check_window(**values: int) -> None:
-    """Reject hyper-parameters PyTorch's convolution and pooling layers reject (padding may be 0, others not)."""
-    for name, value in values.items():
-        smallest = 0 if name == "padding" else 1
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < smallest:
-            raise ValueError(f"{name} must be an integer of at least {smallest}, got {value!r}")
 
 
 # Layers whose output has the input's shape: activations, dropout, normalisation (after the checks in _norm_shape),
@@ -130,9 +118,8 @@ def output_shape(layer: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...
     for kinds, rule in _RULES:
         if isinstance(layer, kinds):
             return rule(layer, shape)
-    if isinstance(layer, nn.Identity) or (
-        type(layer).__module__ in _ELEMENTWISE_MODULES and not isinstance(layer, nn.MultiheadAttention)
-    ):
+    elementwise = type(layer).__module__ in _ELEMENTWISE_MODULES and not isinstance(layer, nn.MultiheadAttention)
+    if elementwise or isinstance(layer, nn.Identity):
         return shape
     raise TypeError(
         f"output_shape does not know {type(layer).__name__}; run layer_summary(net, X) on a real input to see its "
@@ -171,16 +158,13 @@ def _linear_shape(layer: nn.Linear, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _flatten_shape(layer: nn.Flatten, shape: tuple[int, ...]) -> tuple[int, ...]:
-    start, end = (_dim(layer, d, len(shape)) for d in (layer.start_dim, layer.end_dim))
+    for dim in (layer.start_dim, layer.end_dim):
+        if not -len(shape) <= dim < len(shape):
+            raise ValueError(f"{layer} uses dimension {dim}, but its input has only {len(shape)} dimensions")
+    start, end = layer.start_dim % len(shape), layer.end_dim % len(shape)
     if start > end:
         raise ValueError(f"{layer}: start_dim comes after end_dim for an input of shape {shape}")
     return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
-
-
-def _dim(layer: nn.Module, dim: int, ndim: int) -> int:
-    if not -ndim <= dim < ndim:
-        raise ValueError(f"{layer} uses dimension {dim}, but its input has only {ndim} dimensions")
-    return dim % ndim
 
 
 _NORM_DIMS = {nn.BatchNorm1d: (2, 3), nn.BatchNorm2d: (4,), nn.LazyBatchNorm1d: (2, 3), nn.LazyBatchNorm2d: (4,)}
@@ -261,22 +245,16 @@ def checked_shape(shape, name: str = "input_shape") -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
-def _expectation(layer: nn.Module) -> str:
-    """What a layer needs of its input, in its own hyper-parameters' words."""
-    if isinstance(layer, nn.Linear):
-        return f"in_features={layer.in_features}, i.e. inputs of shape (batch, {layer.in_features})"
-    if isinstance(layer, nn.Conv2d):
-        return f"in_channels={layer.in_channels}, i.e. inputs of shape (batch, {layer.in_channels}, H, W)"
-    if isinstance(layer, nn.BatchNorm2d):
-        return (
-            f"num_features={layer.num_features} channels, i.e. inputs of shape (batch, {layer.num_features}, H, W) "
-            f"(after a dense layer use nn.BatchNorm1d)"
-        )
-    if isinstance(layer, nn.BatchNorm1d):
-        return f"num_features={layer.num_features}, i.e. inputs of shape (batch, {layer.num_features})"
-    if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
-        return f"kernel_size={layer.kernel_size} to fit inside its (padded) input"
-    return f"an input it can process ({layer})"
+# What a layer needs of its input, in its own hyper-parameters' words (the first matching class wins).
+_EXPECTATIONS = (
+    (nn.Linear, "in_features={0.in_features}, i.e. inputs of shape (batch, {0.in_features})"),
+    (nn.Conv2d, "in_channels={0.in_channels}, i.e. inputs of shape (batch, {0.in_channels}, H, W)"),
+    (nn.BatchNorm2d, "num_features={0.num_features} channels, i.e. inputs of shape (batch, {0.num_features}, H, W) "
+                     "(after a dense layer use nn.BatchNorm1d)"),
+    (nn.BatchNorm1d, "num_features={0.num_features}, i.e. inputs of shape (batch, {0.num_features})"),
+    ((nn.MaxPool2d, nn.AvgPool2d), "kernel_size={0.kernel_size} to fit inside its (padded) input"),
+    (nn.Module, "an input it can process ({0})"),
+)  # fmt: skip
 
 
 def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
@@ -289,17 +267,9 @@ def _fits(layer: nn.Module, shape: Sequence[int]) -> bool:
     return True
 
 
-def _output_shapes(output) -> torch.Size | tuple[torch.Size, ...]:
-    """A layer's output shape; for layers with several outputs (``MaxPool2d(return_indices=True)``) each one's."""
-    if isinstance(output, torch.Tensor):
-        return output.shape
-    return tuple(o.shape for o in output if isinstance(o, torch.Tensor))
-
-
 def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
     """Run ``net(X)`` with hooks on every leaf; return the rows, or raise ShapeMismatchError naming the culprit."""
-    rows: list[LayerRow] = []
-    entered: list[tuple[int, str, nn.Module, torch.Size | None]] = []
+    rows, entered = [], []  # entered: (index, name, layer, input shape or None) of each leaf still running
     handles = _hooks(net, rows, entered)
     try:
         net(X)
@@ -310,10 +280,11 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
         if shape is not None and _fits(module, shape):
             raise  # the layer takes this shape: the error is about something else (dtype, device, memory)
         layer_type = type(module).__name__
+        expects = next(text for kind, text in _EXPECTATIONS if isinstance(module, kind)).format(module)
         message = (
             f"Input of shape {tuple(X.shape)} does not fit the network: layer {index} "
             f"({layer_type}{f', named {name!r}' if name else ''}) received shape "
-            f"{tuple(shape) if shape is not None else '?'} but expects {_expectation(module)}. "
+            f"{tuple(shape) if shape is not None else '?'} but expects {expects}. "
             f"Check the input size (e.g. LeNet wants 1×28×28 images, the course's AlexNet 1×224×224) or change "
             "that layer."
         )  # PyTorch's own wording stays in the chained exception (``__cause__``); it changes between releases
@@ -327,12 +298,12 @@ def _probe(net: nn.Module, X: torch.Tensor) -> list[LayerRow]:
 def _hooks(net: nn.Module, rows: list[LayerRow], entered: list) -> list:
     """Hooks that record each leaf's output shape in ``rows``, keep ``entered`` the stack of running leaves, and name a
     block (or the net) whose forward returns None."""
-    handles = []
+    handles, leaves = [], leaf_modules(net)
     for name, module in net.named_modules():
-        if not is_leaf(module):
+        if (name, module) not in leaves:
             where = f"block {name!r} ({type(module).__name__})" if name else f"the net ({type(module).__name__})"
             handles.append(module.register_forward_hook(lambda m, i, out, where=where: _check_returned(out, where)))
-    for index, (name, module) in enumerate(leaf_modules(net)):
+    for index, (name, module) in enumerate(leaves):
 
         def enter(layer, inputs, index=index, name=name):
             shape = inputs[0].shape if inputs and isinstance(inputs[0], torch.Tensor) else None
@@ -340,7 +311,9 @@ def _hooks(net: nn.Module, rows: list[LayerRow], entered: list) -> list:
 
         def leave(layer, inputs, output, index=index, name=name):
             _check_returned(output, f"layer {index} ({type(layer).__name__}, named {name!r})")
-            rows.append(LayerRow(index, name, type(layer).__name__, _output_shapes(output)))
+            several = not isinstance(output, torch.Tensor)  # e.g. MaxPool2d(return_indices=True): each shape
+            shape = tuple(o.shape for o in output if isinstance(o, torch.Tensor)) if several else output.shape
+            rows.append(LayerRow(index, name, type(layer).__name__, shape))
             entered.pop()
 
         handles += [module.register_forward_pre_hook(enter), module.register_forward_hook(leave)]
@@ -378,8 +351,7 @@ def _is_size(n) -> bool:
 def check_batch_dimension(net: nn.Module, shape: Sequence[int], name: str = "X") -> None:
     """A 3-D input to a net that starts with a 2-D layer is one image without its batch dimension: say so, before
     PyTorch runs it unbatched and fails (or succeeds) at a later layer."""
-    leaves = leaf_modules(net)
-    first = leaves[0][1] if leaves else None
+    first = next((m for _, m in leaf_modules(net)), None)
     shape = tuple(int(n) for n in shape)
     if len(shape) == 3 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
         batched = (1, *shape)

@@ -151,10 +151,8 @@ def check_label_range(low: int, high: int, classes: int | None) -> None:
     if low >= 0 and (classes is None or high < classes):
         return
     limit = f"0 … {classes - 1} (one per output of the net)" if classes else "0 or more"
-    if low < 0:
-        label, fix = low, "leave out examples without a label"
-    else:
-        label, fix = high, "labels counted from 1? subtract 1. Or give the net's last layer one output per class"
+    too_high = "labels counted from 1? subtract 1. Or give the net's last layer one output per class"
+    label, fix = (low, "leave out examples without a label") if low < 0 else (high, too_high)
     raise ValueError(f"a label is {label}, but class indices run {limit}: {fix}")
 
 
@@ -173,7 +171,7 @@ class PredictionCheck:
     warns once about NaN or infinite outputs."""
 
     def __init__(self) -> None:
-        self.bad: torch.Tensor | None = None
+        self.bad: torch.Tensor | int = 0  # outputs with NaN or infinite scores so far
         self.span: torch.Tensor | None = None  # (-smallest label, largest label) so far
         self.classes: int | None = None  # scores per example; None when the outputs are classes already
         self.total = 0
@@ -181,8 +179,7 @@ class PredictionCheck:
     def __call__(self, y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         y = check_labels(y_hat, y)  # checks y_hat's shape too
         classes = predicted_classes(y_hat)
-        bad = (classes < 0).sum()
-        self.bad = bad if self.bad is None else self.bad + bad
+        self.bad = self.bad + (classes < 0).sum()
         if y.numel():
             span = torch.stack((-y.min(), y.max()))
             self.span = span if self.span is None else torch.maximum(self.span, span)
@@ -260,12 +257,11 @@ def check_batch(batch: Any, name: str) -> None:
     """Raise ``TypeError`` unless ``batch`` is an ``(X, y)`` pair of tensors, saying what it is instead."""
     if isinstance(batch, (tuple, list)) and len(batch) == 2 and all(isinstance(t, torch.Tensor) for t in batch):
         return
+    what = f"a {type(batch).__name__}"
     if isinstance(batch, dict):
-        what = f"a dict with keys {list(batch)}"
+        what += f" with keys {list(batch)}"
     elif isinstance(batch, (tuple, list)):
-        what = f"a {type(batch).__name__} of {len(batch)} items"
-    else:
-        what = f"a {type(batch).__name__}"
+        what += f" of {len(batch)} items"
     raise TypeError(
         f"{name} must yield (X, y) pairs of tensors (images, labels), as the book's data loaders do; its first "
         f"batch is {what}. Convert each batch to such a pair, e.g. in a small class whose __iter__ yields "
@@ -304,14 +300,12 @@ def check_data_iter(data_iter: Any, name: str, split: str, *, needs_len: bool) -
             f"{name} is a one-shot iterator ({type(data_iter).__name__}): it would be empty after its first pass. "
             "Pass something that can be iterated every epoch, e.g. a DataLoader or a list of (X, y) batches."
         )
-    if not hasattr(data_iter, "__len__"):
-        if needs_len:
-            raise TypeError(
-                f"{name} ({type(data_iter).__name__}) has no len(): train_ch6 needs the number of batches per "
-                "epoch for its progress and plot. Add a __len__ method, or pass a DataLoader or a list."
-            )
-        return
-    if len(data_iter) == 0:
+    if needs_len and not hasattr(data_iter, "__len__"):
+        raise TypeError(
+            f"{name} ({type(data_iter).__name__}) has no len(): train_ch6 needs the number of batches per epoch "
+            "for its progress and plot. Add a __len__ method, or pass a DataLoader or a list."
+        )
+    if hasattr(data_iter, "__len__") and len(data_iter) == 0:
         raise ValueError(f"{name} has no batches: the {split} set is empty")
 
 
@@ -327,7 +321,13 @@ def check_train_arguments(net: Any, num_epochs: Any, lr: Any, train_iter: Any, t
     check_data_iter(test_iter, "test_iter", "test", needs_len=False)
     if not any(p.requires_grad for p in net.parameters()):
         raise ValueError("net has no trainable parameters: there is nothing for SGD to learn")
-    check_last_batch_for_batchnorm(net, train_iter)
+    if any(isinstance(m, nn.BatchNorm1d) for m in net.modules()) and last_batch_size(train_iter) == 1:
+        raise ValueError(  # now, not as "Expected more than 1 value per channel" after a whole epoch of work
+            "train_iter's last batch holds 1 example, and the net has nn.BatchNorm1d layers, which cannot normalise "
+            "a batch of one in training mode: the first epoch would fail at its last step. Choose a batch size that "
+            "does not leave one example over (e.g. one more or one less), or drop the last batch "
+            "(DataLoader(..., drop_last=True))."
+        )
     return num_epochs, lr
 
 
@@ -340,24 +340,10 @@ def last_batch_size(data_iter: Any) -> int | None:
     batch_size = getattr(data_iter, "batch_size", None)
     if drawn is not None and batch_size and not getattr(data_iter, "drop_last", False) and hasattr(drawn, "__len__"):
         return len(drawn) % batch_size or batch_size
-    if isinstance(data_iter, (list, tuple)) and data_iter:
-        last = data_iter[-1]
-        if isinstance(last, (list, tuple)) and last and isinstance(last[-1], torch.Tensor) and last[-1].ndim:
-            return last[-1].shape[0]
+    last = data_iter[-1] if isinstance(data_iter, (list, tuple)) and data_iter else None  # a list of (X, y) batches
+    if isinstance(last, (list, tuple)) and last and isinstance(last[-1], torch.Tensor) and last[-1].ndim:
+        return last[-1].shape[0]
     return None
-
-
-def check_last_batch_for_batchnorm(net: nn.Module, train_iter: Any) -> None:
-    """Refuse up front a run whose last batch of one example would crash ``nn.BatchNorm1d`` ("Expected more than 1 value
-    per channel") at the end of the first epoch, after all its work."""
-    if not any(isinstance(m, nn.BatchNorm1d) for m in net.modules()) or last_batch_size(train_iter) != 1:
-        return
-    raise ValueError(
-        "train_iter's last batch holds 1 example, and the net has nn.BatchNorm1d layers, which cannot normalise "
-        "a batch of one in training mode: the first epoch would fail at its last step. Choose a batch size that "
-        "does not leave one example over (e.g. one more or one less), or drop the last batch "
-        "(DataLoader(..., drop_last=True))."
-    )
 
 
 def check_loss_reduction(loss: Any) -> None:
