@@ -304,15 +304,11 @@ def step_schedule(scale: float, num_epochs: int = 20) -> list[float]:
 
 def _checked_lrs(lrs: Sequence[float]) -> list[float]:
     """``lrs`` as a list of positive finite step sizes, one per pass, or a ValueError naming the bad entry."""
-    if isinstance(lrs, (numbers.Number, str, torch.Tensor)) or not isinstance(lrs, Iterable):
-        raise ValueError(f"lrs must be a list of step sizes, one per pass, e.g. du.step_schedule(8, 20) or "
+    listed = isinstance(lrs, Iterable) and not isinstance(lrs, (numbers.Number, str, torch.Tensor))
+    if not listed or not (lrs := list(lrs)):
+        raise ValueError(f"lrs must be a non-empty list of step sizes, one per pass, e.g. du.step_schedule(8, 20) or "
                          f"[0.01] * 20; got {lrs!r}")  # fmt: skip
-    lrs = list(lrs)
-    bad = [(i, lr) for i, lr in enumerate(lrs) if not checks.is_positive_number(lr)]
-    if not lrs or bad:
-        where = f"lrs[{bad[0][0]}] is {bad[0][1]!r}" if bad else "lrs is empty"
-        raise ValueError(f"lrs must hold one positive finite step size per pass; {where}. E.g. du.step_schedule(8)")
-    return lrs
+    return [checks.check_positive_number(lr, f"lrs[{i}]") for i, lr in enumerate(lrs)]
 
 
 def train_lenet5(
