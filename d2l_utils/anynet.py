@@ -9,7 +9,7 @@ import random
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
 import torch
@@ -121,17 +121,14 @@ class DesignSpace:
         counts = {w: sum(1 for k_ in ks for g_ in gs if _compatible(w, g_, k_)) for w in sorted(set(self.widths))}
         return {w: c for w, c in counts.items() if c}
 
-    def _shared_values(self) -> Iterable[tuple[int | None, int | None]]:
-        ks = self.bottleneck_ratios if self.shared_bottleneck else (None,)
-        gs = self.group_widths if self.shared_groups else (None,)
-        return ((k, g) for k in ks for g in gs)
-
     def size(self) -> int:
         """The number of valid configurations (networks) in the space, counted exactly."""
         n = self.num_stages
         depth_count = _sequences({d: 1 for d in set(self.depths)}, n, self.increasing_depths)
-        return sum(depth_count * _sequences(self._stage_choices(k, g), n, self.increasing_widths)
-                   for k, g in self._shared_values())  # fmt: skip
+        ks = self.bottleneck_ratios if self.shared_bottleneck else (None,)
+        gs = self.group_widths if self.shared_groups else (None,)
+        stages = (_sequences(self._stage_choices(k, g), n, self.increasing_widths) for k in ks for g in gs)
+        return depth_count * sum(stages)
 
     def choices(self) -> int:
         """Choices counted as the paper counts AnyNetX_A: every value of every parameter of every stage, valid or
