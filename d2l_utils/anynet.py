@@ -9,7 +9,7 @@ import random
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
 import torch
@@ -121,17 +121,14 @@ class DesignSpace:
         counts = {w: sum(1 for k_ in ks for g_ in gs if _compatible(w, g_, k_)) for w in sorted(set(self.widths))}
         return {w: c for w, c in counts.items() if c}
 
-    def _shared_values(self) -> Iterable[tuple[int | None, int | None]]:
-        ks = self.bottleneck_ratios if self.shared_bottleneck else (None,)
-        gs = self.group_widths if self.shared_groups else (None,)
-        return ((k, g) for k in ks for g in gs)
-
     def size(self) -> int:
         """The number of valid configurations (networks) in the space, counted exactly."""
         n = self.num_stages
         depth_count = _sequences({d: 1 for d in set(self.depths)}, n, self.increasing_depths)
-        return sum(depth_count * _sequences(self._stage_choices(k, g), n, self.increasing_widths)
-                   for k, g in self._shared_values())  # fmt: skip
+        ks = self.bottleneck_ratios if self.shared_bottleneck else (None,)
+        gs = self.group_widths if self.shared_groups else (None,)
+        stages = (_sequences(self._stage_choices(k, g), n, self.increasing_widths) for k in ks for g in gs)
+        return depth_count * sum(stages)
 
     def choices(self) -> int:
         """Choices counted as the paper counts AnyNetX_A: every value of every parameter of every stage, valid or
@@ -198,12 +195,8 @@ def _sequences(weights: dict[int, int], length: int, non_decreasing: bool) -> in
         return sum(weights.values()) ** length
     values = sorted(weights)
     ways = [weights[v] for v in values]  # sequences of one value, ending at each value
-    for _ in range(length - 1):
-        running, ways_next = 0, []
-        for v, w in zip(values, ways, strict=True):
-            running += w  # sequences ending at any value <= v
-            ways_next.append(running * weights[v])
-        ways = ways_next
+    for _ in range(length - 1):  # a sequence ending at v extends any sequence ending at a value <= v
+        ways = [running * weights[v] for v, running in zip(values, itertools.accumulate(ways), strict=True)]
     return sum(ways)
 
 
@@ -239,17 +232,15 @@ def network_cost(net: nn.Module, input_shape: Sequence[int]) -> tuple[int, int]:
 
 def evaluate_sample(
     archs: Sequence[Sequence[Stage]], stem_channels: int, train_iter, test_iter, num_epochs: int, lr: float,
-    device: torch.device | str = "cpu", seed: int = 0, report: Callable[[str], None] | None = print,
-    build: Callable[..., nn.Module] | None = None,
+    device: torch.device | str = "cpu", seed: int = 0, build: Callable[..., nn.Module] = anynet_model,
 ) -> list[SampledNet]:  # fmt: skip
     """Build (default :func:`anynet_model`), train (``num_epochs``, the book's SGD, seed ``seed + i``) and test
-    each configuration in ``archs``: the sample's errors for an EDF; ``report`` gets one line per net."""
+    each configuration in ``archs``: the sample's errors for an EDF, printing one line per net."""
     check_positive_ints("evaluate_sample", stem_channels=stem_channels, num_epochs=num_epochs)
     check_positive_number(lr, "lr")
     first_batch(train_iter, "train_iter")
     X, _ = first_batch(test_iter, "test_iter")  # a pair (X, y), and not empty: known before the first step
     device, num_epochs = torch.device(device), config.smoke_epochs(num_epochs)
-    build = anynet_model if build is None else build
     results = []
     for i, arch in enumerate(archs):
         seed_everything(seed + i)
@@ -263,9 +254,8 @@ def evaluate_sample(
             train_epoch_ch6(net, train_iter, loss_fn, optimizer, device, BOOK_SPEED)
         error = 1 - evaluate_accuracy_gpu(net, test_iter, device)
         results.append(SampledNet(tuple(arch), params, flops, error, time.perf_counter() - start))
-        if report is not None:
-            report(f"{i + 1:>3}/{len(archs)} {format_arch(arch):<48} {params:>9,} params  error {100 * error:5.2f}%"
-                   f"  {results[-1].seconds:5.1f} s")  # fmt: skip
+        print(f"{i + 1:>3}/{len(archs)} {format_arch(arch):<48} {params:>9,} params  error {100 * error:5.2f}%"
+              f"  {results[-1].seconds:5.1f} s")  # fmt: skip
     return results
 
 

@@ -69,15 +69,6 @@ DESIGN_NETWORKS: tuple[NetworkSpec, ...] = (
 )
 
 
-def network_costs(spec: NetworkSpec, memory_batch: int = 2) -> tuple[int, int, int]:
-    """``(parameters, FLOPs per image, activation bytes per image)`` of one network at its training size, the memory
-    measured on ``memory_batch`` images (batch norm needs two)."""
-    net = spec.build()
-    params, flops = anynet.network_cost(net, spec.example_shape)
-    memory = activation_memory(net, (memory_batch, *spec.example_shape)) // memory_batch
-    return params, flops, memory
-
-
 def compare_networks(
     specs: Sequence[NetworkSpec] = COURSE_NETWORKS, speeds: dict[str, float] | None = None,
     real_mnist: dict[str, float] | None = None,
@@ -92,7 +83,9 @@ def compare_networks(
     rows = []
     for spec in specs:
         try:
-            params, flops, memory = network_costs(spec)
+            net = spec.build()
+            params, flops = anynet.network_cost(net, spec.example_shape)
+            memory = activation_memory(net, (2, *spec.example_shape)) // 2  # per image, on two: batch norm needs two
         except (RuntimeError, ValueError) as err:
             raise ValueError(
                 f"{spec.name} cannot take input_size={spec.input_size} (images of 1×{spec.input_size}×"

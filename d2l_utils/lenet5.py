@@ -304,15 +304,11 @@ def step_schedule(scale: float, num_epochs: int = 20) -> list[float]:
 
 def _checked_lrs(lrs: Sequence[float]) -> list[float]:
     """``lrs`` as a list of positive finite step sizes, one per pass, or a ValueError naming the bad entry."""
-    if isinstance(lrs, (numbers.Number, str, torch.Tensor)) or not isinstance(lrs, Iterable):
-        raise ValueError(f"lrs must be a list of step sizes, one per pass, e.g. du.step_schedule(8, 20) or "
+    listed = isinstance(lrs, Iterable) and not isinstance(lrs, (numbers.Number, str, torch.Tensor))
+    if not listed or not (lrs := list(lrs)):
+        raise ValueError(f"lrs must be a non-empty list of step sizes, one per pass, e.g. du.step_schedule(8, 20) or "
                          f"[0.01] * 20; got {lrs!r}")  # fmt: skip
-    lrs = list(lrs)
-    bad = [(i, lr) for i, lr in enumerate(lrs) if not checks.is_positive_number(lr)]
-    if not lrs or bad:
-        where = f"lrs[{bad[0][0]}] is {bad[0][1]!r}" if bad else "lrs is empty"
-        raise ValueError(f"lrs must hold one positive finite step size per pass; {where}. E.g. du.step_schedule(8)")
-    return lrs
+    return [checks.check_positive_number(lr, f"lrs[{i}]") for i, lr in enumerate(lrs)]
 
 
 def train_lenet5(
@@ -354,16 +350,6 @@ def train_lenet5(
 # --- the paper's optimiser: stochastic diagonal Levenberg-Marquardt (appendix C) ---------------------------------
 
 
-def squash_gain(a: torch.Tensor) -> torch.Tensor:
-    """f'(a) for the squashing function: A S (1 - tanh²(S a))."""
-    return 1.7159 * (2 / 3) * (1 - torch.tanh(2 / 3 * a).square())
-
-
-def _weighted_layers(net: nn.Module) -> list[nn.Module]:
-    """The layers with a weight and a bias of their own, input to output (C1, S2, C3, S4, C5, F6)."""
-    return [m for m in net.modules() if set(dict(m.named_parameters(recurse=False))) == {"weight", "bias"}]
-
-
 def _affine(layer: nn.Module, X: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """``layer``'s weighted sum of ``X`` computed with the given ``weight`` and ``bias``."""
     if isinstance(layer, nn.Conv2d):
@@ -383,7 +369,8 @@ def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float 
             f"curvature_diagonal follows the paper's LeNet-5 (du.lenet5(), squashed after every layer); got a "
             f"{type(net).__name__} without its PaperInput layer. Train other nets with mu=None (plain SGD)."
         )
-    layers = _weighted_layers(net)
+    # The layers with a weight and a bias of their own, input to output: C1, S2, C3, S4, C5, F6.
+    layers = [m for m in net.modules() if set(dict(m.named_parameters(recurse=False))) == {"weight", "bias"}]
     with torch.no_grad():
         inputs, sums, x = [], [], net.input(X)
         for layer in layers:
@@ -396,7 +383,8 @@ def curvature_diagonal(net: nn.Module, X: torch.Tensor, output_curvature: float 
     for layer, x, a, (weight2, bias2) in zip(layers, inputs, sums, squared, strict=True):
         # The value of u is the layer's input squared; its gradient flows back through z (the layer below).
         u = x.square() if z is None else x.square() + (z - z.detach()).reshape(x.shape)
-        z = squash_gain(a).square() * _affine(layer, u, weight2, bias2)
+        slope = 1.7159 * (2 / 3) * (1 - torch.tanh(2 / 3 * a).square())  # f'(a) of the squashing function
+        z = slope.square() * _affine(layer, u, weight2, bias2)
     grads = torch.autograd.grad(output_curvature * z.sum() / len(X), [t for pair in squared for t in pair])
     owner = {id(p): n for n, p in net.named_parameters()}
     params = [p for layer in layers for p in (layer.weight, layer.bias)]
@@ -434,11 +422,10 @@ class SDLM(torch.optim.Optimizer):
 
 def _first_images(train_iter: Iterable, count: int) -> torch.Tensor:
     """The images of the first batches of a fresh pass over ``train_iter``, ``count`` of them."""
-    images, total = [], 0
+    images = []
     for X, _ in train_iter:
         images.append(X)
-        total += len(X)
-        if total >= count:
+        if sum(map(len, images)) >= count:
             break
     return torch.cat(images)[:count]
 

@@ -351,8 +351,8 @@ def test_lenet5_refuses_an_image_without_its_batch():
 @pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("lrs", "message"),
-    [(0.01, "lrs must be a list of step sizes"), ([0.01, math.nan], r"lrs\[1\] is nan"),
-     ([-0.01], r"lrs\[0\] is -0.01"), ([], "lrs is empty")],
+    [(0.01, "lrs must be a non-empty list of step sizes"), ([0.01, math.nan], r"lrs\[1\] must be .*, got nan"),
+     ([-0.01], r"lrs\[0\] must be a positive finite number, got -0.01"), ([], r"non-empty list .*got \[\]")],
 )  # fmt: skip
 def test_train_lenet5_refuses_bad_step_sizes_before_training(lrs, message):
     net = du.lenet5()
