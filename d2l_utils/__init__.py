@@ -6,7 +6,7 @@ grouped by chapter, and the book's own, so ``import d2l_utils as d2l`` runs the 
 d2l-en 1.0 (``d2l.train_ch6``, ``d2l.Animator``, ``d2l.Trainer``, ...); everything else is imported from its module."""
 
 # Set-up of every notebook: modes, seeds, devices, the folded solutions' runner.
-from .config import smoke_mode, synthetic_mode
+from .config import seed_everything, smoke_mode, synthetic_mode
 from .devices import (
     BOOK_SPEED,
     DeviceNotAvailableError,
@@ -17,7 +17,6 @@ from .devices import (
     try_all_gpus,
     try_gpu,
 )
-from .seeding import seed_everything
 
 # isort: split
 # 01-05 Convolutions, padding and stride, channels, pooling.

@@ -16,12 +16,12 @@ import torch
 from torch import nn
 
 from . import config
+from .config import seed_everything
 from .devices import BOOK_SPEED
 from .guard_rails import checks
 from .guard_rails.checks import check_positive_ints, check_positive_number, first_batch, is_positive_int
 from .models import ResNeXtUnit
 from .profiling import count_flops
-from .seeding import seed_everything
 from .shapes import unchanged
 from .training import evaluate_accuracy_gpu, init_cnn_weights, sgd, train_epoch_ch6
 

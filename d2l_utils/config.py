@@ -1,13 +1,19 @@
 """Where the course keeps its data and which mode it runs in, read from the environment at call time:
 ``D2L_DATA_DIR`` (one data folder, default ``~/.cache/d2l-course/data``), ``D2L_SYNTHETIC=1`` (the stand-in),
 ``D2L_SMOKE=1`` (CI: stand-in, small subset, one epoch, no redraws) and ``D2L_DATA_LOG`` (one JSON line per data
-set served, which ``tools/build_notebooks.py`` reads to keep only real-data outputs)."""
+set served, which ``tools/build_notebooks.py`` reads to keep only real-data outputs); and the one call that makes a
+notebook's random numbers repeat run after run."""
 
 from __future__ import annotations
 
+import numbers
 import os
+import random
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import torch
 
 DATA_DIR_ENV = "D2L_DATA_DIR"
 SYNTHETIC_ENV = "D2L_SYNTHETIC"
@@ -87,3 +93,15 @@ def data_dir() -> Path:
 def banner(message: str) -> None:
     """Print a one-line notice that a run is not the book's: synthetic data, smoke limits, CPU fallbacks."""
     print(f"[d2l_utils] {message}", flush=True)
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python's, NumPy's and PyTorch's generators, so every checked output, weight and shuffle repeats;
+    returns a torch generator with that seed. A bad ``seed`` is refused before any generator is touched."""
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    return torch.Generator().manual_seed(seed)
