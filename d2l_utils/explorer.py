@@ -113,17 +113,14 @@ def edge_kernel(kernel_size: int) -> np.ndarray:
 
 
 def explorer_output_shape(image_shape: tuple[int, int], s: ExplorerSettings) -> tuple[int, int]:
-    """Output height and width, from the course's ``conv_output_size`` (raises ValueError if no window fits)."""
-    return tuple(conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation) for n in image_shape)
-
-
-def check_pool_padding(s: ExplorerSettings) -> None:
-    """PyTorch's pooling layers allow padding of at most half the window, so no window lies all in padding."""
+    """Output height and width, from the course's ``conv_output_size``; a ValueError if no window fits or pooling
+    pads more than half the window (PyTorch's rule, so no window lies all in padding)."""
     if s.mode != "cross-correlation" and s.padding > s.kernel_size // 2:
         raise ValueError(
             f"pooling allows padding <= kernel_size // 2 = {s.kernel_size // 2}, got {s.padding}: "
             "lower the padding or raise the kernel size"
         )
+    return tuple(conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation) for n in image_shape)
 
 
 def window_cells(row: int, col: int, s: ExplorerSettings) -> list[tuple[int, int]]:
@@ -151,7 +148,6 @@ def window_value(padded: np.ndarray, cells: list[tuple[int, int]], s: ExplorerSe
 
 def slide(image: np.ndarray, s: ExplorerSettings, kernel: np.ndarray | None = None) -> np.ndarray:
     """The whole output: ``window_value`` at every output cell (kernel defaults to ``edge_kernel``)."""
-    check_pool_padding(s)
     kernel = edge_kernel(s.kernel_size) if kernel is None else np.asarray(kernel, dtype=float)
     padded = pad_image(image, s)
     out_h, out_w = explorer_output_shape(np.shape(image), s)
@@ -160,11 +156,6 @@ def slide(image: np.ndarray, s: ExplorerSettings, kernel: np.ndarray | None = No
         for j in range(out_w):
             out[i, j] = window_value(padded, window_cells(i, j, s), s, kernel)
     return out
-
-
-def clamp_position(s: ExplorerSettings, output_shape: tuple[int, int]) -> ExplorerSettings:
-    """The same settings with the chosen output cell moved inside an output of ``output_shape``."""
-    return replace(s, row=min(max(s.row, 0), output_shape[0] - 1), col=min(max(s.col, 0), output_shape[1] - 1))
 
 
 def shape_formula(n: int, s: ExplorerSettings) -> str:
@@ -189,15 +180,15 @@ def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.
 
 
 def draw_frame(fig, image: np.ndarray, s: ExplorerSettings, channels: bool = False) -> tuple[int, int] | None:
-    """Draw one explorer frame on ``fig``; return the output shape, or None after drawing why there is none."""
+    """Draw one explorer frame on ``fig``, the chosen output cell moved inside the output (the sliders may point past
+    it); return the output shape, or None after drawing why there is none."""
     fig.clear()
     try:
-        check_pool_padding(s)
         out_shape = explorer_output_shape(np.shape(image), s)
     except ValueError as error:
         fig.text(0.5, 0.5, f"no output: {error}", ha="center", va="center", wrap=True, color="darkred")
         return None
-    s = clamp_position(s, out_shape)
+    s = replace(s, row=min(max(s.row, 0), out_shape[0] - 1), col=min(max(s.col, 0), out_shape[1] - 1))
     if channels:
         _draw_channels(fig, image, s)
     else:
@@ -279,13 +270,14 @@ def convolution_explorer(settings: ExplorerSettings | None = None):
     return _widget(settings)
 
 
-def _controls(s: ExplorerSettings) -> dict:
+def _widget(s: ExplorerSettings):
     import ipywidgets as w
+    import matplotlib.pyplot as plt
 
     def slider(value, low, high, description):
         return w.IntSlider(value=value, min=low, max=high, description=description, continuous_update=False)
 
-    return {
+    controls = {
         "kernel_size": slider(s.kernel_size, 1, 5, "kernel"),
         "padding": slider(s.padding, 0, 3, "padding"),
         "stride": slider(s.stride, 1, 3, "stride"),
@@ -296,13 +288,6 @@ def _controls(s: ExplorerSettings) -> dict:
         "image": w.Dropdown(options=IMAGES, value=IMAGES[0], description="image"),
         "channels": w.Checkbox(value=False, description="3 input channels"),
     }
-
-
-def _widget(s: ExplorerSettings):
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    controls = _controls(s)
     shape_label = w.HTML()
     shape_label.add_class("d2l-explorer-shape")
     out = w.Output()

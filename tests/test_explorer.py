@@ -91,9 +91,11 @@ def test_bad_settings_are_named(field, value, message):
         ex.ExplorerSettings(**{field: value})
 
 
-def test_clamp_position_keeps_the_cell_inside_the_output():
-    settings = ex.ExplorerSettings(row=9, col=-3)
-    assert ex.clamp_position(settings, (4, 5)) == ex.ExplorerSettings(row=3, col=0)
+def test_a_frame_moves_the_chosen_cell_inside_the_output():
+    fig = plt.figure()
+    assert ex.draw_frame(fig, IMAGE, ex.ExplorerSettings(row=9, col=-3)) == (5, 5)
+    assert fig.axes[2].get_xlabel().startswith("output[4, 0] = ")
+    plt.close(fig)
 
 
 def test_channel_terms_add_up_to_a_multichannel_convolution():
