@@ -121,7 +121,12 @@ def measure_training_speed(
         raise ValueError(f"batch_size and steps must be integers of at least 1, got {batch_size!r} and {steps!r}")
     batch_size, steps = int(batch_size), int(steps)
     example_shape = checked_shape(example_shape, "example_shape")
-    _check_example_shape(net, example_shape)
+    first = leaf_modules(net)[0][1] if leaf_modules(net) else None  # a 4-D shape for 2-D layers includes a batch
+    if len(example_shape) == 4 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        raise ValueError(
+            f"example_shape is one example's shape without the batch, e.g. {example_shape[1:]}; got {example_shape} "
+            "(the batch size is the batch_size argument)"
+        )
     device = resolve_device(device)
     speed = choose_speed(device)  # what train_ch6 would use here
     with unchanged(net):
@@ -135,27 +140,13 @@ def measure_training_speed(
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
     optimizer, scaler = sgd(model, lr, device), grad_scaler(device, speed)
     loss, precision = nn.CrossEntropyLoss(), autocast(device, speed.autocast)
-
-    def step() -> None:
-        train_step(model, X, y, loss, optimizer, scaler, precision)
-
-    step()
+    train_step(model, X, y, loss, optimizer, scaler, precision)  # warm-up, not timed
     synchronize(device)
     start = time.perf_counter()
     for _ in range(steps):
-        step()
+        train_step(model, X, y, loss, optimizer, scaler, precision)
     synchronize(device)
     return batch_size * steps / (time.perf_counter() - start)
-
-
-def _check_example_shape(net: nn.Module, example_shape: tuple[int, ...]) -> None:
-    """``example_shape`` is one example without the batch: a 4-D shape for a net of 2-D layers has one too many."""
-    first = leaf_modules(net)[0][1] if leaf_modules(net) else None
-    if len(example_shape) == 4 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-        raise ValueError(
-            f"example_shape is one example's shape without the batch, e.g. {example_shape[1:]}; got {example_shape} "
-            "(the batch size is the batch_size argument)"
-        )
 
 
 # --- whole networks: activation memory, stage costs, speed records ---------------------------------------------
@@ -265,19 +256,14 @@ def load_speeds(path: str | Path) -> dict:
 # --- where a result comes from: the data the loader says it served, the machine, PyTorch and the day --------------
 
 
-def _source(data_iter) -> DataSource:
+def data_label(data_iter) -> str:
+    """A short name of the data ``data_iter`` serves: ``"real MNIST"``, or the stand-in's name, plus any subset."""
     source = getattr(data_iter, "source", None)
     if not isinstance(source, DataSource):
         raise TypeError(
             f"{type(data_iter).__name__} does not say what data it serves (no .source); pass an iterator from "
             "du.load_data_mnist or du.load_data_fashion_mnist"
         )
-    return source
-
-
-def data_label(data_iter) -> str:
-    """A short name of the data ``data_iter`` serves: ``"real MNIST"``, or the stand-in's name, plus any subset."""
-    source = _source(data_iter)
     label = f"real {source.name}" if source.verified_real else source.name
     return label + (", smoke-mode subset" if source.smoke else "")
 
@@ -285,7 +271,7 @@ def data_label(data_iter) -> str:
 def provenance(data_iter, device: torch.device | str | None = None) -> str:
     """One line saying what a result was computed on: the data and its size, the device (``None``: ``try_gpu()``,
     a GPU named by its model), machine, torch and date."""
-    source, device = _source(data_iter), resolve_device(device)
+    label, device = data_label(data_iter), resolve_device(device)  # data_label refuses an iterator without .source
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
-    sizes = f"{source.num_train:,} training and {source.num_test:,} test images"
-    return f"{data_label(data_iter)} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"
+    sizes = f"{data_iter.source.num_train:,} training and {data_iter.source.num_test:,} test images"
+    return f"{label} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"
