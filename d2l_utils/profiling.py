@@ -72,16 +72,12 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     finally:
         for handle in handles:
             handle.remove()
-    return [
-        LayerCost(
-            row.index,
-            row.layer_type,
-            row.output_shape,
-            sum(p.numel() for p in leaves[row.index].parameters()),
-            count_flops(leaves[row.index], inputs[row.index]),
-        )
-        for row in rows
-    ]
+    costs = []
+    for row in rows:
+        leaf = leaves[row.index]
+        params, flops = sum(p.numel() for p in leaf.parameters()), count_flops(leaf, inputs[row.index])
+        costs.append(LayerCost(row.index, row.layer_type, row.output_shape, params, flops))
+    return costs
 
 
 def format_cost_table(rows: Sequence[LayerCost]) -> str:
@@ -232,8 +228,7 @@ def measure_speeds(
 
 def machine_description() -> str:
     """A one-line description of this machine for a speed record: processor, cores and PyTorch version."""
-    processor = platform.processor() or platform.machine()
-    cpu_name = cpu_model_name() or processor
+    cpu_name = cpu_model_name() or platform.processor() or platform.machine()
     return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
 
 
