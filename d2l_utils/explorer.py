@@ -130,12 +130,6 @@ def window_cells(row: int, col: int, s: ExplorerSettings) -> list[tuple[int, int
     return [(top + a * d, left + b * d) for a in range(k) for b in range(k)]
 
 
-def pad_image(image: np.ndarray, s: ExplorerSettings) -> np.ndarray:
-    """Zero padding for cross-correlation and average pooling; −∞ for max pooling, so padding never wins."""
-    fill = -np.inf if s.mode == "max pooling" else 0.0
-    return np.pad(np.asarray(image, dtype=float), s.padding, constant_values=fill)
-
-
 def window_value(padded: np.ndarray, cells: list[tuple[int, int]], s: ExplorerSettings, kernel: np.ndarray) -> float:
     """One output number: the window's weighted sum, maximum or mean."""
     values = np.array([padded[r, c] for r, c in cells])
@@ -149,7 +143,8 @@ def window_value(padded: np.ndarray, cells: list[tuple[int, int]], s: ExplorerSe
 def slide(image: np.ndarray, s: ExplorerSettings, kernel: np.ndarray | None = None) -> np.ndarray:
     """The whole output: ``window_value`` at every output cell (kernel defaults to ``edge_kernel``)."""
     kernel = edge_kernel(s.kernel_size) if kernel is None else np.asarray(kernel, dtype=float)
-    padded = pad_image(image, s)
+    fill = -np.inf if s.mode == "max pooling" else 0.0  # zero padding, but in max pooling it must never win
+    padded = np.pad(np.asarray(image, dtype=float), s.padding, constant_values=fill)
     out_h, out_w = explorer_output_shape(np.shape(image), s)
     out = np.empty((out_h, out_w))
     for i in range(out_h):
@@ -163,13 +158,6 @@ def shape_formula(n: int, s: ExplorerSettings) -> str:
     out = conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation)
     span = s.dilation * (s.kernel_size - 1) + 1  # the input cells a dilated window covers along one side
     return f"⌊({n} + 2·{s.padding} − {span}) / {s.stride}⌋ + 1 = {out}"
-
-
-def channel_terms(channels: np.ndarray, kernels: np.ndarray, s: ExplorerSettings) -> list[float]:
-    """Multi-channel cross-correlation at the chosen cell: one partial sum per input channel (they add up)."""
-    one = replace(s, mode="cross-correlation")
-    cells = window_cells(s.row, s.col, one)
-    return [window_value(pad_image(x, one), cells, one, k) for x, k in zip(channels, kernels, strict=True)]
 
 
 def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -230,6 +218,7 @@ def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
     no kernel and pools each channel on its own."""
     channels, kernels = three_channels(image, s.kernel_size)
     axes = fig.subplots(2, 4)
+    axes[1, 3].axis("off")
     cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
     fontsize = _cell_fontsize(channels.shape[1] + 2 * s.padding)
     for c, x in enumerate(channels):
@@ -239,16 +228,15 @@ def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
                         cmap="Oranges", fontsize=fontsize)  # fmt: skip
     if s.mode != "cross-correlation":
         axes[0, 3].axis("off")
-        axes[1, 3].axis("off")
         axes[0, 3].text(0.5, 0.5, f"{s.mode}:\nno weights; each\nchannel is pooled\non its own", ha="center")
         return
-    terms = channel_terms(channels, kernels, s)
+    outputs = [slide(x, s, k) for x, k in zip(channels, kernels, strict=True)]
+    terms = [out[s.row, s.col] for out in outputs]  # one partial sum per input channel; they add up
     for c, (k, term) in enumerate(zip(kernels, terms, strict=True)):
         show_matrix(axes[1, c], k, f"kernel slice {c}: {term:g}", cmap="coolwarm")
-    output = sum(slide(x, s, k) for x, k in zip(channels, kernels, strict=True))
+    output = sum(outputs)
     show_matrix(axes[0, 3], output, "one output channel", boxes=[(s.row, s.col, 1, 1)], cmap="Oranges",
                 fontsize=_cell_fontsize(output.shape[1]))  # fmt: skip
-    axes[1, 3].axis("off")
     axes[1, 3].text(0.5, 0.5, " + ".join(f"{t:g}" for t in terms) + f"\n= {sum(terms):g}", ha="center")
 
 

@@ -98,11 +98,12 @@ def test_a_frame_moves_the_chosen_cell_inside_the_output():
     plt.close(fig)
 
 
-def test_channel_terms_add_up_to_a_multichannel_convolution():
+def test_channel_outputs_add_up_to_a_multichannel_convolution():
     settings = ex.ExplorerSettings(kernel_size=3, padding=1, stride=2, row=2, col=1)
     channels, kernels = ex.three_channels(IMAGE, 3)
     conv = F.conv2d(torch.tensor(channels)[None], torch.tensor(kernels)[None], padding=1, stride=2)
-    assert sum(ex.channel_terms(channels, kernels, settings)) == pytest.approx(conv[0, 0, 2, 1].item())
+    terms = [ex.slide(x, settings, k)[2, 1] for x, k in zip(channels, kernels, strict=True)]
+    assert sum(terms) == pytest.approx(conv[0, 0, 2, 1].item())
 
 
 def test_camera_image_is_small_and_scaled():
@@ -169,7 +170,8 @@ def test_a_non_square_image_is_explored(channels):
     stack, kernels = ex.three_channels(image, 3)
     settings = ex.ExplorerSettings(row=2, col=4)
     conv = F.conv2d(torch.tensor(stack)[None], torch.tensor(kernels)[None])
-    assert sum(ex.channel_terms(stack, kernels, settings)) == pytest.approx(conv[0, 0, 2, 4].item())
+    terms = [ex.slide(x, settings, k)[2, 4] for x, k in zip(stack, kernels, strict=True)]
+    assert sum(terms) == pytest.approx(conv[0, 0, 2, 4].item())
 
 
 @pytest.mark.bad_input
