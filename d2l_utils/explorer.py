@@ -130,26 +130,17 @@ def window_cells(row: int, col: int, s: ExplorerSettings) -> list[tuple[int, int
     return [(top + a * d, left + b * d) for a in range(k) for b in range(k)]
 
 
-def window_value(padded: np.ndarray, cells: list[tuple[int, int]], s: ExplorerSettings, kernel: np.ndarray) -> float:
-    """One output number: the window's weighted sum, maximum or mean."""
-    values = np.array([padded[r, c] for r, c in cells])
-    if s.mode == "max pooling":
-        return float(values.max())
-    if s.mode == "average pooling":
-        return float(values.mean())
-    return float(values @ kernel.reshape(-1))
-
-
 def slide(image: np.ndarray, s: ExplorerSettings, kernel: np.ndarray | None = None) -> np.ndarray:
-    """The whole output: ``window_value`` at every output cell (kernel defaults to ``edge_kernel``)."""
+    """The whole output: each window's weighted sum (the kernel defaults to ``edge_kernel``), maximum or mean."""
     kernel = edge_kernel(s.kernel_size) if kernel is None else np.asarray(kernel, dtype=float)
     fill = -np.inf if s.mode == "max pooling" else 0.0  # zero padding, but in max pooling it must never win
     padded = np.pad(np.asarray(image, dtype=float), s.padding, constant_values=fill)
+    combine = {"max pooling": np.max, "average pooling": np.mean}.get(s.mode, lambda values: values @ kernel.ravel())
     out_h, out_w = explorer_output_shape(np.shape(image), s)
     out = np.empty((out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
-            out[i, j] = window_value(padded, window_cells(i, j, s), s, kernel)
+            out[i, j] = combine(np.array([padded[r, c] for r, c in window_cells(i, j, s)]))
     return out
 
 
