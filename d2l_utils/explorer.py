@@ -113,17 +113,14 @@ def edge_kernel(kernel_size: int) -> np.ndarray:
 
 
 def explorer_output_shape(image_shape: tuple[int, int], s: ExplorerSettings) -> tuple[int, int]:
-    """Output height and width, from the course's ``conv_output_size`` (raises ValueError if no window fits)."""
-    return tuple(conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation) for n in image_shape)
-
-
-def check_pool_padding(s: ExplorerSettings) -> None:
-    """PyTorch's pooling layers allow padding of at most half the window, so no window lies all in padding."""
+    """Output height and width, from the course's ``conv_output_size``; a ValueError if no window fits or pooling
+    pads more than half the window (PyTorch's rule, so no window lies all in padding)."""
     if s.mode != "cross-correlation" and s.padding > s.kernel_size // 2:
         raise ValueError(
             f"pooling allows padding <= kernel_size // 2 = {s.kernel_size // 2}, got {s.padding}: "
             "lower the padding or raise the kernel size"
         )
+    return tuple(conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation) for n in image_shape)
 
 
 def window_cells(row: int, col: int, s: ExplorerSettings) -> list[tuple[int, int]]:
@@ -133,38 +130,18 @@ def window_cells(row: int, col: int, s: ExplorerSettings) -> list[tuple[int, int
     return [(top + a * d, left + b * d) for a in range(k) for b in range(k)]
 
 
-def pad_image(image: np.ndarray, s: ExplorerSettings) -> np.ndarray:
-    """Zero padding for cross-correlation and average pooling; −∞ for max pooling, so padding never wins."""
-    fill = -np.inf if s.mode == "max pooling" else 0.0
-    return np.pad(np.asarray(image, dtype=float), s.padding, constant_values=fill)
-
-
-def window_value(padded: np.ndarray, cells: list[tuple[int, int]], s: ExplorerSettings, kernel: np.ndarray) -> float:
-    """One output number: the window's weighted sum, maximum or mean."""
-    values = np.array([padded[r, c] for r, c in cells])
-    if s.mode == "max pooling":
-        return float(values.max())
-    if s.mode == "average pooling":
-        return float(values.mean())
-    return float(values @ kernel.reshape(-1))
-
-
 def slide(image: np.ndarray, s: ExplorerSettings, kernel: np.ndarray | None = None) -> np.ndarray:
-    """The whole output: ``window_value`` at every output cell (kernel defaults to ``edge_kernel``)."""
-    check_pool_padding(s)
+    """The whole output: each window's weighted sum (the kernel defaults to ``edge_kernel``), maximum or mean."""
     kernel = edge_kernel(s.kernel_size) if kernel is None else np.asarray(kernel, dtype=float)
-    padded = pad_image(image, s)
+    fill = -np.inf if s.mode == "max pooling" else 0.0  # zero padding, but in max pooling it must never win
+    padded = np.pad(np.asarray(image, dtype=float), s.padding, constant_values=fill)
+    combine = {"max pooling": np.max, "average pooling": np.mean}.get(s.mode, lambda values: values @ kernel.ravel())
     out_h, out_w = explorer_output_shape(np.shape(image), s)
     out = np.empty((out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
-            out[i, j] = window_value(padded, window_cells(i, j, s), s, kernel)
+            out[i, j] = combine(np.array([padded[r, c] for r, c in window_cells(i, j, s)]))
     return out
-
-
-def clamp_position(s: ExplorerSettings, output_shape: tuple[int, int]) -> ExplorerSettings:
-    """The same settings with the chosen output cell moved inside an output of ``output_shape``."""
-    return replace(s, row=min(max(s.row, 0), output_shape[0] - 1), col=min(max(s.col, 0), output_shape[1] - 1))
 
 
 def shape_formula(n: int, s: ExplorerSettings) -> str:
@@ -172,13 +149,6 @@ def shape_formula(n: int, s: ExplorerSettings) -> str:
     out = conv_output_size(n, s.kernel_size, s.padding, s.stride, s.dilation)
     span = s.dilation * (s.kernel_size - 1) + 1  # the input cells a dilated window covers along one side
     return f"⌊({n} + 2·{s.padding} − {span}) / {s.stride}⌋ + 1 = {out}"
-
-
-def channel_terms(channels: np.ndarray, kernels: np.ndarray, s: ExplorerSettings) -> list[float]:
-    """Multi-channel cross-correlation at the chosen cell: one partial sum per input channel (they add up)."""
-    one = replace(s, mode="cross-correlation")
-    cells = window_cells(s.row, s.col, one)
-    return [window_value(pad_image(x, one), cells, one, k) for x, k in zip(channels, kernels, strict=True)]
 
 
 def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -189,15 +159,15 @@ def three_channels(image: np.ndarray, kernel_size: int) -> tuple[np.ndarray, np.
 
 
 def draw_frame(fig, image: np.ndarray, s: ExplorerSettings, channels: bool = False) -> tuple[int, int] | None:
-    """Draw one explorer frame on ``fig``; return the output shape, or None after drawing why there is none."""
+    """Draw one explorer frame on ``fig``, the chosen output cell moved inside the output (the sliders may point past
+    it); return the output shape, or None after drawing why there is none."""
     fig.clear()
     try:
-        check_pool_padding(s)
         out_shape = explorer_output_shape(np.shape(image), s)
     except ValueError as error:
         fig.text(0.5, 0.5, f"no output: {error}", ha="center", va="center", wrap=True, color="darkred")
         return None
-    s = clamp_position(s, out_shape)
+    s = replace(s, row=min(max(s.row, 0), out_shape[0] - 1), col=min(max(s.col, 0), out_shape[1] - 1))
     if channels:
         _draw_channels(fig, image, s)
     else:
@@ -239,6 +209,7 @@ def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
     no kernel and pools each channel on its own."""
     channels, kernels = three_channels(image, s.kernel_size)
     axes = fig.subplots(2, 4)
+    axes[1, 3].axis("off")
     cells = [(r, c, 1, 1) for r, c in window_cells(s.row, s.col, s)]
     fontsize = _cell_fontsize(channels.shape[1] + 2 * s.padding)
     for c, x in enumerate(channels):
@@ -248,16 +219,15 @@ def _draw_channels(fig, image: np.ndarray, s: ExplorerSettings) -> None:
                         cmap="Oranges", fontsize=fontsize)  # fmt: skip
     if s.mode != "cross-correlation":
         axes[0, 3].axis("off")
-        axes[1, 3].axis("off")
         axes[0, 3].text(0.5, 0.5, f"{s.mode}:\nno weights; each\nchannel is pooled\non its own", ha="center")
         return
-    terms = channel_terms(channels, kernels, s)
+    outputs = [slide(x, s, k) for x, k in zip(channels, kernels, strict=True)]
+    terms = [out[s.row, s.col] for out in outputs]  # one partial sum per input channel; they add up
     for c, (k, term) in enumerate(zip(kernels, terms, strict=True)):
         show_matrix(axes[1, c], k, f"kernel slice {c}: {term:g}", cmap="coolwarm")
-    output = sum(slide(x, s, k) for x, k in zip(channels, kernels, strict=True))
+    output = sum(outputs)
     show_matrix(axes[0, 3], output, "one output channel", boxes=[(s.row, s.col, 1, 1)], cmap="Oranges",
                 fontsize=_cell_fontsize(output.shape[1]))  # fmt: skip
-    axes[1, 3].axis("off")
     axes[1, 3].text(0.5, 0.5, " + ".join(f"{t:g}" for t in terms) + f"\n= {sum(terms):g}", ha="center")
 
 
@@ -279,13 +249,14 @@ def convolution_explorer(settings: ExplorerSettings | None = None):
     return _widget(settings)
 
 
-def _controls(s: ExplorerSettings) -> dict:
+def _widget(s: ExplorerSettings):
     import ipywidgets as w
+    import matplotlib.pyplot as plt
 
     def slider(value, low, high, description):
         return w.IntSlider(value=value, min=low, max=high, description=description, continuous_update=False)
 
-    return {
+    controls = {
         "kernel_size": slider(s.kernel_size, 1, 5, "kernel"),
         "padding": slider(s.padding, 0, 3, "padding"),
         "stride": slider(s.stride, 1, 3, "stride"),
@@ -296,13 +267,6 @@ def _controls(s: ExplorerSettings) -> dict:
         "image": w.Dropdown(options=IMAGES, value=IMAGES[0], description="image"),
         "channels": w.Checkbox(value=False, description="3 input channels"),
     }
-
-
-def _widget(s: ExplorerSettings):
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    controls = _controls(s)
     shape_label = w.HTML()
     shape_label.add_class("d2l-explorer-shape")
     out = w.Output()

@@ -79,8 +79,7 @@ def narrow_conv_arch(conv_arch=VGG11_CONV_ARCH, ratio: int = 4) -> tuple[tuple[i
     ``ratio**2`` times less and VGG trains on Fashion-MNIST in reasonable time."""
     check_positive_ints("narrow_conv_arch", ratio=ratio)
     pairs = _checked_conv_arch(conv_arch)
-    too_narrow = [c for _, c in pairs if c // ratio < 1]
-    if too_narrow:
+    if too_narrow := [c for _, c in pairs if c // ratio < 1]:
         raise ValueError(f"ratio={ratio} leaves no channels for blocks with {too_narrow} channels; use a smaller ratio")
     return tuple((n, c // ratio) for n, c in pairs)
 
@@ -136,16 +135,6 @@ def nin(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
     )
 
 
-def _channel_pair(name: str, value) -> tuple[int, int]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(
-            f"Inception: {name} must be a (reduce, out) pair of channel counts, e.g. (96, 128) for a 1×1 convolution "
-            f"to 96 channels followed by a larger one to 128; got {value!r}"
-        )
-    check_positive_ints(f"Inception {name}", reduce=value[0], out=value[1])
-    return int(value[0]), int(value[1])
-
-
 class Inception(nn.Module):
     """GoogLeNet's Inception block: four parallel branches (1×1; 1×1→3×3; 1×1→5×5; 3×3 max pool→1×1) with
     ReLUs as modules, concatenated along the channels: ``out_channels = c1 + c2[1] + c3[1] + c4``."""
@@ -153,7 +142,14 @@ class Inception(nn.Module):
     def __init__(self, in_channels: int, c1: int, c2: tuple[int, int], c3: tuple[int, int], c4: int):
         super().__init__()
         check_positive_ints("Inception", in_channels=in_channels, c1=c1, c4=c4)
-        c2, c3 = _channel_pair("c2", c2), _channel_pair("c3", c3)
+        for name, pair in (("c2", c2), ("c3", c3)):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(
+                    f"Inception: {name} must be a (reduce, out) pair of channel counts, e.g. (96, 128) for a 1×1 "
+                    f"convolution to 96 channels followed by a larger one to 128; got {pair!r}"
+                )
+            check_positive_ints(f"Inception {name}", reduce=pair[0], out=pair[1])
+        c2, c3 = tuple(map(int, c2)), tuple(map(int, c3))
         self.in_channels = in_channels
         self.out_channels = c1 + c2[1] + c3[1] + c4
         self.branch1 = nn.Sequential(nn.Conv2d(in_channels, c1, kernel_size=1), nn.ReLU())
@@ -323,13 +319,11 @@ def resnet_block(
     """``num_residuals`` residual blocks; the first halves height and width and changes the channels, unless
     ``first_block`` (ResNet's first stage, which follows a max pool and keeps 64 channels)."""
     check_positive_ints("resnet_block", num_residuals=num_residuals)
-    blocks = []
-    for i in range(num_residuals):
-        if i == 0 and not first_block:
-            blocks.append(Residual(input_channels, num_channels, use_1x1conv=True, strides=2))
-        else:
-            blocks.append(Residual(num_channels, num_channels))
-    return nn.Sequential(*blocks)
+    if first_block:
+        first = Residual(num_channels, num_channels)
+    else:
+        first = Residual(input_channels, num_channels, use_1x1conv=True, strides=2)
+    return nn.Sequential(first, *(Residual(num_channels, num_channels) for _ in range(num_residuals - 1)))
 
 
 def _stem(in_channels: int) -> nn.Sequential:

@@ -196,23 +196,18 @@ def book_spread(network: str, *, edition: str | None = None, variant: str = "") 
     return BookSpread(network, len(accs), min(accs), max(accs), statistics.fmean(accs), sd, statistics.median(accs))
 
 
-def _edition_line(runs: tuple[BookRun, ...], lang: str) -> str | None:
-    mine = [r for r in runs if r.edition.startswith(lang + "-")]
-    if not mine:
-        return None
-    accs = [r.test_acc for r in mine]
-    versions = f"{mine[0].edition.split('-', 1)[1]} to {mine[-1].edition.split('-', 1)[1]}"
-    return (f"  d2l-{lang} ({versions}, {mine[0].date} to {mine[-1].date}): {len(mine)} runs, "
-            f"{min(accs):.3f}–{max(accs):.3f}, median {statistics.median(accs):.3f}")  # fmt: skip
-
-
 def format_book_runs(network: str, *, variant: str = "", drop: float = 0.01) -> str:
     """The spread of the book's runs of ``network``, per edition, and how many runs' last epoch fell ``drop``
     or more below their best (among runs whose build stored the training plot)."""
     runs = book_runs(network, variant=variant)
     lines = [f"book's runs of {network}{' (' + variant + ')' if variant else ''}: "
              f"{book_spread(network, variant=variant)}"]  # fmt: skip
-    lines += [line for lang in ("en", "zh") if (line := _edition_line(runs, lang))]
+    for lang in ("en", "zh"):
+        if mine := [r for r in runs if r.edition.startswith(lang + "-")]:
+            accs = [r.test_acc for r in mine]
+            versions = f"{mine[0].edition.split('-', 1)[1]} to {mine[-1].edition.split('-', 1)[1]}"
+            lines.append(f"  d2l-{lang} ({versions}, {mine[0].date} to {mine[-1].date}): {len(mine)} runs, "
+                         f"{min(accs):.3f}–{max(accs):.3f}, median {statistics.median(accs):.3f}")  # fmt: skip
     curves = [r for r in runs if r.best_test_acc is not None]
     fallen = [r for r in curves if r.best_test_acc - r.test_acc >= drop - 1e-9]
     if curves:

@@ -72,16 +72,12 @@ def layer_costs(net: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]:
     finally:
         for handle in handles:
             handle.remove()
-    return [
-        LayerCost(
-            row.index,
-            row.layer_type,
-            row.output_shape,
-            sum(p.numel() for p in leaves[row.index].parameters()),
-            count_flops(leaves[row.index], inputs[row.index]),
-        )
-        for row in rows
-    ]
+    costs = []
+    for row in rows:
+        leaf = leaves[row.index]
+        params, flops = sum(p.numel() for p in leaf.parameters()), count_flops(leaf, inputs[row.index])
+        costs.append(LayerCost(row.index, row.layer_type, row.output_shape, params, flops))
+    return costs
 
 
 def format_cost_table(rows: Sequence[LayerCost]) -> str:
@@ -121,7 +117,12 @@ def measure_training_speed(
         raise ValueError(f"batch_size and steps must be integers of at least 1, got {batch_size!r} and {steps!r}")
     batch_size, steps = int(batch_size), int(steps)
     example_shape = checked_shape(example_shape, "example_shape")
-    _check_example_shape(net, example_shape)
+    first = leaf_modules(net)[0][1] if leaf_modules(net) else None  # a 4-D shape for 2-D layers includes a batch
+    if len(example_shape) == 4 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        raise ValueError(
+            f"example_shape is one example's shape without the batch, e.g. {example_shape[1:]}; got {example_shape} "
+            "(the batch size is the batch_size argument)"
+        )
     device = resolve_device(device)
     speed = choose_speed(device)  # what train_ch6 would use here
     with unchanged(net):
@@ -135,27 +136,13 @@ def measure_training_speed(
     y = torch.randint(0, num_classes, (batch_size,), generator=generator).to(device)
     optimizer, scaler = sgd(model, lr, device), grad_scaler(device, speed)
     loss, precision = nn.CrossEntropyLoss(), autocast(device, speed.autocast)
-
-    def step() -> None:
-        train_step(model, X, y, loss, optimizer, scaler, precision)
-
-    step()
+    train_step(model, X, y, loss, optimizer, scaler, precision)  # warm-up, not timed
     synchronize(device)
     start = time.perf_counter()
     for _ in range(steps):
-        step()
+        train_step(model, X, y, loss, optimizer, scaler, precision)
     synchronize(device)
     return batch_size * steps / (time.perf_counter() - start)
-
-
-def _check_example_shape(net: nn.Module, example_shape: tuple[int, ...]) -> None:
-    """``example_shape`` is one example without the batch: a 4-D shape for a net of 2-D layers has one too many."""
-    first = leaf_modules(net)[0][1] if leaf_modules(net) else None
-    if len(example_shape) == 4 and isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-        raise ValueError(
-            f"example_shape is one example's shape without the batch, e.g. {example_shape[1:]}; got {example_shape} "
-            "(the batch size is the batch_size argument)"
-        )
 
 
 # --- whole networks: activation memory, stage costs, speed records ---------------------------------------------
@@ -241,8 +228,7 @@ def measure_speeds(
 
 def machine_description() -> str:
     """A one-line description of this machine for a speed record: processor, cores and PyTorch version."""
-    processor = platform.processor() or platform.machine()
-    cpu_name = cpu_model_name() or processor
+    cpu_name = cpu_model_name() or platform.processor() or platform.machine()
     return f"{cpu_name}, {os.cpu_count()} logical cores, {platform.system()}, torch {torch.__version__}"
 
 
@@ -265,19 +251,14 @@ def load_speeds(path: str | Path) -> dict:
 # --- where a result comes from: the data the loader says it served, the machine, PyTorch and the day --------------
 
 
-def _source(data_iter) -> DataSource:
+def data_label(data_iter) -> str:
+    """A short name of the data ``data_iter`` serves: ``"real MNIST"``, or the stand-in's name, plus any subset."""
     source = getattr(data_iter, "source", None)
     if not isinstance(source, DataSource):
         raise TypeError(
             f"{type(data_iter).__name__} does not say what data it serves (no .source); pass an iterator from "
             "du.load_data_mnist or du.load_data_fashion_mnist"
         )
-    return source
-
-
-def data_label(data_iter) -> str:
-    """A short name of the data ``data_iter`` serves: ``"real MNIST"``, or the stand-in's name, plus any subset."""
-    source = _source(data_iter)
     label = f"real {source.name}" if source.verified_real else source.name
     return label + (", smoke-mode subset" if source.smoke else "")
 
@@ -285,7 +266,7 @@ def data_label(data_iter) -> str:
 def provenance(data_iter, device: torch.device | str | None = None) -> str:
     """One line saying what a result was computed on: the data and its size, the device (``None``: ``try_gpu()``,
     a GPU named by its model), machine, torch and date."""
-    source, device = _source(data_iter), resolve_device(device)
+    label, device = data_label(data_iter), resolve_device(device)  # data_label refuses an iterator without .source
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
-    sizes = f"{source.num_train:,} training and {source.num_test:,} test images"
-    return f"{data_label(data_iter)} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"
+    sizes = f"{data_iter.source.num_train:,} training and {data_iter.source.num_test:,} test images"
+    return f"{label} ({sizes}) · on {where} · {machine_description()} · {datetime.date.today()}"

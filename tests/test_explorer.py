@@ -91,16 +91,19 @@ def test_bad_settings_are_named(field, value, message):
         ex.ExplorerSettings(**{field: value})
 
 
-def test_clamp_position_keeps_the_cell_inside_the_output():
-    settings = ex.ExplorerSettings(row=9, col=-3)
-    assert ex.clamp_position(settings, (4, 5)) == ex.ExplorerSettings(row=3, col=0)
+def test_a_frame_moves_the_chosen_cell_inside_the_output():
+    fig = plt.figure()
+    assert ex.draw_frame(fig, IMAGE, ex.ExplorerSettings(row=9, col=-3)) == (5, 5)
+    assert fig.axes[2].get_xlabel().startswith("output[4, 0] = ")
+    plt.close(fig)
 
 
-def test_channel_terms_add_up_to_a_multichannel_convolution():
+def test_channel_outputs_add_up_to_a_multichannel_convolution():
     settings = ex.ExplorerSettings(kernel_size=3, padding=1, stride=2, row=2, col=1)
     channels, kernels = ex.three_channels(IMAGE, 3)
     conv = F.conv2d(torch.tensor(channels)[None], torch.tensor(kernels)[None], padding=1, stride=2)
-    assert sum(ex.channel_terms(channels, kernels, settings)) == pytest.approx(conv[0, 0, 2, 1].item())
+    terms = [ex.slide(x, settings, k)[2, 1] for x, k in zip(channels, kernels, strict=True)]
+    assert sum(terms) == pytest.approx(conv[0, 0, 2, 1].item())
 
 
 def test_camera_image_is_small_and_scaled():
@@ -167,7 +170,8 @@ def test_a_non_square_image_is_explored(channels):
     stack, kernels = ex.three_channels(image, 3)
     settings = ex.ExplorerSettings(row=2, col=4)
     conv = F.conv2d(torch.tensor(stack)[None], torch.tensor(kernels)[None])
-    assert sum(ex.channel_terms(stack, kernels, settings)) == pytest.approx(conv[0, 0, 2, 4].item())
+    terms = [ex.slide(x, settings, k)[2, 4] for x, k in zip(stack, kernels, strict=True)]
+    assert sum(terms) == pytest.approx(conv[0, 0, 2, 4].item())
 
 
 @pytest.mark.bad_input
