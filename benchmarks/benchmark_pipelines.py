@@ -32,7 +32,7 @@ IDX files into a temporary folder, so nothing is downloaded and its accuracies a
 ``../data`` relative to the working directory, so the book runs from ``<tmp>/work`` next to ``<tmp>/data``.
 
 ``--data mnist`` compares on real MNIST (``<data dir>/MNIST/raw``; default the course's data folder, downloaded
-there if missing and possible, checked by ``du.data.ensure_mnist`` before any training). The book has no MNIST loader,
+there if missing and possible, checked by ``du.data.MNIST.ensure`` before any training). The book has no MNIST loader,
 so its side is built from the book's pipeline components exactly as ``d2l.load_data_fashion_mnist`` builds its
 own: ``torchvision.datasets.MNIST`` + ``ToTensor`` + ``DataLoader`` with ``d2l.get_dataloader_workers()``
 workers, then ``d2l.train_ch6``; ours is ``du.load_data_mnist`` + ``du.train_ch6``.
@@ -219,7 +219,7 @@ def _check_data(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.data == "mnist":
         args.data_dir = (args.data_dir or du.config.data_dir()).resolve()
         try:
-            du.data.ensure_mnist(args.data_dir)
+            du.data.MNIST.ensure(args.data_dir)
         except du.DataUnavailableError as err:
             p.error(f"--data mnist: {err}")
     elif args.data_dir is not None and not (args.data_dir / "FashionMNIST" / "raw").is_dir():
@@ -266,7 +266,7 @@ def book_mnist_loaders(batch_size: int, resize=None) -> tuple[data.DataLoader, d
     if resize:
         trans.insert(0, transforms.Resize(resize))
     trans = transforms.Compose(trans)
-    # download=False: du.data.ensure_mnist has put the checked, extracted files there (torchvision reads them).
+    # download=False: du.data.MNIST.ensure has put the checked, extracted files there (torchvision reads them).
     mnist_train = torchvision.datasets.MNIST(root="../data", train=True, transform=trans, download=False)
     mnist_test = torchvision.datasets.MNIST(root="../data", train=False, transform=trans, download=False)
     return (
@@ -457,7 +457,7 @@ def markdown(args, comparisons, bounds, context: dict[str, str]) -> str:
     """The whole result as Markdown: where and when, the parity table, the lower-bound table."""
     data_name = "real Fashion-MNIST" if args.data_dir else "the synthetic stand-in (accuracies are not Fashion-MNIST's)"
     if args.data == "mnist":
-        data_name = "real MNIST (verified by `du.data.ensure_mnist`)"
+        data_name = "real MNIST (verified by `du.data.MNIST.ensure`)"
     ours = " and ".join(f"`du.train_ch6(..., speed={speed})`" for speed in args.speeds)
     lines = [
         f"Measured {context['date']} on {machine(args.device)}; {_versions()}; device `{args.device}`.",

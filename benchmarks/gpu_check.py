@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     device = torch.device("cpu") if args.smoke else du.try_gpu()
     if device.type != "cuda" and not args.smoke:
         p.error(f"no CUDA GPU here (found {device}); use --smoke for a CPU dry run")
-    du.data.ensure_mnist(data_dir, download=False)  # the real files must be there before any work
+    du.data.MNIST.ensure(data_dir, download=False)  # the real files must be there before any work
     summary = {"environment": environment(device), "smoke": args.smoke, "budget_seconds": args.budget, "parts": {}}
     check = out / "gpu_check.json"
     summary["tests"] = guarded("tests", summary, check, lambda: run_tests(out, clock, args.smoke))

@@ -9,7 +9,7 @@ record, so one network can be rerun alone::
     .venv/bin/python benchmarks/real_mnist_plans.py                      # all seven, the course's data folder
     .venv/bin/python benchmarks/real_mnist_plans.py --data-dir DIR --networks bn-lenet densenet
 
-The real files must be in ``<data dir>/MNIST/raw`` (or downloadable there); ``du.data.ensure_mnist`` checks them before
+The real files must be in ``<data dir>/MNIST/raw`` (or downloadable there); ``du.data.MNIST.ensure`` checks them before
 any training. The record is rewritten after every network (atomically), so an interrupted run keeps the networks
 that finished. Per network it holds the per-epoch training loss and accuracy, test accuracy and seconds, the
 examples/s over the whole run, its wall-clock minutes, the load average before and after, and its date, machine,
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.markdown:
         print(markdown_table(read_record(args.out)))
         return {}
-    du.data.ensure_mnist(args.data_dir.expanduser() if args.data_dir else du.config.data_dir())
+    du.data.MNIST.ensure(args.data_dir.expanduser() if args.data_dir else du.config.data_dir())
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     deadline, slowdown = _deadline(args.stop_by), 1.0
     networks = [n for n in ORDER if n in args.networks]

@@ -170,12 +170,6 @@ def get_mnist_labels(labels: Sequence[int] | torch.Tensor, synthetic: bool | Non
     return _text_labels(MNIST, labels, synthetic)
 
 
-def ensure_mnist(root: Path | None = None, **options) -> Path:
-    """:meth:`DataSetInfo.ensure` for MNIST, into ``root/MNIST/raw``; a file whose uncompressed content has MNIST's
-    published MD5 sum is accepted too."""
-    return MNIST.ensure(root, **options)
-
-
 class InMemoryBatches:
     """Minibatches of (Fashion-)MNIST served from one uint8 tensor, the fast path: decoded once, shuffled,
     scaled and resized on the device that holds it (``to(device)``), yielding ``(X, y)`` like the DataLoader path."""

@@ -44,7 +44,7 @@ def real_mnist_dir() -> Path:
 
     root = _real_data_root()
     try:
-        du.data.ensure_mnist(root, timeout=10)
+        du.data.MNIST.ensure(root, timeout=10)
     except du.DataUnavailableError as err:
         reason = f"real MNIST is not in {root / 'MNIST' / 'raw'} and cannot be downloaded ({str(err).splitlines()[1]})"
         if os.environ.get(REQUIRE_REAL_DATA_ENV, "").strip() in {"1", "true", "yes", "on"}:

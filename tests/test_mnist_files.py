@@ -69,7 +69,7 @@ def stamp(raw, name: str) -> str:
 def test_official_archives_in_an_offline_folder_verify(fake_mnist, tmp_path, capsys):
     raw = tmp_path / "MNIST" / "raw"
     put(raw, fake_mnist["official"])
-    assert du.data.ensure_mnist(tmp_path) == raw  # the mirror is unreachable: nothing is downloaded
+    assert du.data.MNIST.ensure(tmp_path) == raw  # the mirror is unreachable: nothing is downloaded
     assert stamp(raw, "t10k-images-idx3-ubyte").startswith("archive-md5=")
     train_iter, test_iter = du.load_data_mnist(16, data_dir=tmp_path, device="cpu")
     assert (train_iter.num_examples, test_iter.num_examples) == (60, 10)
@@ -82,7 +82,7 @@ def test_recompressed_archives_verify_by_their_content(fake_mnist, tmp_path):
     copies = {name + ".gz": recompressed(body) for name, body in fake_mnist["content"].items()}
     assert all(copies[gz] != fake_mnist["official"][gz] for gz in copies)
     put(raw, copies)
-    du.data.ensure_mnist(tmp_path)
+    du.data.MNIST.ensure(tmp_path)
     for name, body in fake_mnist["content"].items():
         assert (raw / name).read_bytes() == body
         assert stamp(raw, name).startswith("content-md5=")
@@ -93,7 +93,7 @@ def test_recompressed_archives_verify_by_their_content(fake_mnist, tmp_path):
 def test_extracted_files_alone_verify(fake_mnist, tmp_path):
     raw = tmp_path / "MNIST" / "raw"
     put(raw, fake_mnist["content"])
-    du.data.ensure_mnist(tmp_path, download=False)
+    du.data.MNIST.ensure(tmp_path, download=False)
     assert sorted(p.name for p in raw.iterdir()) == sorted([*NAMES, *(f".{n}.verified" for n in NAMES)])
 
 
@@ -106,7 +106,7 @@ def test_a_file_with_another_md5_is_refused(fake_mnist, tmp_path):
     changed["train-images-idx3-ubyte"] = bytes(body)
     put(raw, changed)
     with pytest.raises(du.DataUnavailableError) as info:
-        du.data.ensure_mnist(tmp_path)
+        du.data.MNIST.ensure(tmp_path)
     message = str(info.value)
     assert "train-images-idx3-ubyte is not verified as MNIST (neither extracted from a checked archive nor " \
            "with MNIST's MD5 sum)" in message  # fmt: skip
@@ -124,7 +124,7 @@ def test_a_recompressed_archive_of_other_content_is_refused(fake_mnist, tmp_path
     put(raw, {"t10k-labels-idx1-ubyte.gz": recompressed(bytes(body))})
     with pytest.raises(du.DataUnavailableError, match=r"t10k-labels-idx1-ubyte is missing and t10k-labels-idx1-ubyte"
                                                       r"\.gz fails its MD5 checksum \(damaged\)"):  # fmt: skip
-        du.data.ensure_mnist(tmp_path, download=False)
+        du.data.MNIST.ensure(tmp_path, download=False)
     assert not (raw / "t10k-labels-idx1-ubyte").exists()
 
 
@@ -132,13 +132,13 @@ def test_a_recompressed_archive_of_other_content_is_refused(fake_mnist, tmp_path
 def test_a_verified_file_changed_afterwards_is_checked_again(fake_mnist, tmp_path):
     raw = tmp_path / "MNIST" / "raw"
     put(raw, fake_mnist["content"])
-    du.data.ensure_mnist(tmp_path, download=False)
+    du.data.MNIST.ensure(tmp_path, download=False)
     path = raw / "t10k-images-idx3-ubyte"
     body = bytearray(path.read_bytes())
     body[100] ^= 0x01
     path.write_bytes(bytes(body))  # same size, new modification time: the stamp no longer vouches for it
     with pytest.raises(du.DataUnavailableError, match="t10k-images-idx3-ubyte is not verified as MNIST"):
-        du.data.ensure_mnist(tmp_path, download=False)
+        du.data.MNIST.ensure(tmp_path, download=False)
 
 
 def test_download_accepts_a_mirror_serving_recompressed_archives(fake_mnist, tmp_path):
@@ -146,7 +146,7 @@ def test_download_accepts_a_mirror_serving_recompressed_archives(fake_mnist, tmp
     try:
         server.files.clear()
         server.files.update({name + ".gz": recompressed(body) for name, body in fake_mnist["content"].items()})
-        raw = du.data.ensure_mnist(tmp_path / "data", mirrors=[OFFLINE, server.url.rstrip("/")])
+        raw = du.data.MNIST.ensure(tmp_path / "data", mirrors=[OFFLINE, server.url.rstrip("/")])
         assert sorted(server.requests) == sorted(n + ".gz" for n in NAMES)
         for name, body in fake_mnist["content"].items():
             assert (raw / name).read_bytes() == body
@@ -240,7 +240,7 @@ def test_the_build_log_records_every_load_and_pass(fake_mnist, tmp_path, monkeyp
     ],
 )
 def test_bad_mirrors_are_refused_before_any_download(fake_mnist, tmp_path, mirrors, message):
-    for ensure in (du.data.ensure_mnist, du.data.FASHION_MNIST.ensure):
+    for ensure in (du.data.MNIST.ensure, du.data.FASHION_MNIST.ensure):
         with pytest.raises(ValueError, match=message):
             ensure(tmp_path, mirrors=mirrors)
     assert not (tmp_path / "MNIST").exists()
